@@ -1,0 +1,113 @@
+// The public types of tcp-sniffer. Everything a user touches is declared here, once.
+
+/** One side of a TCP connection. */
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** Where the sidecar runs, from the downward API. */
+export interface Placement {
+  pod?: string;
+  namespace?: string;
+  node?: string;
+  podIp?: string;
+}
+
+/** One HTTP request or response, as every output receives it. */
+export interface HttpMessage {
+  /** ISO 8601 UTC with microseconds: capture time of the message's first byte. Absent without input times. */
+  timestamp?: string;
+  direction: 'request' | 'response';
+  /** The observed service endpoint (the server side). */
+  receiver: Endpoint;
+  destination: Endpoint;
+  source: Endpoint;
+  /** Stable id of the TCP connection within this process. */
+  connectionId: string;
+  /** 1-based ordinal of the request/response pair on the connection. */
+  exchange: number;
+  httpVersion: '1.0' | '1.1';
+  method?: string;
+  path?: string;
+  statusCode?: number;
+  statusMessage?: string;
+  /** Lower-cased names; repeats joined with ", " except set-cookie (an array); redacted. */
+  headers: Record<string, string | string[]>;
+  body?: string;
+  bodyEncoding?: 'utf8' | 'base64';
+  /** Body bytes seen on the wire after de-chunking, before decompression. */
+  bodySize: number;
+  bodyTruncated: boolean;
+  /** Responses: from the first byte of the request to the last byte of this response. */
+  elapsedMs?: number;
+  /** On a 101 response or a successful CONNECT: the protocol the connection switched to. */
+  upgrade?: string;
+  /** The message was cut by a gap, an eviction, a close or shutdown. */
+  incomplete?: true;
+  /** Why parsing stopped on this connection. */
+  error?: string;
+  placement?: Placement;
+}
+
+export type MessageCallback = (message: HttpMessage) => void | Promise<void>;
+
+/** Configuration of `createSniffer`. See docs/configuration.md for every rule. */
+export interface SnifferConfig {
+  /** Ports of the observed service; required unless `captureFile` is set. */
+  ports?: number[];
+  /** Interface to capture on. Default `"any"`. */
+  interface?: string;
+  /** HTTPS collector receiving one JSON POST per message. */
+  outputUrl?: string;
+  /** Sent as `Authorization: Bearer`; never logged. */
+  outputUrlAuthToken?: string;
+  /** Write messages to stdout as JSON lines. Default false. */
+  outputStdout?: boolean;
+  onHttpMessage?: MessageCallback;
+  /** Fraction of connections kept, in [0, 1]. Default 1. */
+  sampleRate?: number;
+  /** Body bytes kept per message. Default 65536. */
+  maxBodySize?: number;
+  /** Default 10000. */
+  maxConcurrentConnections?: number;
+  /** Default 60000, at least 1000. */
+  connectionIdleTimeoutMs?: number;
+  /** Header names whose values are replaced by "[REDACTED]". Default: authorization, proxy-authorization, cookie, set-cookie. */
+  redactHeaders?: string[];
+  /** Read a pcap/pcapng file instead of an interface, then stop. */
+  captureFile?: string;
+  /** How long `stop()` waits for queued deliveries. Default 25000. */
+  drainTimeoutMs?: number;
+  /** One budget for all reassembly buffers and partial bodies. Default 128 MiB, at least 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Attached to every message when set. */
+  placement?: Placement;
+}
+
+/** Counters of a running sniffer. */
+export interface SnifferStats {
+  capture: Record<string, number>;
+  decoder: Record<string, unknown>;
+  outputs: Record<string, Record<string, number>>;
+  messages: number;
+}
+
+export interface Sniffer {
+  start(): Promise<void>;
+  /** Idempotent: stops capture, flushes the engine, drains outputs within `drainTimeoutMs`. */
+  stop(): Promise<void>;
+  isRunning(): boolean;
+  stats(): SnifferStats;
+  /** Resolves when an offline `captureFile` has been read to its end and drained (or on stop). */
+  done(): Promise<void>;
+}
+
+/** Options of the WebAssembly decoder (`tcp-sniffer/decoder`). */
+export interface DecoderOptions {
+  maxBodySize?: number;
+  redactHeaders?: string[];
+  maxBufferedBytes?: number;
+  /** The module's bytes or URL; the embedded module is used when absent. */
+  wasm?: BufferSource | URL;
+}
