@@ -1,0 +1,49 @@
+// npm run build: bundles dist/ with esbuild and writes the declarations with tsc.
+//   dist/index.js    the library (CJS, Node)      dist/cli.js      the bin (Node, shebang, executable)
+//   dist/decoder.js  dist/decoder.mjs             the decoder: platform neutral, no Node built-ins
+//   dist/types/      declarations (tsc --emitDeclarationOnly)
+// The .wasm is embedded in every bundle from ../native/http_core.wasm (built by the top-level CMake);
+// the addon is loaded at run time from ../native/capture_shim.node relative to dist/.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wasm = join(root, 'native', 'http_core.wasm');
+if (!existsSync(wasm)) {
+  console.error(`build: ${wasm} is missing; build wasm-core first (scripts/build.sh, or cmake --build <dir>)`);
+  process.exit(1);
+}
+
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  absWorkingDir: root,
+  loader: { '.wasm': 'binary' },
+  target: 'es2022',
+  sourcemap: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', define: { __TCP_SNIFFER_VERSION__: JSON.stringify(version) } };
+// Neutral: esbuild then refuses any Node built-in, which is the portability check we want.
+const neutral = { ...common, platform: 'neutral', mainFields: ['module', 'main'] };
+
+await Promise.all([
+  build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' }),
+  build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...neutral, entryPoints: ['src/decoder.ts'], outfile: 'dist/decoder.js', format: 'cjs' }),
+  build({ ...neutral, entryPoints: ['src/decoder.ts'], outfile: 'dist/decoder.mjs', format: 'esm' }),
+]);
+chmodSync(join(dist, 'cli.js'), 0o755);
+
+execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', 'dist/types'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+console.error('build: dist/ written');

@@ -1,0 +1,210 @@
+// The tcp-sniffer bin and container entrypoint (DESIGN §5.3, §5.4). stdout carries only messages (and
+// --help / --version text when asked); logs go to stderr. Exit: 0 clean stop, 1 configuration error,
+// 2 runtime error.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateConfig, ValidationError } from './config.js';
+import { decodeStreamsWith, createDecoder } from './decoder.js';
+import { parseCommandLine } from './env.js';
+import { createLogger, type Logger } from './log.js';
+import { createOutputs } from './outputs/index.js';
+import { createSnifferWith } from './sniffer.js';
+import type { Endpoint, SnifferConfig } from './types.js';
+
+declare const __TCP_SNIFFER_VERSION__: string;
+
+const USAGE = `Usage: tcp-sniffer [options]
+
+Watches HTTP/1.x traffic passively (libpcap) and writes one JSON message per request and response.
+Every option can also come from the environment (in brackets); flags win.
+
+  --ports P[,P...]                   service ports to observe [PORTS] (optional with --read)
+  --interface NAME                   interface to capture on, default any [INTERFACE]
+  --read FILE                        read a pcap/pcapng file instead, then exit
+  --read-tcpflow DIR                 decode a directory of tcpflow's per-direction files
+  --output-url URL                   POST each message to this collector [OUTPUT_URL]
+                                     (token: [OUTPUT_URL_AUTH_TOKEN], sent as a Bearer token)
+  --stdout                           write messages to stdout as JSON lines [OUTPUT_STDOUT]
+                                     (the default when no other output is chosen)
+  --max-body-size N                  body bytes kept per message, default 65536 [MAX_BODY_SIZE]
+  --sample-rate R                    fraction of connections kept, 0-1, default 1 [SAMPLE_RATE]
+  --redact-headers a,b               headers replaced by [REDACTED], empty for none [REDACT_HEADERS]
+                                     default authorization,proxy-authorization,cookie,set-cookie
+  --max-concurrent-connections N     default 10000 [MAX_CONCURRENT_CONNECTIONS]
+  --connection-idle-timeout-ms N     default 60000 [CONNECTION_IDLE_TIMEOUT_MS]
+  --drain-timeout-ms N               how long a stop waits for deliveries, default 25000 [DRAIN_TIMEOUT_MS]
+  --max-buffered-bytes N             reassembly and body budget, default 134217728 [MAX_BUFFERED_BYTES]
+  --log-level L                      debug, info, warn or error, default info [LOG_LEVEL]
+  --help                             print this text
+  --version                          print the version
+
+Exit status: 0 clean stop (end of --read, SIGTERM, SIGINT), 1 configuration error, 2 runtime error.
+`;
+
+async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let log: Logger = createLogger({ secrets: secretsOf(env) });
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, env);
+  } catch (e) {
+    return failure(log, e);
+  }
+  if (parsed.help) {
+    await writeOut(USAGE);
+    return 0;
+  }
+  if (parsed.version) {
+    await writeOut(`${__TCP_SNIFFER_VERSION__}\n`);
+    return 0;
+  }
+  log = createLogger({ level: parsed.logLevel, secrets: [...secretsOf(env), ...(parsed.config.outputUrlAuthToken ? [parsed.config.outputUrlAuthToken] : [])] });
+  try {
+    if (parsed.readTcpflow !== undefined) return await readTcpflow(parsed.readTcpflow, parsed.config, env, log);
+    return await runSniffer(parsed.config, env, log);
+  } catch (e) {
+    return failure(log, e);
+  }
+}
+
+async function runSniffer(config: SnifferConfig, env: Record<string, string | undefined>, log: Logger): Promise<number> {
+  const sniffer = createSnifferWith(config, { logger: log, env });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info('signal received, stopping', { signal });
+    sniffer.stop().catch(() => undefined); // the failure reaches done() below
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await sniffer.start();
+  await sniffer.done();
+  return 0;
+}
+
+/** tcpflow's default file name: %A.%a-%B.%b%V%v%C%c (zero-padded address and port, VLAN, connection count). */
+const TCPFLOW_NAME = /^(.+)\.(\d{5})-(.+)\.(\d{5})((?:--\d+)?(?:c\d+)?)$/;
+
+interface FlowFile {
+  src: Endpoint;
+  dst: Endpoint;
+  path: string;
+  mtimeMs: number;
+}
+
+/** Decodes tcpflow's output directory with the wasm decoder alone, one connection per pair of files. */
+async function readTcpflow(
+  dir: string, config: SnifferConfig, env: Record<string, string | undefined>, log: Logger,
+): Promise<number> {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new ValidationError('--read-tcpflow', `must be a directory; "${dir}" is not one`);
+    names = readdirSync(dir);
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    throw new ValidationError('--read-tcpflow', `must be a readable directory; "${dir}": ${(e as Error).message}`);
+  }
+  // Validated as an offline run, so that ports stay optional and every other value obeys the usual rules.
+  const cfg = validateConfig({ ...config, captureFile: dir }, env);
+  const ports = new Set(cfg.ports);
+
+  const pairs = new Map<string, { client?: FlowFile; server?: FlowFile; clientEnd: Endpoint; serverEnd: Endpoint }>();
+  for (const name of names) {
+    const m = TCPFLOW_NAME.exec(name);
+    if (m === null) continue;
+    const src = endpointOf(m[1]!, m[2]!);
+    const dst = endpointOf(m[3]!, m[4]!);
+    if (src === null || dst === null) continue;
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (!st.isFile()) continue;
+    const file: FlowFile = { src, dst, path, mtimeMs: st.mtimeMs };
+    // The server: the side whose port is in --ports, else the lower port.
+    const srcIsServer = ports.has(src.port) !== ports.has(dst.port) ? ports.has(src.port) : src.port < dst.port;
+    const [clientEnd, serverEnd] = srcIsServer ? [dst, src] : [src, dst];
+    const key = `${clientEnd.ip}.${clientEnd.port}-${serverEnd.ip}.${serverEnd.port}${m[5]}`;
+    const pair = pairs.get(key) ?? { clientEnd, serverEnd };
+    if (srcIsServer) pair.server = file;
+    else pair.client = file;
+    pairs.set(key, pair);
+  }
+  const ordered = [...pairs.entries()].sort(([ka, a], [kb, b]) => {
+    const ta = Math.min(a.client?.mtimeMs ?? Infinity, a.server?.mtimeMs ?? Infinity);
+    const tb = Math.min(b.client?.mtimeMs ?? Infinity, b.server?.mtimeMs ?? Infinity);
+    return ta - tb || (ka < kb ? -1 : ka > kb ? 1 : 0);
+  });
+  log.info('decoding tcpflow directory', { dir, connections: ordered.length, ports: cfg.ports });
+
+  const outputs = createOutputs(cfg, log);
+  const decoder = await createDecoder({
+    maxBodySize: cfg.maxBodySize,
+    maxBufferedBytes: cfg.maxBufferedBytes,
+    redactHeaders: cfg.redactHeaders,
+  });
+  decoder.onLog = (r) => {
+    const { level, message, ...fields } = r;
+    log[level](message, fields);
+  };
+  let messages = 0;
+  let id = 0;
+  for (const [, pair] of ordered) {
+    const none = new Uint8Array(0);
+    const clientBytes = pair.client ? readFileSync(pair.client.path) : none;
+    const serverBytes = pair.server ? readFileSync(pair.server.path) : none;
+    const decoded = decodeStreamsWith(decoder, clientBytes, serverBytes, {
+      id: String(++id), client: pair.clientEnd, server: pair.serverEnd,
+    });
+    for (const msg of decoded) {
+      if (cfg.placement !== undefined) msg.placement = cfg.placement;
+      const line = JSON.stringify(msg);
+      for (const out of outputs) out.deliver(msg, line);
+      messages++;
+    }
+    for (const out of outputs) await out.ready();
+  }
+  const stats = decoder.stats();
+  decoder.dispose();
+  const deadline = Date.now() + cfg.drainTimeoutMs;
+  await Promise.all(outputs.map((o) => o.drain(deadline)));
+  const outputStats: Record<string, Record<string, number>> = {};
+  for (const o of outputs) outputStats[o.name] = o.stats();
+  log.info('tcpflow directory decoded', { connections: ordered.length, messages, decoder: stats, outputs: outputStats });
+  return 0;
+}
+
+/** tcpflow zero-pads IPv4 octets ("010.000.000.001") and ports. */
+function endpointOf(ip: string, port: string): Endpoint | null {
+  let text = ip;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) text = ip.split('.').map((o) => String(Number(o))).join('.');
+  else if (!/^[0-9a-fA-F:.]+$/.test(ip)) return null;
+  const p = Number(port);
+  if (!Number.isInteger(p) || p > 65535) return null;
+  return { ip: text, port: p };
+}
+
+function secretsOf(env: Record<string, string | undefined>): string[] {
+  return env.OUTPUT_URL_AUTH_TOKEN ? [env.OUTPUT_URL_AUTH_TOKEN] : [];
+}
+
+function failure(log: Logger, e: unknown): number {
+  if (e instanceof ValidationError) {
+    log.error(e.message, { field: e.field, rule: e.rule });
+    return 1;
+  }
+  const err = e as Error & { code?: string };
+  log.error(err?.message ?? String(e), err?.code !== undefined ? { code: err.code } : {});
+  return 2;
+}
+
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(text, () => resolve()));
+}
+
+/** Exits once everything written to stdout has been handed to the OS. */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2), process.env).then(exit, (e) => {
+  process.stderr.write(`tcp-sniffer: ${(e as Error)?.stack ?? String(e)}\n`);
+  exit(2);
+});
+

@@ -1,0 +1,188 @@
+// The adapter between the capture shim and the outputs: batches of stream events go into the wasm core,
+// finished messages come out and are handed to every output. Backpressure: while an output's ready()
+// is pending, batches wait here in a bounded queue (the shim's own bounded queue sheds load behind it).
+import type { Logger } from './log.js';
+import type { Output } from './outputs/index.js';
+import type { HttpMessage, Placement } from './types.js';
+import type { CoreOutput, HttpCore } from './wasm/core.js';
+
+export interface EngineOptions {
+  placement?: Placement;
+  /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
+  maxQueuedBytes?: number;
+}
+
+const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+
+export interface EngineStats {
+  messages: number;
+  batches: number;
+  batchBytes: number;
+  malformedBatches: number;
+  unreadableMessages: number;
+  deliveryErrors: number;
+  /** Batches held because an output was backpressured. */
+  batchesHeld: number;
+  /** Batches fed while outputs were still backpressured, because the hold queue was full. */
+  batchesForced: number;
+  queuedBytes: number;
+  [counter: string]: number;
+}
+
+export class Engine {
+  private readonly core: HttpCore;
+  private readonly outputs: Output[];
+  private readonly log: Logger;
+  private readonly placementJson: string | undefined;
+  private readonly placement: Placement | undefined;
+  private readonly maxQueuedBytes: number;
+  private readonly queue: Uint8Array[] = [];
+  private waiting: Promise<void> | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private finished = false;
+  private warnedForced = false;
+  private readonly counters: EngineStats = {
+    messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, unreadableMessages: 0, deliveryErrors: 0,
+    batchesHeld: 0, batchesForced: 0, queuedBytes: 0,
+  };
+
+  constructor(core: HttpCore, outputs: Output[], log: Logger, options: EngineOptions = {}) {
+    this.core = core;
+    this.outputs = outputs;
+    this.log = log;
+    this.placement = options.placement;
+    this.placementJson = options.placement === undefined ? undefined : JSON.stringify(options.placement);
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  }
+
+  /** A batch from the shim. Events stay in order whatever the backpressure. REQUIRES: not finished. */
+  onBatch(batch: Uint8Array): void {
+    if (this.finished) {
+      this.counters.malformedBatches++;
+      this.log.warn('engine: batch after finish dropped', { bytes: batch.length });
+      return;
+    }
+    if (this.waiting !== null || this.queue.length > 0) {
+      if (this.counters.queuedBytes + batch.length <= this.maxQueuedBytes) {
+        this.queue.push(batch);
+        this.counters.queuedBytes += batch.length;
+        this.counters.batchesHeld++;
+        return;
+      }
+      if (!this.warnedForced) {
+        this.warnedForced = true;
+        this.log.warn('engine: outputs are backpressured and the hold queue is full; feeding anyway', {
+          maxQueuedBytes: this.maxQueuedBytes,
+        });
+      }
+      this.counters.batchesForced++;
+      this.feedQueued();
+    }
+    this.feed(batch);
+  }
+
+  /**
+   * End of input: feeds what is held (waiting for backpressure until `deadline`, a Date.now() time, then
+   * feeding regardless), closes every connection in the core, and delivers the last messages.
+   */
+  async finish(deadline: number, tsMicros: number): Promise<void> {
+    if (this.finished) return;
+    if (this.waiting !== null || this.queue.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    this.finished = true;
+    this.feedQueued();
+    this.dispatch(this.core.finish(tsMicros));
+  }
+
+  stats(): EngineStats {
+    return { ...this.counters };
+  }
+
+  private idle(): Promise<void> {
+    if (this.waiting === null && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private feedQueued(): void {
+    while (this.queue.length > 0) {
+      const b = this.queue.shift()!;
+      this.counters.queuedBytes -= b.length;
+      this.feed(b);
+    }
+  }
+
+  private feed(batch: Uint8Array): void {
+    this.counters.batches++;
+    this.counters.batchBytes += batch.length;
+    const { status, output } = this.core.feed(batch);
+    if (status < 0) {
+      this.counters.malformedBatches++;
+      this.log.warn('engine: malformed batch, rest of it dropped', { status, bytes: batch.length });
+    }
+    this.dispatch(output);
+    this.watchBackpressure();
+  }
+
+  private dispatch(output: CoreOutput): void {
+    for (const record of output.logs) {
+      const { level, message, ...fields } = record;
+      this.log[level](message, fields);
+    }
+    for (const text of output.messages) {
+      let message: HttpMessage;
+      try {
+        message = JSON.parse(text) as HttpMessage;
+      } catch {
+        this.counters.unreadableMessages++;
+        this.log.warn('engine: wasm-core wrote a message that is not JSON; dropped', { length: text.length });
+        continue;
+      }
+      let line = text;
+      if (this.placementJson !== undefined && text.endsWith('}')) {
+        // Splice rather than re-stringify: the stdout path writes the core's text as it is.
+        line = `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"placement":${this.placementJson}}`;
+        message.placement = this.placement;
+      }
+      this.counters.messages++;
+      for (const out of this.outputs) {
+        try {
+          out.deliver(message, line);
+        } catch (e) {
+          this.counters.deliveryErrors++;
+          this.log.error('engine: output threw while accepting a message', { output: out.name, error: String(e) });
+        }
+      }
+    }
+  }
+
+  private watchBackpressure(): void {
+    if (this.waiting !== null) return;
+    const pending: Array<Promise<void>> = [];
+    for (const out of this.outputs) {
+      const p = out.ready();
+      if (p !== null) pending.push(p);
+    }
+    if (pending.length === 0) return;
+    const resume = (): void => {
+      this.waiting = null;
+      this.pump();
+    };
+    this.waiting = Promise.all(pending).then(resume, resume);
+  }
+
+  private pump(): void {
+    while (this.waiting === null && this.queue.length > 0) {
+      const b = this.queue.shift()!;
+      this.counters.queuedBytes -= b.length;
+      this.feed(b);
+    }
+    if (this.waiting === null && this.queue.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,290 @@
+// createSniffer: the lifecycle around one capture (the native addon), one wasm engine handle and the
+// outputs. Stop order matters: the capture stops and hands over its last batch, the engine closes every
+// connection, the outputs drain until the deadline, and only then is the engine's memory released.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { Engine } from './engine.js';
+import { createLogger, type Logger } from './log.js';
+import { createOutputs, type Output } from './outputs/index.js';
+import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
+import { CoreModule, HttpCore } from './wasm/core.js';
+import { embeddedModule } from './wasm/embedded.js';
+
+/** The addon's surface (docs/internals.md §3). */
+interface CaptureOptions {
+  interface?: string;
+  file?: string;
+  ports: number[];
+  snaplen: number;
+  bufferSize: number;
+  sampleRate: number;
+  maxConcurrentConnections: number;
+  connectionIdleTimeoutMs: number;
+  maxBufferedBytes: number;
+  batchBytes: number;
+  maxQueuedBatches: number;
+}
+type CaptureHandle = object;
+interface CaptureAddon {
+  listInterfaces(): string[];
+  start(opts: CaptureOptions, onBatch: (batch: Uint8Array) => void, onEnd: (err: Error | null) => void): CaptureHandle;
+  stop(handle: CaptureHandle): void;
+  stats(handle: CaptureHandle): Record<string, number>;
+}
+type CaptureError = Error & { code?: string; interfaces?: string[] };
+
+const STATS_INTERVAL_MS = 60_000;
+const SNAPLEN = 262_144;
+const KERNEL_BUFFER_BYTES = 32 * 1024 * 1024;
+const BATCH_BYTES = 256 * 1024;
+const MAX_QUEUED_BATCHES = 64;
+
+let addon: CaptureAddon | undefined;
+
+/** The prebuilt addon ships beside dist/ (package.json "files"), so it is found relative to the bundle. */
+function loadAddon(): CaptureAddon {
+  if (addon !== undefined) return addon;
+  const path = join(__dirname, '..', 'native', 'capture_shim.node');
+  try {
+    addon = createRequire(__filename)(path) as CaptureAddon;
+  } catch (e) {
+    throw new Error(`the capture addon could not be loaded from ${path}: ${(e as Error).message}`);
+  }
+  return addon;
+}
+
+/** Options the CLI passes; the library's users get the defaults. */
+export interface SnifferDependencies {
+  logger?: Logger;
+  env?: Record<string, string | undefined>;
+}
+
+/** Validates `config` now (throws ValidationError); the capture opens at start(). */
+export function createSniffer(config: SnifferConfig): Sniffer {
+  return createSnifferWith(config, {});
+}
+
+export function createSnifferWith(config: SnifferConfig, deps: SnifferDependencies): Sniffer {
+  const cfg = validateConfig(config, deps.env ?? process.env);
+  const log = deps.logger ?? createLogger({ secrets: cfg.outputUrlAuthToken ? [cfg.outputUrlAuthToken] : [] });
+  return new SnifferRuntime(cfg, log);
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // a rejection nobody asked for must not crash the process
+  return { promise, resolve, reject };
+}
+
+class SnifferRuntime implements Sniffer {
+  private readonly cfg: ResolvedConfig;
+  private readonly log: Logger;
+  private startPromise: Promise<void> | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private running = false;
+  private core: HttpCore | undefined;
+  private engine: Engine | undefined;
+  private outputs: Output[] = [];
+  private capture: { addon: CaptureAddon; handle: CaptureHandle } | undefined;
+  private lastCaptureStats: Record<string, number> = {};
+  private readonly captureEnded = deferred();
+  private captureEndedYet = false;
+  /** Why the capture ended by itself (a damaged file, a failed interface); null after a clean end. */
+  private captureError: Error | null = null;
+  private readonly finished = deferred();
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(cfg: ResolvedConfig, log: Logger) {
+    this.cfg = cfg;
+    this.log = log;
+  }
+
+  start(): Promise<void> {
+    if (this.stopPromise !== undefined) return Promise.reject(new Error('sniffer: start() after stop()'));
+    this.startPromise ??= this.open();
+    return this.startPromise;
+  }
+
+  stop(): Promise<void> {
+    this.stopPromise ??= this.close();
+    return this.stopPromise;
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  done(): Promise<void> {
+    return this.finished.promise;
+  }
+
+  stats(): SnifferStats {
+    if (this.capture !== undefined && !this.captureEndedYet) {
+      try {
+        this.lastCaptureStats = this.capture.addon.stats(this.capture.handle);
+      } catch {
+        // the handle is closing; the last figures stand
+      }
+    }
+    const outputs: Record<string, Record<string, number>> = {};
+    for (const o of this.outputs) outputs[o.name] = o.stats();
+    const engine = this.engine?.stats();
+    return {
+      capture: { ...this.lastCaptureStats },
+      decoder: { ...(this.core?.stats() ?? {}), ...(engine ?? {}) },
+      outputs,
+      messages: engine?.messages ?? 0,
+    };
+  }
+
+  private async open(): Promise<void> {
+    const cfg = this.cfg;
+    const capture = loadAddon();
+    const module = await CoreModule.instantiate(await embeddedModule());
+    const core = new HttpCore(module, {
+      maxBodySize: cfg.maxBodySize,
+      maxBufferedBytes: cfg.maxBufferedBytes,
+      redactHeaders: cfg.redactHeaders.map((h) => h.toLowerCase()),
+    });
+    const outputs = createOutputs(cfg, this.log);
+    const engine = new Engine(core, outputs, this.log, { placement: cfg.placement });
+
+    if (outputs.length === 0) {
+      this.log.warn('no output configured: messages are decoded and counted, then discarded', {
+        hint: 'set outputUrl, outputStdout or onHttpMessage',
+      });
+    }
+    // describeConfig never carries the token (only "set") nor the collector URL's query.
+    this.log.info('starting', { ...describeConfig(cfg), outputs: outputs.map((o) => o.name) });
+
+    const opts: CaptureOptions = {
+      ...(cfg.captureFile !== undefined ? { file: cfg.captureFile } : { interface: cfg.interface }),
+      ports: cfg.ports,
+      snaplen: SNAPLEN,
+      bufferSize: KERNEL_BUFFER_BYTES,
+      sampleRate: cfg.sampleRate,
+      maxConcurrentConnections: cfg.maxConcurrentConnections,
+      connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
+      maxBufferedBytes: cfg.maxBufferedBytes,
+      batchBytes: BATCH_BYTES,
+      maxQueuedBatches: MAX_QUEUED_BATCHES,
+    };
+    let handle: CaptureHandle;
+    try {
+      handle = capture.start(opts, (batch) => engine.onBatch(batch), (err) => this.onCaptureEnd(err));
+    } catch (e) {
+      core.free();
+      throw this.openError(e as CaptureError, capture);
+    }
+    this.core = core;
+    this.outputs = outputs;
+    this.engine = engine;
+    this.capture = { addon: capture, handle };
+    this.running = true;
+    this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+  }
+
+  /** The capture's open errors, in the user's terms: a bad value is a ValidationError naming the field. */
+  private openError(e: CaptureError, capture: CaptureAddon): Error {
+    if (e.code === 'INTERFACE_NOT_FOUND') {
+      let available = e.interfaces;
+      if (available === undefined) {
+        try {
+          available = capture.listInterfaces();
+        } catch {
+          available = [];
+        }
+      }
+      return new ValidationError(
+        'interface',
+        `must be an existing interface; "${this.cfg.interface}" does not exist (available: ${available.join(', ') || 'none'})`,
+      );
+    }
+    if (e.code === 'FILE_NOT_FOUND') {
+      return new ValidationError('captureFile', `must be an existing file; "${this.cfg.captureFile}" does not exist`);
+    }
+    const err = new Error(e.message) as CaptureError;
+    if (e.code !== undefined) err.code = e.code;
+    return err;
+  }
+
+  private onCaptureEnd(err: Error | null): void {
+    this.captureEndedYet = true;
+    if (this.capture !== undefined) {
+      try {
+        this.lastCaptureStats = this.capture.addon.stats(this.capture.handle);
+      } catch {
+        // the figures of the last periodic read stand
+      }
+    }
+    this.captureEnded.resolve();
+    if (this.stopPromise === undefined) {
+      // The capture ended by itself: the end of a file, or a live capture that failed.
+      this.captureError = err;
+      if (err !== null) this.log.error('capture ended with an error', { error: err.message, code: (err as CaptureError).code });
+      else if (this.cfg.captureFile !== undefined) this.log.info('capture file read to its end', { captureFile: this.cfg.captureFile });
+      void this.stop();
+    } else if (err !== null) {
+      this.log.warn('capture reported an error while stopping', { error: err.message });
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (this.startPromise === undefined) {
+      this.finished.resolve();
+      return;
+    }
+    try {
+      await this.startPromise;
+    } catch {
+      this.finished.resolve(); // start failed and threw to its caller; nothing is open
+      return;
+    }
+    const deadline = Date.now() + this.cfg.drainTimeoutMs;
+    let failure: unknown = null;
+    try {
+      clearInterval(this.statsTimer);
+      const capture = this.capture!;
+      if (!this.captureEndedYet) {
+        capture.addon.stop(capture.handle);
+        const timedOut = await withDeadline(this.captureEnded.promise, deadline);
+        if (timedOut) this.log.warn('capture did not hand over its last batch before the drain deadline');
+      }
+      await this.engine!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
+      await Promise.all(this.outputs.map((o) => o.drain(deadline)));
+    } catch (e) {
+      failure = e;
+      this.log.error('stop failed', { error: (e as Error).message ?? String(e) });
+    }
+    this.running = false;
+    this.log.info('stopped', this.stats());
+    this.core?.free();
+    if (failure !== null) this.finished.reject(failure);
+    else if (this.captureError !== null) this.finished.reject(this.captureError);
+    else this.finished.resolve();
+    if (failure !== null) throw failure;
+  }
+}
+
+/** True when `deadline` (a Date.now() time) passed before `p` settled. The timer keeps the process alive. */
+export async function withDeadline(p: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([p.then(() => false, () => false), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,211 @@
+// The loader of wasm-core (docs/internals.md §2). Uses only WebAssembly, Uint8Array and TextDecoder, so it
+// runs in any JS runtime. One CoreModule is one instance of the module; one HttpCore owns one engine
+// handle inside it, and many handles share the instance and its single input buffer.
+
+/** The exports the module must provide (docs/internals.md §2). */
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  tsn_input(size: number): number;
+  tsn_engine_new(maxBodySize: number, maxBufferedBytes: number, redactPtr: number, redactLen: number): number;
+  tsn_engine_feed(handle: number, ptr: number, len: number): number;
+  tsn_engine_finish(handle: number, ts: number): void;
+  tsn_output_ptr(handle: number): number;
+  tsn_output_len(handle: number): number;
+  tsn_output_clear(handle: number): void;
+  tsn_engine_stats(handle: number): number;
+  tsn_engine_free(handle: number): void;
+}
+
+const REQUIRED_FUNCTIONS = [
+  'tsn_input', 'tsn_engine_new', 'tsn_engine_feed', 'tsn_engine_finish', 'tsn_output_ptr',
+  'tsn_output_len', 'tsn_output_clear', 'tsn_engine_stats', 'tsn_engine_free',
+] as const;
+
+/** What one feed produced: message JSON texts and log records, in the order the core wrote them. */
+export interface CoreOutput {
+  messages: string[];
+  logs: CoreLogRecord[];
+}
+
+export interface CoreLogRecord {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  [field: string]: unknown;
+}
+
+export interface CoreOptions {
+  maxBodySize: number;
+  maxBufferedBytes: number;
+  /** Lower-case header names; empty = no redaction. */
+  redactHeaders: string[];
+}
+
+/** One instance of the module. Its input buffer is shared by every handle (JS is single-threaded). */
+export class CoreModule {
+  readonly exports: CoreExports;
+  private inputPtr = 0;
+  private inputCapacity = 0;
+  private readonly utf8 = new TextDecoder('utf-8');
+
+  private constructor(exports: CoreExports) {
+    this.exports = exports;
+  }
+
+  /** Compiles (when given bytes) and instantiates the module. Imports the module lists are stubbed. */
+  static async instantiate(source: BufferSource | WebAssembly.Module): Promise<CoreModule> {
+    const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+    const instance = await WebAssembly.instantiate(module, stubImports(module));
+    return new CoreModule(checkExports(instance.exports));
+  }
+
+  /**
+   * A view of the module's input buffer with room for `size` bytes. The buffer is grown only when too
+   * small. REQUIRES: the view is used before the next call into the module (memory growth detaches it).
+   */
+  input(size: number): { ptr: number; bytes: Uint8Array } {
+    if (size > this.inputCapacity || this.inputPtr === 0) {
+      // Grow geometrically so that a stream of slightly larger batches does not reallocate each time.
+      const want = Math.max(size, Math.min(this.inputCapacity * 2, 0x7fffffff), 64 * 1024);
+      const ptr = this.exports.tsn_input(want);
+      if (ptr === 0) throw new Error(`wasm-core: out of memory for an input buffer of ${want} bytes`);
+      this.inputPtr = ptr;
+      this.inputCapacity = want;
+    }
+    return { ptr: this.inputPtr, bytes: new Uint8Array(this.exports.memory.buffer, this.inputPtr, size) };
+  }
+
+  /** UTF-8 text of `len` bytes at `ptr` in the module's memory. */
+  text(ptr: number, len: number): string {
+    return this.utf8.decode(new Uint8Array(this.exports.memory.buffer, ptr, len));
+  }
+
+  /** A NUL-terminated string at `ptr`. */
+  cString(ptr: number): string {
+    const mem = new Uint8Array(this.exports.memory.buffer);
+    let end = ptr;
+    while (end < mem.length && mem[end] !== 0) end++;
+    return this.utf8.decode(mem.subarray(ptr, end));
+  }
+}
+
+/** One engine handle: feed batches of stream events, collect finished messages. */
+export class HttpCore {
+  private readonly core: CoreModule;
+  private handle: number;
+  /** Lines the core wrote that were neither `M` nor `L` (a contract break, counted rather than thrown). */
+  unknownRecords = 0;
+
+  constructor(core: CoreModule, options: CoreOptions) {
+    this.core = core;
+    const redact = new TextEncoder().encode(options.redactHeaders.join(','));
+    const { ptr } = core.input(redact.length);
+    new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
+    this.handle = core.exports.tsn_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    if (this.handle === 0) throw new Error('wasm-core: tsn_engine_new failed');
+  }
+
+  /** Copies a batch of stream events into the module and feeds it. */
+  feed(batch: Uint8Array): { status: number; output: CoreOutput } {
+    const { ptr, bytes } = this.core.input(batch.length);
+    bytes.set(batch);
+    return this.feedInput(ptr, batch.length);
+  }
+
+  /**
+   * Feeds `len` bytes already written at `ptr` (from CoreModule.input): the decoder encodes events
+   * straight into the input buffer instead of building a batch and copying it.
+   */
+  feedInput(ptr: number, len: number): { status: number; output: CoreOutput } {
+    const status = this.core.exports.tsn_engine_feed(this.liveHandle(), ptr, len);
+    return { status, output: this.takeOutput() };
+  }
+
+  /** End of input: every open connection is closed (reason shutdown) at `tsMicros` (negative = unknown). */
+  finish(tsMicros: number): CoreOutput {
+    this.core.exports.tsn_engine_finish(this.liveHandle(), tsMicros);
+    return this.takeOutput();
+  }
+
+  stats(): Record<string, unknown> {
+    if (this.handle === 0) return {};
+    const ptr = this.core.exports.tsn_engine_stats(this.handle);
+    if (ptr === 0) return {};
+    try {
+      return JSON.parse(this.core.cString(ptr)) as Record<string, unknown>;
+    } catch {
+      return { statsUnreadable: 1 };
+    }
+  }
+
+  /** Idempotent. */
+  free(): void {
+    if (this.handle !== 0) this.core.exports.tsn_engine_free(this.handle);
+    this.handle = 0;
+  }
+
+  get module(): CoreModule {
+    return this.core;
+  }
+
+  private liveHandle(): number {
+    if (this.handle === 0) throw new Error('wasm-core: engine handle used after free');
+    return this.handle;
+  }
+
+  private takeOutput(): CoreOutput {
+    const ex = this.core.exports;
+    const len = ex.tsn_output_len(this.handle);
+    const output: CoreOutput = { messages: [], logs: [] };
+    if (len === 0) return output;
+    const text = this.core.text(ex.tsn_output_ptr(this.handle), len);
+    ex.tsn_output_clear(this.handle);
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const tag = text.charCodeAt(start);
+      if (tag === 0x4d /* M */) {
+        output.messages.push(text.slice(start + 1, end));
+      } else if (tag === 0x4c /* L */) {
+        output.logs.push(parseLogRecord(text.slice(start + 1, end)));
+      } else if (end > start) {
+        this.unknownRecords++;
+      }
+      start = end + 1;
+    }
+    return output;
+  }
+}
+
+function parseLogRecord(json: string): CoreLogRecord {
+  try {
+    const rec = JSON.parse(json) as CoreLogRecord;
+    if (typeof rec.message === 'string' && ['debug', 'info', 'warn', 'error'].includes(rec.level)) return rec;
+  } catch {
+    // fall through: reported as an unreadable record below
+  }
+  return { level: 'warn', message: 'wasm-core wrote an unreadable log record', length: json.length };
+}
+
+/**
+ * The contract says the module needs no imports, but toolchains add a few (e.g. a memory-growth
+ * notification). Every listed function import gets a no-op returning 0; anything else cannot be faked.
+ */
+function stubImports(module: WebAssembly.Module): WebAssembly.Imports {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') {
+      throw new Error(`wasm-core: unsupported import ${imp.module}.${imp.name} (${imp.kind})`);
+    }
+    (imports[imp.module] ??= {})[imp.name] = () => 0;
+  }
+  return imports;
+}
+
+function checkExports(exports: WebAssembly.Exports): CoreExports {
+  if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('wasm-core: module exports no memory');
+  for (const name of REQUIRED_FUNCTIONS) {
+    if (typeof exports[name] !== 'function') throw new Error(`wasm-core: module does not export ${name}`);
+  }
+  return exports as unknown as CoreExports;
+}

@@ -1,0 +1,11 @@
+// The .wasm built by the top-level CMake, embedded in each bundle by esbuild's binary loader, so that
+// the decoder needs no file system (and the Node bundles need no path to find it).
+import wasmBytes from '../../native/http_core.wasm';
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The embedded module, compiled once per process and instantiated as often as needed. */
+export function embeddedModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(wasmBytes);
+  return compiled;
+}

@@ -1,0 +1,111 @@
+// Writers of the stream-event format (docs/internals.md §1): the same bytes the capture shim produces,
+// written by the decoder straight into the module's input buffer. Little-endian throughout.
+
+export const EVENT_HEADER_BYTES = 24;
+export const OPEN_PAYLOAD_BYTES = 40;
+export const GAP_PAYLOAD_BYTES = 8;
+
+export const KIND_OPEN = 1;
+export const KIND_DATA = 2;
+export const KIND_GAP = 3;
+export const KIND_CLOSE = 4;
+
+export const DIR_CLIENT_TO_SERVER = 0;
+export const DIR_SERVER_TO_CLIENT = 1;
+
+export const CLOSE_FIN = 0;
+export const CLOSE_RST = 1;
+export const CLOSE_SHUTDOWN = 4;
+
+/** An endpoint in the form the open event carries. */
+export interface BinaryEndpoint {
+  version: 4 | 6;
+  address: Uint8Array; // 16 bytes; IPv4 in the first 4
+  port: number;
+}
+
+/**
+ * Writes one event header at `offset`. `tsMicros` < 0 means unknown.
+ * REQUIRES: `view` has EVENT_HEADER_BYTES from `offset`; conn is a positive integer.
+ */
+export function writeEventHeader(
+  view: DataView, offset: number, kind: number, arg: number, len: number, conn: bigint, tsMicros: number,
+): void {
+  view.setUint8(offset, kind);
+  view.setUint8(offset + 1, arg);
+  view.setUint16(offset + 2, 0, true);
+  view.setUint32(offset + 4, len, true);
+  view.setBigUint64(offset + 8, conn, true);
+  view.setBigInt64(offset + 16, BigInt(tsMicros < 0 ? -1 : Math.round(tsMicros)), true);
+}
+
+/**
+ * Writes an open payload at `offset`.
+ * REQUIRES: both endpoints have the same IP version; OPEN_PAYLOAD_BYTES fit from `offset`.
+ */
+export function writeOpenPayload(view: DataView, offset: number, client: BinaryEndpoint, server: BinaryEndpoint): void {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, OPEN_PAYLOAD_BYTES);
+  bytes.fill(0);
+  bytes[0] = client.version;
+  bytes.set(client.address, 4);
+  bytes.set(server.address, 20);
+  view.setUint16(offset + 36, client.port, true);
+  view.setUint16(offset + 38, server.port, true);
+}
+
+/** Parses an IPv4 dotted quad or an IPv6 text address; null when it is neither. */
+export function parseIp(text: string): { version: 4 | 6; address: Uint8Array } | null {
+  const address = new Uint8Array(16);
+  if (text.includes(':')) return parseIpv6(text, address) ? { version: 6, address } : null;
+  return parseIpv4(text, address, 0) ? { version: 4, address } : null;
+}
+
+function parseIpv4(text: string, out: Uint8Array, at: number): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i]!;
+    if (!/^[0-9]{1,3}$/.test(p)) return false;
+    const n = Number(p);
+    if (n > 255) return false;
+    out[at + i] = n;
+  }
+  return true;
+}
+
+function parseIpv6(text: string, out: Uint8Array): boolean {
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  // The last group may be an embedded IPv4 address (e.g. ::ffff:10.0.0.1), worth two groups.
+  const words: number[] = [];
+  const all = [...head, ...(halves.length === 2 ? ['::'] : []), ...tail];
+  for (let i = 0; i < all.length; i++) {
+    const g = all[i]!;
+    if (g === '::') {
+      words.push(-1);
+    } else if (i === all.length - 1 && g.includes('.')) {
+      const v4 = new Uint8Array(4);
+      if (!parseIpv4(g, v4, 0)) return false;
+      words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    } else if (/^[0-9a-fA-F]{1,4}$/.test(g)) {
+      words.push(parseInt(g, 16));
+    } else {
+      return false;
+    }
+  }
+  const explicit = words.filter((w) => w >= 0).length;
+  if (halves.length === 2 ? explicit > 7 : explicit !== 8) return false;
+  const expanded: number[] = [];
+  for (const w of words) {
+    if (w < 0) for (let k = 0; k < 8 - explicit; k++) expanded.push(0);
+    else expanded.push(w);
+  }
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = expanded[i]! >> 8;
+    out[2 * i + 1] = expanded[i]! & 0xff;
+  }
+  return true;
+}
