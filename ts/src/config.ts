@@ -1,0 +1,371 @@
+// Configuration: the one validator (DESIGN §5.1). The library, the environment and the CLI all end here;
+// the raw-string parsers are the ones the shared cases in fixtures/validation/cases.json exercise, and the
+// injector implements the same rules in C++ against the same table.
+
+import type { MessageCallback, Placement, SnifferConfig } from './types.js';
+import { isLogLevel, type LogLevel } from './log.js';
+
+/** A configuration value broke a rule. `field` is named as the user wrote it (key, variable or flag). */
+export class ValidationError extends Error {
+  readonly field: string;
+  readonly rule: string;
+  /** What was wrong with the value, when saying so reveals no secret. */
+  readonly detail?: string;
+
+  constructor(field: string, rule: string, detail?: string) {
+    super(`invalid ${field}: ${rule}${detail ? ` (${detail})` : ''}`);
+    this.name = 'ValidationError';
+    this.field = field;
+    this.rule = rule;
+    this.detail = detail;
+  }
+
+  /** The same error, naming the field as another surface calls it (`MAX_BODY_SIZE`, `--max-body-size`). */
+  renamed(field: string): ValidationError {
+    return new ValidationError(field, this.rule, this.detail);
+  }
+}
+
+export interface ResolvedConfig {
+  ports: number[];
+  interface: string;
+  outputUrl?: URL;
+  outputUrlAuthToken?: string;
+  outputStdout: boolean;
+  onHttpMessage?: MessageCallback;
+  sampleRate: number;
+  maxBodySize: number;
+  maxConcurrentConnections: number;
+  connectionIdleTimeoutMs: number;
+  /** Lower-cased, without duplicates; empty = redact nothing. */
+  redactHeaders: string[];
+  captureFile?: string;
+  drainTimeoutMs: number;
+  maxBufferedBytes: number;
+  placement?: Placement;
+  production: boolean;
+}
+
+export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+
+export const DEFAULTS = {
+  interface: 'any',
+  outputStdout: false,
+  sampleRate: 1,
+  maxBodySize: 65_536,
+  maxConcurrentConnections: 10_000,
+  connectionIdleTimeoutMs: 60_000,
+  drainTimeoutMs: 25_000,
+  maxBufferedBytes: 134_217_728,
+} as const;
+
+/** The rule texts, exactly as in fixtures/validation/cases.json. */
+export const RULES = {
+  portsRequired: 'required unless captureFile is set',
+  portsNonEmpty: 'non-empty list',
+  portsRange: 'integers 1-65535',
+  portsUnique: 'no duplicates',
+  url: 'absolute http(s) URL',
+  urlCredentials: 'no credentials in URL',
+  urlProduction: 'https: in production',
+  interface: '1-15 characters, no whitespace or /',
+  sampleRate: 'decimal number in [0, 1]',
+  maxBodySize: 'integer >= 0',
+  maxConcurrentConnections: 'integer >= 1',
+  connectionIdleTimeoutMs: 'integer >= 1000',
+  drainTimeoutMs: 'integer >= 0',
+  maxBufferedBytes: 'integer >= 1048576',
+  boolean: 'true or false',
+  redactHeaders: 'comma-separated header names',
+  token: 'visible ASCII characters only',
+  captureFile: 'non-empty path',
+  logLevel: 'debug, info, warn or error',
+  function: 'a function',
+  placement: 'object of strings pod, namespace, node, podIp',
+  object: 'an object',
+  unknown: 'unknown option',
+} as const;
+
+const INTEGER_MINIMUM = {
+  maxBodySize: 0,
+  maxConcurrentConnections: 1,
+  connectionIdleTimeoutMs: 1000,
+  drainTimeoutMs: 0,
+  maxBufferedBytes: 1_048_576,
+} as const;
+type IntegerKey = keyof typeof INTEGER_MINIMUM;
+
+/** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
+export type RawKey =
+  | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
+  | 'redactHeaders' | 'captureFile' | 'logLevel' | IntegerKey;
+
+export interface RawValue {
+  ports: number[];
+  interface: string;
+  outputUrl: URL;
+  outputUrlAuthToken: string;
+  outputStdout: boolean;
+  sampleRate: number;
+  redactHeaders: string[];
+  captureFile: string;
+  logLevel: LogLevel;
+  maxBodySize: number;
+  maxConcurrentConnections: number;
+  connectionIdleTimeoutMs: number;
+  drainTimeoutMs: number;
+  maxBufferedBytes: number;
+}
+
+// Only spaces and tabs around a value are forgiven (an env file's stray blank); nothing else is guessed.
+const trim = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, '');
+const DIGITS = /^[0-9]+$/;
+const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 tchar
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+const IFACE_BAD = /[\s/]/;
+const quote = (s: string): string => JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
+
+/**
+ * Parses the string form of `key` (environment, CLI flag, injector annotation) and checks its rule.
+ * Throws a `ValidationError` naming `key`; callers rename it for their surface.
+ */
+export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { production?: boolean } = {}): RawValue[K] {
+  const v = trim(raw);
+  const out = ((): unknown => {
+    switch (key) {
+      case 'ports': {
+        if (v === '') throw new ValidationError(key, RULES.portsNonEmpty);
+        const ports = v.split(',').map((item) => {
+          const t = trim(item);
+          if (!DIGITS.test(t)) throw new ValidationError(key, RULES.portsRange, `got ${quote(t)}`);
+          return Number(t);
+        });
+        return checkPorts(ports);
+      }
+      case 'interface':
+        return checkInterface(v);
+      case 'outputUrl':
+        return checkUrl(v, opts.production ?? false);
+      case 'outputUrlAuthToken':
+        // Never echo a token, not even in part.
+        if (!VISIBLE_ASCII.test(v)) throw new ValidationError(key, RULES.token);
+        return v;
+      case 'outputStdout': {
+        const l = v.toLowerCase();
+        if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
+        return l === 'true';
+      }
+      case 'sampleRate': {
+        if (!DECIMAL.test(v)) throw new ValidationError(key, RULES.sampleRate, `got ${quote(v)}`);
+        return checkSampleRate(Number(v));
+      }
+      case 'redactHeaders':
+        return v === '' ? [] : checkRedactHeaders(v.split(',').map(trim));
+      case 'captureFile':
+        if (v === '') throw new ValidationError(key, RULES.captureFile);
+        return v;
+      case 'logLevel': {
+        const l = v.toLowerCase();
+        if (!isLogLevel(l)) throw new ValidationError(key, RULES.logLevel, `got ${quote(v)}`);
+        return l;
+      }
+      default: {
+        const k = key as IntegerKey;
+        if (!(k in INTEGER_MINIMUM)) throw new ValidationError(key, RULES.unknown);
+        if (!DIGITS.test(v)) throw new ValidationError(key, RULES[k], `got ${quote(v)}`);
+        return checkInteger(k, Number(v));
+      }
+    }
+  })();
+  return out as RawValue[K];
+}
+
+function checkPorts(ports: unknown): number[] {
+  if (!Array.isArray(ports)) throw new ValidationError('ports', RULES.portsNonEmpty, 'not an array');
+  if (ports.length === 0) throw new ValidationError('ports', RULES.portsNonEmpty);
+  const seen = new Set<number>();
+  for (const p of ports) {
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) {
+      throw new ValidationError('ports', RULES.portsRange, `got ${typeof p === 'string' ? quote(p) : String(p)}`);
+    }
+  }
+  for (const p of ports as number[]) {
+    if (seen.has(p)) throw new ValidationError('ports', RULES.portsUnique, `${p} appears twice`);
+    seen.add(p);
+  }
+  return [...ports];
+}
+
+function checkInterface(v: unknown): string {
+  if (typeof v !== 'string' || v.length < 1 || v.length > 15 || IFACE_BAD.test(v)) {
+    throw new ValidationError('interface', RULES.interface, typeof v === 'string' ? `got ${quote(v)}` : `got ${typeof v}`);
+  }
+  return v;
+}
+
+function checkUrl(v: unknown, production: boolean): URL {
+  // The literal scheme-and-slashes check keeps us in step with the injector: the WHATWG parser would
+  // otherwise accept forms such as "https:host" that other parsers reject. The value is not echoed: a
+  // URL can carry a secret in its query.
+  if (typeof v !== 'string' || !/^https?:\/\/[^/?#]/i.test(v)) throw new ValidationError('outputUrl', RULES.url);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ValidationError('outputUrl', RULES.url);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new ValidationError('outputUrl', RULES.url);
+  }
+  if (url.username !== '' || url.password !== '' || /^[^/?#]*@/.test(v.replace(/^https?:\/\//i, ''))) {
+    throw new ValidationError('outputUrl', RULES.urlCredentials, 'use outputUrlAuthToken');
+  }
+  if (production && url.protocol !== 'https:') {
+    throw new ValidationError('outputUrl', RULES.urlProduction, `got ${url.protocol}`);
+  }
+  return url;
+}
+
+function checkSampleRate(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new ValidationError('sampleRate', RULES.sampleRate, `got ${String(v)}`);
+  }
+  return v === 0 ? 0 : v; // -0 → 0
+}
+
+function checkInteger(key: IntegerKey, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < INTEGER_MINIMUM[key]) {
+    throw new ValidationError(key, RULES[key], `got ${typeof v === 'number' ? String(v) : typeof v}`);
+  }
+  return v === 0 ? 0 : v;
+}
+
+function checkRedactHeaders(names: unknown): string[] {
+  if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
+  const out = new Set<string>();
+  for (const n of names) {
+    if (typeof n !== 'string' || !TOKEN.test(n)) {
+      throw new ValidationError('redactHeaders', RULES.redactHeaders, `got ${typeof n === 'string' ? quote(n) : typeof n}`);
+    }
+    out.add(n.toLowerCase());
+  }
+  return [...out];
+}
+
+function checkPlacement(v: unknown): Placement | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('placement', RULES.placement);
+  const out: Placement = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!['pod', 'namespace', 'node', 'podIp'].includes(k)) throw new ValidationError(`placement.${k}`, RULES.unknown);
+    if (val === undefined || val === '') continue;
+    if (typeof val !== 'string') throw new ValidationError(`placement.${k}`, RULES.placement);
+    out[k as keyof Placement] = val;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Production = `TCP_SNIFFER_PRODUCTION=1` (or `true`) or `NODE_ENV=production`. */
+export function isProduction(env: Record<string, string | undefined>): boolean {
+  const flag = (env.TCP_SNIFFER_PRODUCTION ?? '').trim().toLowerCase();
+  return flag === '1' || flag === 'true' || (env.NODE_ENV ?? '').trim() === 'production';
+}
+
+const KNOWN_KEYS = new Set<string>([
+  'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
+  'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'captureFile',
+  'drainTimeoutMs', 'maxBufferedBytes', 'placement',
+]);
+
+/**
+ * Checks every rule of DESIGN §5.1 and fills in the defaults. Throws a `ValidationError` naming the
+ * first key that breaks a rule. `env` decides production mode (default: `process.env`).
+ */
+export function validateConfig(config: SnifferConfig, env: Record<string, string | undefined> = process.env): ResolvedConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ValidationError('config', RULES.object);
+  }
+  for (const k of Object.keys(config)) {
+    // A misspelt key would otherwise silently fall back to its default.
+    if (!KNOWN_KEYS.has(k)) throw new ValidationError(k, RULES.unknown);
+  }
+  const c = config as Record<string, unknown>;
+  const given = (k: string): boolean => c[k] !== undefined;
+  const production = isProduction(env);
+
+  let captureFile: string | undefined;
+  if (given('captureFile')) {
+    if (typeof c.captureFile !== 'string' || c.captureFile.trim() === '') throw new ValidationError('captureFile', RULES.captureFile);
+    captureFile = c.captureFile;
+  }
+  let ports: number[] = [];
+  if (given('ports')) ports = checkPorts(c.ports);
+  else if (captureFile === undefined) throw new ValidationError('ports', RULES.portsRequired);
+
+  let outputUrlAuthToken: string | undefined;
+  if (given('outputUrlAuthToken') && c.outputUrlAuthToken !== '') {
+    if (typeof c.outputUrlAuthToken !== 'string' || !VISIBLE_ASCII.test(c.outputUrlAuthToken)) {
+      throw new ValidationError('outputUrlAuthToken', RULES.token);
+    }
+    outputUrlAuthToken = c.outputUrlAuthToken;
+  }
+  if (given('outputStdout') && typeof c.outputStdout !== 'boolean') {
+    throw new ValidationError('outputStdout', RULES.boolean, `got ${typeof c.outputStdout}`);
+  }
+  if (given('onHttpMessage') && typeof c.onHttpMessage !== 'function') {
+    throw new ValidationError('onHttpMessage', RULES.function, `got ${typeof c.onHttpMessage}`);
+  }
+  const integer = (k: IntegerKey): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+
+  return {
+    ports,
+    interface: given('interface') ? checkInterface(c.interface) : DEFAULTS.interface,
+    outputUrl: given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined,
+    outputUrlAuthToken,
+    outputStdout: (c.outputStdout as boolean | undefined) ?? DEFAULTS.outputStdout,
+    onHttpMessage: c.onHttpMessage as MessageCallback | undefined,
+    sampleRate: given('sampleRate') ? checkSampleRate(c.sampleRate) : DEFAULTS.sampleRate,
+    maxBodySize: integer('maxBodySize'),
+    maxConcurrentConnections: integer('maxConcurrentConnections'),
+    connectionIdleTimeoutMs: integer('connectionIdleTimeoutMs'),
+    redactHeaders: given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [...DEFAULT_REDACT_HEADERS],
+    captureFile,
+    drainTimeoutMs: integer('drainTimeoutMs'),
+    maxBufferedBytes: integer('maxBufferedBytes'),
+    placement: given('placement') ? checkPlacement(c.placement) : undefined,
+    production,
+  };
+}
+
+/** True when at least one output is configured (the sniffer warns at start otherwise). */
+export function hasOutput(cfg: ResolvedConfig): boolean {
+  return cfg.outputUrl !== undefined || cfg.outputStdout || cfg.onHttpMessage !== undefined;
+}
+
+/**
+ * The configuration as it may be logged at start: the token only as "set", the collector URL without its
+ * query (which could carry a key).
+ */
+export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
+  return {
+    interface: cfg.captureFile === undefined ? cfg.interface : undefined,
+    captureFile: cfg.captureFile,
+    ports: cfg.ports,
+    outputs: [
+      ...(cfg.onHttpMessage ? ['callback'] : []),
+      ...(cfg.outputUrl ? ['https'] : []),
+      ...(cfg.outputStdout ? ['stdout'] : []),
+    ],
+    outputUrl: cfg.outputUrl ? cfg.outputUrl.origin + cfg.outputUrl.pathname : undefined,
+    outputUrlAuthToken: cfg.outputUrlAuthToken ? 'set' : undefined,
+    sampleRate: cfg.sampleRate,
+    maxBodySize: cfg.maxBodySize,
+    maxConcurrentConnections: cfg.maxConcurrentConnections,
+    connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
+    redactHeaders: cfg.redactHeaders,
+    drainTimeoutMs: cfg.drainTimeoutMs,
+    maxBufferedBytes: cfg.maxBufferedBytes,
+    placement: cfg.placement,
+    production: cfg.production,
+  };
+}

@@ -1,0 +1,166 @@
+// The entrypoint's reading of its environment and flags (DESIGN §5.2, §5.3): one table of options, each
+// with its flag, its variable and the config key it sets; flags win over the environment. Errors name the
+// flag or the variable the value came from, so the user knows which line to fix.
+
+import { DEFAULT_REDACT_HEADERS, DEFAULTS, isProduction, parseRaw, ValidationError, type RawKey } from './config.js';
+import type { LogLevel } from './log.js';
+import type { Placement, SnifferConfig } from './types.js';
+
+interface OptionSpec {
+  key: RawKey | 'readTcpflow';
+  flag: string;
+  env?: string;
+  arg?: string;
+  help: string;
+}
+
+/** Every option of the CLI and the container, in the order `--help` lists them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'ports', flag: '--ports', env: 'PORTS', arg: 'P[,P...]', help: 'service ports to observe, 1-65535 (optional with --read)' },
+  { key: 'interface', flag: '--interface', env: 'INTERFACE', arg: 'NAME', help: `interface to capture on, default ${DEFAULTS.interface}` },
+  { key: 'captureFile', flag: '--read', arg: 'FILE', help: 'read a pcap/pcapng file instead of an interface, then exit' },
+  { key: 'readTcpflow', flag: '--read-tcpflow', arg: 'DIR', help: "decode a directory of tcpflow's per-direction files, then exit" },
+  { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
+  { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'sent to the collector as "Authorization: Bearer"; never logged (no flag: argv is visible to every user)' },
+  { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
+  { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
+  { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
+  { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], empty for none, default ${DEFAULT_REDACT_HEADERS.join(',')}` },
+  { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `integer >= 1, default ${DEFAULTS.maxConcurrentConnections}` },
+  { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
+  { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
+  { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `reassembly and body budget, integer >= 1048576, default ${DEFAULTS.maxBufferedBytes}` },
+  { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', arg: 'L', help: 'debug, info, warn or error, default info' },
+];
+
+const PLACEMENT_ENV: ReadonlyArray<[keyof Placement, string]> = [
+  ['pod', 'POD_NAME'], ['namespace', 'NAMESPACE'], ['node', 'NODE_NAME'], ['podIp', 'POD_IP'],
+];
+
+export const helpText = ((): string => {
+  const rows: Array<[string, string]> = OPTIONS.map((o) => [
+    o.flag ? `${o.flag}${o.arg ? ' ' + o.arg : ''}` : '',
+    `${o.help}${o.env ? ` [${o.env}]` : ''}`,
+  ]);
+  rows.push(['--help', 'print this text'], ['--version', 'print the version']);
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return [
+    'Usage: tcp-sniffer [options]',
+    '',
+    'Watches HTTP/1.x traffic passively (libpcap) and writes one JSON message per request and response.',
+    'Every option can also come from the environment variable in brackets; flags win.',
+    '',
+    ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`),
+    '',
+    'Also read from the environment: TCP_SNIFFER_PRODUCTION=1 or NODE_ENV=production (collector must be',
+    'https:), and placement attached to every message: POD_NAME, NAMESPACE, NODE_NAME, POD_IP.',
+    '',
+    'Exit status: 0 clean stop (end of --read, SIGTERM, SIGINT), 1 configuration error, 2 runtime error.',
+    '',
+  ].join('\n');
+})();
+
+export interface CommandLine {
+  config: SnifferConfig;
+  logLevel: LogLevel;
+  readTcpflow?: string;
+  help: boolean;
+  version: boolean;
+}
+
+const FLAG_RULES = { unknown: 'unknown option', value: 'requires a value', twice: 'given more than once', positional: 'options only, no positional arguments' };
+
+/**
+ * Reads flags (`--name value` or `--name=value`) and the environment into a config:
+ * every value is parsed and checked here, errors name the flag or the variable. An empty variable counts
+ * as unset, except `REDACT_HEADERS`, where empty means "redact nothing".
+ */
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): CommandLine {
+  if (argv.includes('--help') || argv.includes('-h')) return { config: {}, logLevel: 'info', help: true, version: false };
+  if (argv.includes('--version')) return { config: {}, logLevel: 'info', help: false, version: true };
+
+  const byFlag = new Map(OPTIONS.filter((o) => o.flag).map((o) => [o.flag, o]));
+  const flags = new Map<OptionSpec, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new ValidationError(a, FLAG_RULES.positional);
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const spec = byFlag.get(name);
+    if (!spec) throw new ValidationError(name, FLAG_RULES.unknown, 'see --help');
+    if (flags.has(spec)) throw new ValidationError(name, FLAG_RULES.twice);
+    let value: string;
+    if (eq >= 0) value = a.slice(eq + 1);
+    else if (spec.key === 'outputStdout') value = 'true';
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new ValidationError(name, FLAG_RULES.value);
+      value = next;
+      i++;
+    }
+    flags.set(spec, value);
+  }
+
+  const production = isProduction(env);
+  const values = new Map<string, unknown>();
+  for (const spec of OPTIONS) {
+    let raw = flags.get(spec);
+    let source = spec.flag;
+    if (raw === undefined && spec.env) {
+      const e = env[spec.env];
+      const set = e !== undefined && (spec.key === 'redactHeaders' || e.trim() !== '');
+      if (set) {
+        raw = e;
+        source = spec.env;
+      }
+    }
+    if (raw === undefined) continue;
+    if (spec.key === 'readTcpflow') {
+      if (raw.trim() === '') throw new ValidationError(source, 'non-empty path');
+      values.set(spec.key, raw);
+      continue;
+    }
+    try {
+      values.set(spec.key, parseRaw(spec.key, raw, { production }));
+    } catch (e) {
+      throw e instanceof ValidationError ? e.renamed(source) : e;
+    }
+  }
+
+  const readTcpflow = values.get('readTcpflow') as string | undefined;
+  const captureFile = values.get('captureFile') as string | undefined;
+  if (!values.has('ports') && captureFile === undefined && readTcpflow === undefined) {
+    throw new ValidationError('--ports (or PORTS)', 'required unless --read is given');
+  }
+  const outputUrl = values.get('outputUrl') as URL | undefined;
+
+  const config: SnifferConfig = {};
+  const set = <K extends keyof SnifferConfig>(k: K, v: SnifferConfig[K] | undefined): void => {
+    if (v !== undefined) config[k] = v;
+  };
+  set('ports', values.get('ports') as number[] | undefined);
+  set('interface', values.get('interface') as string | undefined);
+  set('captureFile', captureFile);
+  set('outputUrl', outputUrl?.href);
+  set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
+  set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? outputUrl === undefined);
+  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes'] as const) {
+    set(k, values.get(k) as number | undefined);
+  }
+  set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
+
+  const placement: Placement = {};
+  for (const [k, name] of PLACEMENT_ENV) {
+    const v = env[name]?.trim();
+    if (v) placement[k] = v;
+  }
+  if (Object.keys(placement).length > 0) config.placement = placement;
+
+  return {
+    config,
+    logLevel: (values.get('logLevel') as LogLevel | undefined) ?? 'info',
+    ...(readTcpflow !== undefined ? { readTcpflow } : {}),
+    help: false,
+    version: false,
+  };
+}

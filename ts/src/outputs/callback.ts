@@ -1,0 +1,111 @@
+// The user's onHttpMessage. Its failures are the user's bugs, not ours: caught, counted, logged at most
+// once per interval, and never allowed to stop the other outputs. A returned promise is awaited, at most
+// MAX_IN_FLIGHT at once (DESIGN §5.1); past that the callback's messages are dropped and counted.
+
+import { LogLimiter, type Logger } from '../log.js';
+import type { HttpMessage, MessageCallback } from '../types.js';
+import type { Output } from './index.js';
+
+export const MAX_IN_FLIGHT = 1000;
+
+export class CallbackOutput implements Output {
+  readonly name = 'callback';
+  private inFlight = 0;
+  private delivered = 0;
+  private failed = 0;
+  private dropped = 0;
+  private readonly limiter = new LogLimiter();
+  private idle: (() => void) | null = null;
+
+  constructor(
+    private readonly fn: MessageCallback,
+    private readonly log: Logger,
+    private readonly maxInFlight = MAX_IN_FLIGHT,
+  ) {}
+
+  deliver(msg: HttpMessage, _line: string): void {
+    if (this.inFlight >= this.maxInFlight) {
+      this.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', 'onHttpMessage has too many promises pending; message dropped', {
+        output: this.name, inFlight: this.inFlight, dropped: this.dropped,
+      });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = this.fn(msg);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<void>).then !== 'function') {
+      this.delivered++;
+      return;
+    }
+    this.inFlight++;
+    // A thenable's `then` is user code too: guard it like the call itself.
+    try {
+      (result as PromiseLike<void>).then(
+        () => this.settle(true),
+        (err: unknown) => this.settle(false, err),
+      );
+    } catch (err) {
+      this.settle(false, err);
+    }
+  }
+
+  ready(): Promise<void> | null {
+    return null;
+  }
+
+  async drain(deadlineMs: number): Promise<void> {
+    if (this.inFlight > 0) {
+      const wait = deadlineMs - Date.now();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, wait);
+          this.idle = done;
+          function done(): void {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        this.idle = null;
+      }
+    }
+    if (this.inFlight > 0) {
+      // The promises cannot be cancelled; they are no longer waited for.
+      this.log.warn('drain deadline passed with onHttpMessage promises pending', { output: this.name, pending: this.inFlight });
+      this.dropped += this.inFlight;
+      this.inFlight = 0;
+    }
+  }
+
+  stats(): Record<string, number> {
+    return { delivered: this.delivered, failed: this.failed, dropped: this.dropped, inFlight: this.inFlight };
+  }
+
+  private settle(ok: boolean, err?: unknown): void {
+    if (this.inFlight === 0) return; // already given up on at the drain deadline
+    this.inFlight--;
+    if (ok) this.delivered++;
+    else this.fail(err);
+    if (this.inFlight === 0 && this.idle) this.idle();
+  }
+
+  private fail(err: unknown): void {
+    this.failed++;
+    this.limiter.log(this.log, 'warn', 'error', 'onHttpMessage failed', {
+      output: this.name, error: describe(err), failed: this.failed,
+    });
+  }
+}
+
+function describe(err: unknown): unknown {
+  if (err instanceof Error) return err;
+  try {
+    return String(err);
+  } catch {
+    return typeof err;
+  }
+}

@@ -1,0 +1,201 @@
+// The collector output: one JSON POST per message over kept-alive connections, `Authorization: Bearer`
+// when a token is set. Network errors, 5xx and 429 are retried after 1 s, 2 s and 4 s; other statuses are
+// final. Everything accepted and not yet delivered (queued, in flight, waiting to retry) lives inside one
+// budget by count and by bytes: past it new messages are dropped, so a collector that is down costs a
+// bounded amount of memory. Every message that does not arrive is counted and (rate-limited) logged.
+// The token goes into the request header and nowhere else.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { LogLimiter, type Logger } from '../log.js';
+import type { HttpMessage } from '../types.js';
+import type { Output } from './index.js';
+
+export interface HttpsOutputOptions {
+  /** Extra certificate authority to trust (tests); otherwise the system's, plus NODE_EXTRA_CA_CERTS. */
+  ca?: string | Buffer;
+  /** Concurrent requests (= kept-alive connections). Default 8. */
+  maxSockets: number;
+  /** Messages accepted and not yet settled, at most. Default 10,000. */
+  maxQueued: number;
+  /** Bytes of those messages, at most. Default 32 MiB. */
+  maxQueuedBytes: number;
+  /** Waits before each retry; its length is the number of retries. Default [1000, 2000, 4000]. */
+  retryDelaysMs: number[];
+  /** A request that has not completed by then is abandoned (and retried). Default 10 s. */
+  requestTimeoutMs: number;
+}
+
+interface Item {
+  body: Buffer;
+  attempt: number; // retries done so far
+}
+
+export class HttpsOutput implements Output {
+  readonly name = 'https';
+  private readonly opts: HttpsOutputOptions;
+  private readonly agent: http.Agent;
+  private readonly request: typeof https.request;
+  private readonly headers: Record<string, string>;
+  private readonly limiter = new LogLimiter();
+  private readonly queue: Item[] = [];
+  private queueHead = 0;
+  private readonly inFlight = new Set<http.ClientRequest>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private held = 0; // messages accepted and not yet settled
+  private heldBytes = 0;
+  private closed = false;
+  private idle: (() => void) | null = null;
+  private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0 };
+
+  constructor(private readonly url: URL, token: string | undefined, private readonly log: Logger, opts: Partial<HttpsOutputOptions> = {}) {
+    this.opts = {
+      maxSockets: 8,
+      maxQueued: 10_000,
+      maxQueuedBytes: 32 * 1024 * 1024,
+      retryDelaysMs: [1000, 2000, 4000],
+      requestTimeoutMs: 10_000,
+      ...opts,
+    };
+    const secure = url.protocol === 'https:';
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...(this.opts.ca ? { ca: this.opts.ca } : {}) })
+      : new http.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets });
+    this.request = secure ? https.request : http.request;
+    this.headers = { 'content-type': 'application/json', 'user-agent': 'tcp-sniffer' };
+    if (token) this.headers.authorization = `Bearer ${token}`;
+  }
+
+  deliver(_msg: HttpMessage, line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.closed || this.held + 1 > this.opts.maxQueued || this.heldBytes + bytes > this.opts.maxQueuedBytes) {
+      this.counts.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', this.closed ? 'collector output is closed; message dropped' : 'collector queue is full; message dropped', {
+        output: this.name, queued: this.held, queuedBytes: this.heldBytes, dropped: this.counts.dropped,
+      });
+      return;
+    }
+    this.held++;
+    this.heldBytes += bytes;
+    this.queue.push({ body: Buffer.from(line), attempt: 0 });
+    this.pump();
+  }
+
+  ready(): Promise<void> | null {
+    return null;
+  }
+
+  async drain(deadlineMs: number): Promise<void> {
+    if (this.held > 0) {
+      const wait = deadlineMs - Date.now();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, wait);
+          this.idle = done;
+          function done(): void {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        this.idle = null;
+      }
+    }
+    this.closed = true;
+    if (this.held > 0) {
+      this.log.warn('drain deadline passed; undelivered collector messages dropped', { output: this.name, dropped: this.held });
+      this.counts.dropped += this.held;
+    }
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.held = 0;
+    this.heldBytes = 0;
+    for (const req of this.inFlight) req.destroy();
+    this.inFlight.clear();
+    this.agent.destroy();
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counts, inFlight: this.inFlight.size, queued: this.held, queuedBytes: this.heldBytes };
+  }
+
+  private pump(): void {
+    while (!this.closed && this.inFlight.size < this.opts.maxSockets && this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead]!;
+      this.queueHead++;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      this.send(item);
+    }
+  }
+
+  private send(item: Item): void {
+    let settled = false;
+    const settle = (outcome: 'ok' | 'retry' | 'fail', detail: Record<string, unknown>): void => {
+      if (settled || this.closed) return;
+      settled = true;
+      this.inFlight.delete(req);
+      if (outcome === 'ok') this.release(item, 'delivered');
+      else if (outcome === 'retry' && item.attempt < this.opts.retryDelaysMs.length) this.retryLater(item, detail);
+      else {
+        this.limiter.log(this.log, 'warn', 'failed', 'collector did not accept a message; dropped', {
+          output: this.name, attempts: item.attempt + 1, ...detail, failed: this.counts.failed + 1,
+        });
+        this.release(item, 'failed');
+      }
+      this.pump();
+    };
+
+    const req = this.request(this.url, {
+      method: 'POST',
+      agent: this.agent,
+      headers: { ...this.headers, 'content-length': String(item.body.length) },
+    });
+    this.inFlight.add(req);
+    req.setTimeout(this.opts.requestTimeoutMs, () => req.destroy(new Error('request timed out')));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      // Read the (ignored) answer to its end so the connection can be reused.
+      res.resume();
+      res.on('end', () => {
+        if (status >= 200 && status < 300) settle('ok', {});
+        else settle(status === 429 || status >= 500 ? 'retry' : 'fail', { status });
+      });
+      res.on('error', (err) => settle('retry', { error: errorText(err) }));
+    });
+    req.on('error', (err) => settle('retry', { error: errorText(err) }));
+    req.end(item.body);
+  }
+
+  private retryLater(item: Item, detail: Record<string, unknown>): void {
+    const delay = this.opts.retryDelaysMs[item.attempt]!;
+    item.attempt++;
+    this.counts.retries++;
+    this.limiter.log(this.log, 'warn', 'retry', 'collector request failed; retrying', {
+      output: this.name, ...detail, retryInMs: delay, retries: this.counts.retries,
+    });
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      // Retries go first: they are the oldest messages.
+      if (this.queueHead > 0) this.queue[--this.queueHead] = item;
+      else this.queue.unshift(item);
+      this.pump();
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
+  private release(item: Item, outcome: 'delivered' | 'failed'): void {
+    this.counts[outcome]++;
+    this.held--;
+    this.heldBytes -= item.body.length;
+    if (this.held === 0 && this.idle) this.idle();
+  }
+}
+
+// Node's network errors carry the address and a code, never request headers; keep just those.
+function errorText(err: Error & { code?: string }): string {
+  return err.code ? `${err.code}: ${err.message}` : err.message;
+}

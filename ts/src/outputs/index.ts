@@ -1,0 +1,46 @@
+// Where messages go. Every output receives the same redacted message and its JSON line; none may block,
+// crash or starve another, and each bounds its own memory and counts every message it drops.
+
+import type { ResolvedConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { HttpMessage } from '../types.js';
+import { CallbackOutput } from './callback.js';
+import { HttpsOutput, type HttpsOutputOptions } from './https.js';
+import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
+
+export interface Output {
+  readonly name: string;
+  /**
+   * Hands over one message. `line` is the message's JSON text (placement included) without a newline.
+   * Never throws; a message the output cannot take is dropped and counted.
+   */
+  deliver(msg: HttpMessage, line: string): void;
+  /** Non-null while the output is backpressured: the caller stops feeding until it resolves. */
+  ready(): Promise<void> | null;
+  /**
+   * Waits until everything accepted is delivered, or until `deadlineMs` — an absolute time in
+   * `Date.now()` milliseconds — then drops (counts and logs) what is left and releases its resources.
+   * Never rejects.
+   */
+  drain(deadlineMs: number): Promise<void>;
+  /** Counters; every output has at least `delivered`, `failed` and `dropped`. */
+  stats(): Record<string, number>;
+}
+
+/** Test and embedding hooks; production code passes none. */
+export interface OutputDeps {
+  https?: Partial<HttpsOutputOptions>;
+  stdout?: Partial<StdoutOutputOptions>;
+}
+
+/** The outputs `cfg` asks for, in delivery order: collector, stdout, then the user's callback. */
+export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps = {}): Output[] {
+  const outputs: Output[] = [];
+  if (cfg.outputUrl) outputs.push(new HttpsOutput(cfg.outputUrl, cfg.outputUrlAuthToken, log, deps.https));
+  if (cfg.outputStdout) outputs.push(new StdoutOutput(log, deps.stdout));
+  // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
+  if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));
+  return outputs;
+}
+
+export { CallbackOutput, HttpsOutput, StdoutOutput };

@@ -1,0 +1,121 @@
+// JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer is
+// above the high-water mark, `ready()` hands the engine a promise so it stops feeding; a caller that keeps
+// delivering anyway hits a hard byte cap, past which lines are dropped and counted. A stream that breaks
+// (EPIPE: the reader went away) is logged once; every later line is dropped and counted.
+
+import { LogLimiter, type Logger } from '../log.js';
+import type { HttpMessage } from '../types.js';
+import type { Output } from './index.js';
+
+export interface StdoutOutputOptions {
+  /** Default `process.stdout`. */
+  stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
+  /** Hard cap on bytes waiting in the stream's buffer. Default 16 MiB. */
+  maxBufferedBytes: number;
+}
+
+export class StdoutOutput implements Output {
+  readonly name = 'stdout';
+  private readonly stream: StdoutOutputOptions['stream'];
+  private readonly maxBufferedBytes: number;
+  private readonly limiter = new LogLimiter();
+  private delivered = 0;
+  private dropped = 0;
+  private failed = 0;
+  private pending = 0; // lines written but not yet flushed to the stream's destination
+  private broken = false;
+  private waiting: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
+    this.stream = opts.stream ?? process.stdout;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.stream.on('error', (err: Error) => this.breakDown(err));
+    this.stream.on('drain', () => this.wakeUp());
+    this.stream.on('close', () => this.wakeUp());
+  }
+
+  deliver(_msg: HttpMessage, line: string): void {
+    if (this.broken) {
+      this.dropped++;
+      return;
+    }
+    if (this.stream.writableLength + line.length + 1 > this.maxBufferedBytes) {
+      this.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; message dropped', {
+        output: this.name, bufferedBytes: this.stream.writableLength, dropped: this.dropped,
+      });
+      return;
+    }
+    this.pending++;
+    try {
+      this.stream.write(line + '\n', (err?: Error | null) => this.flushed(err));
+    } catch (err) {
+      // A stream already destroyed throws synchronously on some Node versions.
+      this.pending--;
+      this.dropped++;
+      this.breakDown(err as Error);
+    }
+  }
+
+  ready(): Promise<void> | null {
+    if (this.broken || !this.stream.writableNeedDrain) return null;
+    if (!this.waiting) this.waiting = new Promise<void>((resolve) => (this.wake = resolve));
+    return this.waiting;
+  }
+
+  async drain(deadlineMs: number): Promise<void> {
+    while (this.pending > 0 && !this.broken) {
+      const wait = deadlineMs - Date.now();
+      if (wait <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(wait, 100));
+        const stream = this.stream;
+        stream.once('drain', done);
+        function done(): void {
+          clearTimeout(timer);
+          stream.removeListener('drain', done);
+          resolve();
+        }
+      });
+    }
+    if (this.pending > 0) {
+      this.log.warn('drain deadline passed with stdout lines unwritten', { output: this.name, pending: this.pending });
+      this.dropped += this.pending;
+      this.pending = 0;
+    }
+    this.wakeUp();
+  }
+
+  stats(): Record<string, number> {
+    return {
+      delivered: this.delivered, failed: this.failed, dropped: this.dropped,
+      pending: this.pending, bufferedBytes: this.stream.writableLength,
+    };
+  }
+
+  private flushed(err?: Error | null): void {
+    if (this.pending === 0) return; // given up on at the drain deadline
+    this.pending--;
+    if (err) {
+      this.failed++;
+      this.breakDown(err);
+    } else {
+      this.delivered++;
+    }
+  }
+
+  private breakDown(err: Error): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.log.error('stdout failed; further messages to stdout are dropped', { output: this.name, error: err });
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.waiting = null;
+    this.wake = null;
+    if (wake) wake();
+  }
+}
