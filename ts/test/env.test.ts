@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig, ValidationError } from '../src/config.js';
+import { helpText, OPTIONS, parseCommandLine } from '../src/env.js';
+
+const error = (argv: string[], env: Record<string, string> = {}): ValidationError => {
+  try {
+    parseCommandLine(argv, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error(`accepted ${JSON.stringify({ argv, env })}`);
+};
+
+describe('parseCommandLine', () => {
+  it('reads every variable of DESIGN §5.2', () => {
+    const { config, logLevel } = parseCommandLine([], {
+      PORTS: '8080, 9090', INTERFACE: 'eth0', OUTPUT_URL: 'https://c.example/in', OUTPUT_URL_AUTH_TOKEN: 'tok',
+      OUTPUT_STDOUT: 'true', SAMPLE_RATE: '0.5', MAX_BODY_SIZE: '1024', MAX_CONCURRENT_CONNECTIONS: '50',
+      CONNECTION_IDLE_TIMEOUT_MS: '5000', REDACT_HEADERS: 'X-Key', LOG_LEVEL: 'debug', DRAIN_TIMEOUT_MS: '3000',
+      MAX_BUFFERED_BYTES: '2097152', POD_NAME: 'web-1', NAMESPACE: 'shop', NODE_NAME: 'n1', POD_IP: '10.0.0.7',
+    });
+    expect(config).toEqual({
+      ports: [8080, 9090], interface: 'eth0', outputUrl: 'https://c.example/in', outputUrlAuthToken: 'tok',
+      outputStdout: true, sampleRate: 0.5, maxBodySize: 1024, maxConcurrentConnections: 50,
+      connectionIdleTimeoutMs: 5000, redactHeaders: ['x-key'], drainTimeoutMs: 3000, maxBufferedBytes: 2097152,
+      placement: { pod: 'web-1', namespace: 'shop', node: 'n1', podIp: '10.0.0.7' },
+    });
+    expect(logLevel).toBe('debug');
+    expect(() => validateConfig(config, {})).not.toThrow();
+  });
+
+  it('lets flags win over the environment, in both --flag value and --flag=value forms', () => {
+    const { config, logLevel } = parseCommandLine(
+      ['--ports', '81', '--max-body-size=7', '--interface=lo', '--log-level', 'warn', '--redact-headers', ''],
+      { PORTS: '80', MAX_BODY_SIZE: '9', INTERFACE: 'eth0', LOG_LEVEL: 'debug', REDACT_HEADERS: 'a' },
+    );
+    expect(config).toMatchObject({ ports: [81], maxBodySize: 7, interface: 'lo', redactHeaders: [] });
+    expect(logLevel).toBe('warn');
+  });
+
+  it('names the variable or the flag the bad value came from, with the rule', () => {
+    let e = error([], { PORTS: '80', MAX_BODY_SIZE: '-1' });
+    expect([e.field, e.rule]).toEqual(['MAX_BODY_SIZE', 'integer >= 0']);
+    expect(e.message).toContain('MAX_BODY_SIZE');
+    e = error(['--max-body-size', '1e3'], { PORTS: '80' });
+    expect([e.field, e.rule]).toEqual(['--max-body-size', 'integer >= 0']);
+    e = error([], { PORTS: '80,80' });
+    expect([e.field, e.rule]).toEqual(['PORTS', 'no duplicates']);
+    e = error(['--ports', '70000']);
+    expect([e.field, e.rule]).toEqual(['--ports', 'integers 1-65535']);
+    e = error([], { PORTS: '80', OUTPUT_URL: 'http://c.example/', TCP_SNIFFER_PRODUCTION: '1' });
+    expect([e.field, e.rule]).toEqual(['OUTPUT_URL', 'https: in production']);
+    e = error([], { PORTS: '80', OUTPUT_STDOUT: 'yes' });
+    expect([e.field, e.rule]).toEqual(['OUTPUT_STDOUT', 'true or false']);
+    e = error([], { PORTS: '80', LOG_LEVEL: 'trace' });
+    expect([e.field, e.rule]).toEqual(['LOG_LEVEL', 'debug, info, warn or error']);
+    e = error([], {});
+    expect(e.field).toContain('PORTS');
+    expect(e.rule).toBe('required unless --read is given');
+  });
+
+  it('rejects unknown, repeated, value-less and positional arguments', () => {
+    expect(error(['--port', '80']).rule).toBe('unknown option');
+    expect(error(['--ports', '80', '--ports', '81']).rule).toBe('given more than once');
+    expect(error(['--ports']).rule).toBe('requires a value');
+    expect(error(['--ports', '--stdout']).rule).toBe('requires a value');
+    expect(error(['80']).rule).toBe('options only, no positional arguments');
+  });
+
+  it('never puts the token in an error', () => {
+    const e = error([], { PORTS: '80', OUTPUT_URL_AUTH_TOKEN: 'sekret token' });
+    expect(e.field).toBe('OUTPUT_URL_AUTH_TOKEN');
+    expect(e.message).not.toContain('sekret');
+  });
+
+  it('treats empty variables as unset, except REDACT_HEADERS', () => {
+    const { config } = parseCommandLine([], { PORTS: '80', MAX_BODY_SIZE: '', OUTPUT_URL: ' ', REDACT_HEADERS: '' });
+    expect(config.maxBodySize).toBeUndefined();
+    expect(config.outputUrl).toBeUndefined();
+    expect(config.redactHeaders).toEqual([]);
+  });
+
+  it('writes to stdout by default only when no other output is chosen', () => {
+    expect(parseCommandLine(['--ports', '80'], {}).config.outputStdout).toBe(true);
+    expect(parseCommandLine(['--ports', '80', '--output-url', 'https://c.example/'], {}).config.outputStdout).toBe(false);
+    expect(parseCommandLine(['--ports', '80', '--output-url', 'https://c.example/', '--stdout'], {}).config.outputStdout).toBe(true);
+    expect(parseCommandLine(['--ports', '80'], { OUTPUT_URL: 'https://c.example/', OUTPUT_STDOUT: 'true' }).config.outputStdout).toBe(true);
+    expect(parseCommandLine(['--ports', '80'], { OUTPUT_STDOUT: 'false' }).config.outputStdout).toBe(false);
+  });
+
+  it('makes ports optional with --read and --read-tcpflow', () => {
+    expect(parseCommandLine(['--read', '/tmp/a.pcap'], {}).config).toMatchObject({ captureFile: '/tmp/a.pcap' });
+    const t = parseCommandLine(['--read-tcpflow', '/tmp/flows'], {});
+    expect(t.readTcpflow).toBe('/tmp/flows');
+    expect(t.config.captureFile).toBeUndefined();
+  });
+
+  it('answers --help and --version before anything else', () => {
+    expect(parseCommandLine(['--bogus', '--help'], {}).help).toBe(true);
+    expect(parseCommandLine(['--version'], {}).version).toBe(true);
+  });
+});
+
+describe('helpText', () => {
+  it('lists every flag and variable', () => {
+    for (const o of OPTIONS) {
+      if (o.flag) expect(helpText).toContain(o.flag);
+      if (o.env) expect(helpText).toContain(`[${o.env}]`);
+    }
+    for (const v of ['POD_NAME', 'NAMESPACE', 'NODE_NAME', 'POD_IP', 'TCP_SNIFFER_PRODUCTION', '--help', '--version']) {
+      expect(helpText).toContain(v);
+    }
+  });
+});
