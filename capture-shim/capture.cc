@@ -1,0 +1,324 @@
+#include "capture.h"
+
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "capture_filter.h"
+#include "connection_tracker.h"
+#include "event_writer.h"
+#include "packet_decoder.h"
+
+namespace capture_shim {
+namespace {
+
+constexpr int64_t kFlushIntervalUs = 50'000;
+// Packets per pcap_dispatch call: small enough to check the batch size and the clock often.
+constexpr int kDispatchCount = 512;
+
+int64_t WallClockUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+int64_t MonotonicUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+CaptureStatus Failure(CaptureErrorCode code, std::string message) {
+  CaptureStatus s;
+  s.code = code;
+  s.message = std::move(message);
+  return s;
+}
+
+TrackerConfig MakeTrackerConfig(const CaptureOptions& o) {
+  TrackerConfig t;
+  for (uint16_t p : o.ports) t.ports.Add(p);
+  t.sample_rate = o.sample_rate;
+  t.max_connections = o.max_connections;
+  t.idle_timeout_us = o.idle_timeout_ms * 1000;
+  t.max_buffered_bytes = o.max_buffered_bytes;
+  // One direction may hold at most 1 MiB, or the whole budget when that is smaller.
+  t.reassembly.max_held_bytes = std::min<uint64_t>(1 << 20, o.max_buffered_bytes);
+  t.shed_batch_cap = std::max<size_t>(o.batch_bytes * 4, 1 << 20);
+  return t;
+}
+
+// The state of the capture thread; pcap's callback reaches it through `user`.
+struct Loop {
+  Loop(const CaptureOptions& o, int link, CaptureStats* s)
+      : link_type(link), stats(s), tracker(MakeTrackerConfig(o), &writer, s) {}
+
+  static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
+    auto* loop = reinterpret_cast<Loop*>(user);
+    loop->Handle(h, bytes);
+  }
+
+  void Handle(const pcap_pkthdr* h, const u_char* bytes) {
+    ++stats->packets_seen;
+    int64_t ts = int64_t{h->ts.tv_sec} * 1'000'000 + h->ts.tv_usec;
+    if (ts > last_ts) last_ts = ts;
+    TcpSegment seg;
+    switch (DecodeFrame(link_type, bytes, h->caplen, h->len, &seg)) {
+      case DecodeStatus::kTcp:
+        ++stats->packets_decoded;
+        tracker.OnSegment(seg, ts);
+        break;
+      case DecodeStatus::kNotTcp:
+        ++stats->packets_not_tcp;
+        break;
+      case DecodeStatus::kFragment:
+        ++stats->packets_fragmented;
+        break;
+      case DecodeStatus::kMalformed:
+      case DecodeStatus::kUnsupportedLink:
+        ++stats->packets_malformed;
+        break;
+    }
+  }
+
+  int link_type;
+  CaptureStats* stats;
+  EventWriter writer;
+  ConnectionTracker tracker;
+  int64_t last_ts = -1;
+};
+
+}  // namespace
+
+const char* CaptureErrorName(CaptureErrorCode code) {
+  switch (code) {
+    case CaptureErrorCode::kNone: return "OK";
+    case CaptureErrorCode::kInterfaceNotFound: return "INTERFACE_NOT_FOUND";
+    case CaptureErrorCode::kFileNotFound: return "FILE_NOT_FOUND";
+    case CaptureErrorCode::kOpenFailed: return "CAPTURE_OPEN_FAILED";
+    case CaptureErrorCode::kFilterFailed: return "FILTER_FAILED";
+    case CaptureErrorCode::kReadFailed: return "CAPTURE_READ_FAILED";
+  }
+  return "UNKNOWN";
+}
+
+std::vector<std::string> ListInterfaces(std::string* error) {
+  std::vector<std::string> names;
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_if_t* devs = nullptr;
+  if (pcap_findalldevs(&devs, errbuf) != 0) {
+    *error = errbuf;
+    return names;
+  }
+  for (pcap_if_t* d = devs; d != nullptr; d = d->next) names.emplace_back(d->name);
+  pcap_freealldevs(devs);
+  return names;
+}
+
+std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* status) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = nullptr;
+  bool live = o.file.empty();
+  if (!live) {
+    struct stat st;
+    if (stat(o.file.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+      *status = Failure(CaptureErrorCode::kFileNotFound, o.file + ": no such file");
+      return nullptr;
+    }
+    p = pcap_open_offline(o.file.c_str(), errbuf);
+    if (p == nullptr) {
+      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
+      return nullptr;
+    }
+  } else {
+    std::string list_error;
+    std::vector<std::string> names = ListInterfaces(&list_error);
+    bool found = false;
+    for (const std::string& n : names) found = found || n == o.interface;
+    if (!found && list_error.empty()) {
+      *status = Failure(CaptureErrorCode::kInterfaceNotFound,
+                        "interface \"" + o.interface + "\" does not exist");
+      status->interfaces = std::move(names);
+      return nullptr;
+    }
+    p = pcap_create(o.interface.c_str(), errbuf);
+    if (p == nullptr) {
+      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
+      return nullptr;
+    }
+    pcap_set_snaplen(p, o.snaplen);
+    pcap_set_promisc(p, 0);  // a sidecar sees its pod's own traffic; promiscuity is not needed
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, o.buffer_size);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+      std::string message = pcap_geterr(p);
+      if (message.empty()) message = pcap_statustostr(rc);
+      pcap_close(p);
+      *status = Failure(CaptureErrorCode::kOpenFailed, message);
+      return nullptr;
+    }
+  }
+  int link = pcap_datalink(p);
+  if (!IsSupportedLinkType(link)) {
+    const char* name = pcap_datalink_val_to_name(link);
+    std::string message = "unsupported link type " + std::to_string(link) +
+                          (name ? std::string(" (") + name + ")" : std::string());
+    pcap_close(p);
+    *status = Failure(CaptureErrorCode::kOpenFailed, message);
+    return nullptr;
+  }
+  if (live) {
+    std::string text = BuildCaptureFilter(o.ports, link);
+    bpf_program program;
+    if (pcap_compile(p, &program, text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+        pcap_setfilter(p, &program) != 0) {
+      std::string message = pcap_geterr(p);
+      pcap_close(p);
+      *status = Failure(CaptureErrorCode::kFilterFailed, message + " (filter: " + text + ")");
+      return nullptr;
+    }
+    pcap_freecode(&program);
+    if (pcap_setnonblock(p, 1, errbuf) != 0) {
+      pcap_close(p);
+      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
+      return nullptr;
+    }
+  }
+  *status = CaptureStatus{};
+  return std::unique_ptr<Capture>(new Capture(o, p, live));
+}
+
+Capture::Capture(const CaptureOptions& options, pcap_t* handle, bool live)
+    : options_(options), handle_(handle), live_(live), link_type_(pcap_datalink(handle)) {
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+Capture::~Capture() {
+  Stop();
+  Join();
+  if (handle_ != nullptr) pcap_close(handle_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void Capture::Start(BatchConsumer* consumer) {
+  consumer_ = consumer;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Capture::Stop() {
+  if (stop_.exchange(true)) return;
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd_, &one, sizeof one);
+    (void)ignored;
+  }
+}
+
+void Capture::Join() {
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+CaptureStats Capture::Stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return published_;
+}
+
+void Capture::Run() {
+  CaptureStats stats;
+  Loop loop(options_, link_type_, &stats);
+  CaptureStatus status;
+  int64_t last_flush = MonotonicUs();
+
+  auto publish = [&] {
+    if (live_) {
+      pcap_stat ps;
+      if (pcap_stats(handle_, &ps) == 0) {
+        stats.kernel_received = ps.ps_recv;
+        stats.kernel_dropped = ps.ps_drop;
+        stats.interface_dropped = ps.ps_ifdrop;
+      }
+    }
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    published_ = stats;
+  };
+  // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
+  // Offline: waits. False when the consumer is gone.
+  auto flush = [&](bool final_batch) -> bool {
+    last_flush = MonotonicUs();
+    std::vector<uint8_t>& buf = *loop.writer.mutable_buffer();
+    bool ok = true;
+    if (!buf.empty()) {
+      if (live_ && !final_batch) {
+        if (consumer_->TryDeliver(&buf)) {
+          ++stats.batches_delivered;
+          loop.tracker.SetShedding(false);
+        } else {
+          // The batch stays here and keeps growing only by events the tracker bounds.
+          ++stats.batches_shed_full;
+          loop.tracker.SetShedding(true);
+        }
+      } else {
+        ok = consumer_->Deliver(&buf);
+        if (ok) ++stats.batches_delivered;
+        buf.clear();  // when the consumer is gone the bytes have nowhere to go
+      }
+      if (buf.empty() && buf.capacity() == 0) loop.writer.Reserve(options_.batch_bytes + (64 << 10));
+    }
+    publish();
+    return ok;
+  };
+
+  loop.writer.Reserve(options_.batch_bytes + (64 << 10));
+  bool consumer_alive = true;
+  if (live_) {
+    int fd = pcap_get_selectable_fd(handle_);
+    while (!stop_.load(std::memory_order_relaxed)) {
+      pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      int64_t wait_us = kFlushIntervalUs - (MonotonicUs() - last_flush);
+      poll(fds, 2, static_cast<int>(std::max<int64_t>(1, wait_us / 1000)));
+      int n = pcap_dispatch(handle_, kDispatchCount, &Loop::OnPacket,
+                            reinterpret_cast<u_char*>(&loop));
+      if (n == PCAP_ERROR) {
+        status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+        break;
+      }
+      if (n == 0) loop.tracker.Advance(WallClockUs());  // quiet link: time still passes
+      bool due = MonotonicUs() - last_flush >= kFlushIntervalUs;
+      if (loop.writer.size() >= options_.batch_bytes || due) {
+        if (!flush(false)) break;
+      }
+    }
+    loop.tracker.CloseAll(std::max(WallClockUs(), loop.last_ts));
+  } else {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      int n = pcap_dispatch(handle_, kDispatchCount, &Loop::OnPacket,
+                            reinterpret_cast<u_char*>(&loop));
+      if (n == PCAP_ERROR) {
+        status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+        break;
+      }
+      if (n == 0 || n == PCAP_ERROR_BREAK) break;  // end of file
+      if (loop.writer.size() >= options_.batch_bytes ||
+          MonotonicUs() - last_flush >= kFlushIntervalUs) {
+        if (!flush(false)) {
+          consumer_alive = false;
+          break;
+        }
+      }
+    }
+    loop.tracker.CloseAll(loop.last_ts);
+  }
+  if (consumer_alive) flush(true);
+  publish();
+  consumer_->End(status);
+}
+
+}  // namespace capture_shim

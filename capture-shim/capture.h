@@ -1,0 +1,114 @@
+// A capture: one libpcap handle (live interface or offline file) read on its own thread, decoded,
+// tracked and reassembled, with the resulting stream events handed to a BatchConsumer in batches.
+//
+// Live: immediate mode; the loop never waits on the consumer. When the consumer refuses a batch
+// (its queue is full) the tracker sheds payload as gaps until a hand-over succeeds again.
+// Offline: the loop waits for the consumer; nothing is shed.
+// At end of file, on a read error, and at Stop(): every connection is closed (reason shutdown),
+// the last batch delivered, then End() is called once with the outcome.
+#ifndef CAPTURE_SHIM_CAPTURE_H_
+#define CAPTURE_SHIM_CAPTURE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capture_stats.h"
+
+typedef struct pcap pcap_t;
+
+namespace capture_shim {
+
+struct CaptureOptions {
+  std::string interface;      // live capture, or
+  std::string file;           // offline pcap / pcapng
+  std::vector<uint16_t> ports;  // empty: every TCP connection
+  int snaplen = 262144;
+  int buffer_size = 32 << 20;
+  double sample_rate = 1.0;
+  size_t max_connections = 10000;
+  int64_t idle_timeout_ms = 60000;
+  uint64_t max_buffered_bytes = 128ull << 20;
+  size_t batch_bytes = 256 << 10;
+  size_t max_queued_batches = 64;
+};
+
+enum class CaptureErrorCode {
+  kNone,
+  kInterfaceNotFound,
+  kFileNotFound,
+  kOpenFailed,
+  kFilterFailed,
+  kReadFailed,
+};
+
+// The JS `err.code` of a CaptureErrorCode.
+const char* CaptureErrorName(CaptureErrorCode code);
+
+struct CaptureStatus {
+  CaptureErrorCode code = CaptureErrorCode::kNone;
+  std::string message;
+  std::vector<std::string> interfaces;  // with kInterfaceNotFound
+  bool ok() const { return code == CaptureErrorCode::kNone; }
+};
+
+// Receives batches on the capture thread. Implementations must not block in TryDeliver.
+class BatchConsumer {
+ public:
+  virtual ~BatchConsumer() = default;
+  // Live: takes `*batch` (leaving it empty) if there is room, else returns false and leaves it.
+  virtual bool TryDeliver(std::vector<uint8_t>* batch) = 0;
+  // Offline: takes `*batch`, waiting for room. False when the consumer can take no more.
+  virtual bool Deliver(std::vector<uint8_t>* batch) = 0;
+  // Called once, last.
+  virtual void End(const CaptureStatus& status) = 0;
+};
+
+// Names of the devices libpcap can capture on (including `any`); empty with `*error` on failure.
+std::vector<std::string> ListInterfaces(std::string* error);
+
+class Capture {
+ public:
+  // Opens the handle (and sets the filter) on the calling thread, so that failures are reported
+  // synchronously. Null with `*status` set on failure.
+  static std::unique_ptr<Capture> Open(const CaptureOptions& options, CaptureStatus* status);
+  ~Capture();  // stops and joins
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+
+  // Starts the capture thread. REQUIRES: called once; `consumer` outlives the thread.
+  void Start(BatchConsumer* consumer);
+  // Asks the thread to finish (close all, last batch, End). Idempotent; does not wait.
+  void Stop();
+  // Waits for the thread to exit.
+  void Join();
+
+  // The counters as of the last hand-over (or the end).
+  CaptureStats Stats() const;
+  bool live() const { return live_; }
+  int link_type() const { return link_type_; }
+
+ private:
+  Capture(const CaptureOptions& options, pcap_t* handle, bool live);
+  void Run();
+  void PublishStats();
+
+  CaptureOptions options_;
+  pcap_t* handle_;
+  bool live_;
+  int link_type_;
+  int wake_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  BatchConsumer* consumer_ = nullptr;
+  mutable std::mutex stats_mu_;
+  CaptureStats published_;
+};
+
+}  // namespace capture_shim
+
+#endif  // CAPTURE_SHIM_CAPTURE_H_

@@ -1,0 +1,230 @@
+#include "connection_tracker.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+namespace capture_shim {
+
+uint64_t NextConnectionId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Routes one direction's reassembled stream into the tracker's writer.
+class ConnectionTracker::DirectionSink : public StreamSink {
+ public:
+  DirectionSink(ConnectionTracker* t, Connection* c, Direction d) : t_(t), c_(c), d_(d) {}
+  void OnStreamData(const uint8_t* bytes, uint32_t len, int64_t ts) override {
+    t_->WriteData(c_, d_, bytes, len, ts);
+  }
+  void OnStreamGap(uint64_t lost, int64_t ts) override { t_->WriteGap(c_, d_, lost, ts); }
+
+ private:
+  ConnectionTracker* t_;
+  Connection* c_;
+  Direction d_;
+};
+
+namespace {
+
+Direction Other(Direction d) {
+  return d == Direction::kClientToServer ? Direction::kServerToClient : Direction::kClientToServer;
+}
+
+int Index(Direction d) { return static_cast<int>(d); }
+
+}  // namespace
+
+ConnectionTracker::ConnectionTracker(const TrackerConfig& config, EventWriter* out,
+                                     CaptureStats* stats)
+    : config_(config),
+      out_(out),
+      stats_(stats),
+      budget_(config.max_buffered_bytes),
+      ctx_{config.reassembly, &budget_, &stats->reassembly},
+      table_(config.max_connections) {
+  int64_t interval = std::min<int64_t>(1'000'000, config.idle_timeout_us / 4);
+  interval = std::min<int64_t>(interval, config.reassembly.hole_timeout_us / 2);
+  sweep_interval_us_ = std::max<int64_t>(1000, interval);
+}
+
+ConnectionTracker::~ConnectionTracker() = default;
+
+void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
+  if (!config_.ports.Matches(seg.src_port, seg.dst_port)) {
+    ++stats_->packets_other_ports;
+    return;
+  }
+  Advance(ts);
+  bool source_is_lo;
+  FlowKey key = MakeFlowKey(seg, &source_is_lo);
+  bool syn = seg.flags & kTcpSyn;
+  bool ack = seg.flags & kTcpAck;
+  bool rst = seg.flags & kTcpRst;
+  bool fin = seg.flags & kTcpFin;
+
+  Connection* c = table_.Find(key);
+  if (c != nullptr && syn && !ack && !rst && c->established) {
+    // A new SYN on a connection that carried data: the 4-tuple is being reused and we missed the
+    // end of the old incarnation.
+    bool fin_seen = c->dirs[0].fin_seen() || c->dirs[1].fin_seen();
+    Close(c, fin_seen ? CloseReason::kFin : CloseReason::kEvicted, ts);
+    if (!fin_seen) ++stats_->connections_evicted;
+    c = nullptr;
+  }
+  if (c == nullptr) {
+    // Only a SYN or payload starts tracking: the trailing ACKs and FINs of a connection just closed
+    // (or never seen) must not resurrect it.
+    if (rst || (!syn && seg.wire_len == 0)) {
+      ++stats_->packets_without_connection;
+      return;
+    }
+    if (!IsSampled(key, config_.sample_rate)) {
+      ++stats_->packets_unsampled;
+      if (syn && !ack) ++stats_->connections_unsampled;
+      return;
+    }
+    c = Create(seg, key, source_is_lo, ts);
+  }
+  table_.Touch(c, ts);
+  Direction dir = c->DirectionOf(source_is_lo);
+  if (rst) {
+    Close(c, CloseReason::kRst, ts);
+  } else {
+    Reassembler& mine = c->dirs[Index(dir)];
+    uint32_t seq = seg.seq;
+    if (syn) {
+      mine.OnSyn(seq);
+      seq += 1;  // the SYN takes one sequence number; any payload (TFO) follows it
+    }
+    if (seg.wire_len > 0 || fin) {
+      DirectionSink sink(this, c, dir);
+      mine.OnSegment(ctx_, seq, seg.payload, seg.payload_len, seg.wire_len, fin, ts, &sink);
+    }
+    if (seg.wire_len > 0) table_.MarkEstablished(c);
+    Reassembler& peer = c->dirs[Index(Other(dir))];
+    if (ack && peer.started()) {
+      DirectionSink sink(this, c, Other(dir));
+      peer.OnPeerAck(ctx_, seg.ack, ts, &sink);
+    }
+    CloseIfFinished(c, ts);
+  }
+  stats_->connections_active = table_.size();
+  stats_->buffered_bytes = budget_.used();
+}
+
+Connection* ConnectionTracker::Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo,
+                                      int64_t ts) {
+  if (table_.full()) {
+    ++stats_->connections_evicted;
+    Close(table_.EvictionCandidate(), CloseReason::kEvicted, ts);
+  }
+  Connection* c = table_.Insert(key, ts);
+  c->id = NextConnectionId();
+  bool sender_is_server = SenderIsServer(seg, config_.ports);
+  c->client_is_lo = sender_is_server ? !source_is_lo : source_is_lo;
+  const uint8_t* client_addr = sender_is_server ? seg.dst_addr : seg.src_addr;
+  const uint8_t* server_addr = sender_is_server ? seg.src_addr : seg.dst_addr;
+  std::memcpy(c->client.addr, client_addr, 16);
+  std::memcpy(c->server.addr, server_addr, 16);
+  c->client.port = sender_is_server ? seg.dst_port : seg.src_port;
+  c->server.port = sender_is_server ? seg.src_port : seg.dst_port;
+  ++stats_->connections_tracked;
+  return c;
+}
+
+bool ConnectionTracker::Announce(Connection* c) {
+  if (c->announced) return true;
+  if (c->suppressed) return false;
+  if (shedding_ && out_->size() >= config_.shed_batch_cap) {
+    c->suppressed = true;
+    ++stats_->connections_shed;
+    return false;
+  }
+  out_->Open(c->id, c->key.ip_version, c->client, c->server, c->first_ts, true);
+  c->announced = true;
+  return true;
+}
+
+void ConnectionTracker::WritePendingShed(Connection* c, Direction dir, int64_t ts) {
+  uint64_t& pending = c->pending_shed[Index(dir)];
+  if (pending == 0) return;
+  if (Announce(c)) out_->Gap(c->id, dir, pending, ts);
+  pending = 0;
+}
+
+void ConnectionTracker::WriteData(Connection* c, Direction dir, const uint8_t* bytes, uint32_t len,
+                                  int64_t ts) {
+  if (shedding_ || c->suppressed) {
+    c->pending_shed[Index(dir)] += len;
+    stats_->bytes_shed += len;
+    return;
+  }
+  if (!Announce(c)) return;
+  WritePendingShed(c, dir, ts);
+  out_->Data(c->id, dir, bytes, len, ts);
+}
+
+void ConnectionTracker::WriteGap(Connection* c, Direction dir, uint64_t lost, int64_t ts) {
+  c->pending_shed[Index(dir)] += lost;  // merged with any shed bytes: one gap either way
+  if (shedding_ || c->suppressed) return;
+  WritePendingShed(c, dir, ts);
+}
+
+void ConnectionTracker::Close(Connection* c, CloseReason reason, int64_t ts) {
+  for (Direction d : {Direction::kClientToServer, Direction::kServerToClient}) {
+    DirectionSink sink(this, c, d);
+    c->dirs[Index(d)].Flush(ctx_, ts, &sink);
+  }
+  // The end of the connection is reported even while shedding: the batch holds at most one close
+  // (and two gaps) per table entry.
+  for (Direction d : {Direction::kClientToServer, Direction::kServerToClient}) {
+    if (!c->suppressed) WritePendingShed(c, d, ts);
+  }
+  if (c->announced) out_->Close(c->id, reason, ts);
+  table_.Remove(c);
+}
+
+void ConnectionTracker::CloseIfFinished(Connection* c, int64_t ts) {
+  if (c->dirs[0].finished() && c->dirs[1].finished()) Close(c, CloseReason::kFin, ts);
+}
+
+void ConnectionTracker::Advance(int64_t now) {
+  if (now > now_) now_ = now;
+  if (now_ < next_sweep_) return;
+  Sweep(now_);
+  next_sweep_ = now_ + sweep_interval_us_;
+  stats_->connections_active = table_.size();
+  stats_->buffered_bytes = budget_.used();
+}
+
+void ConnectionTracker::Sweep(int64_t now) {
+  while (Connection* c = table_.IdleCandidate(now - config_.idle_timeout_us)) {
+    ++stats_->connections_idle_closed;
+    Close(c, CloseReason::kIdle, now);
+  }
+  std::vector<Connection*> finished;
+  table_.ForEach([&](Connection* c) {
+    for (Direction d : {Direction::kClientToServer, Direction::kServerToClient}) {
+      DirectionSink sink(this, c, d);
+      c->dirs[Index(d)].CheckHoleTimeout(ctx_, now, &sink);
+    }
+    if (c->dirs[0].finished() && c->dirs[1].finished()) finished.push_back(c);
+  });
+  for (Connection* c : finished) Close(c, CloseReason::kFin, now);
+}
+
+void ConnectionTracker::CloseAll(int64_t ts) {
+  std::vector<Connection*> all;
+  all.reserve(table_.size());
+  table_.ForEach([&](Connection* c) { all.push_back(c); });
+  // Oldest first, so the events keep a stable, meaningful order.
+  std::sort(all.begin(), all.end(), [](Connection* a, Connection* b) { return a->id < b->id; });
+  for (Connection* c : all) Close(c, CloseReason::kShutdown, ts);
+  stats_->connections_active = 0;
+  stats_->buffered_bytes = budget_.used();
+}
+
+}  // namespace capture_shim

@@ -1,0 +1,54 @@
+// Writes stream events in the binary batch format of docs/internals.md §1 (24-byte little-endian
+// header + payload) into one growing buffer that is handed over whole as a batch.
+//
+// The buffer is reserved once per batch, so writing allocates nothing per packet.
+#ifndef CAPTURE_SHIM_EVENT_WRITER_H_
+#define CAPTURE_SHIM_EVENT_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace capture_shim {
+
+enum class EventKind : uint8_t { kOpen = 1, kData = 2, kGap = 3, kClose = 4 };
+enum class Direction : uint8_t { kClientToServer = 0, kServerToClient = 1 };
+enum class CloseReason : uint8_t { kFin = 0, kRst = 1, kIdle = 2, kEvicted = 3, kShutdown = 4 };
+
+constexpr size_t kEventHeaderBytes = 24;
+constexpr size_t kOpenPayloadBytes = 40;
+constexpr size_t kGapPayloadBytes = 8;
+
+struct Endpoint {
+  uint8_t addr[16] = {};  // IPv4 in the first 4 bytes, rest zero
+  uint16_t port = 0;
+};
+
+class EventWriter {
+ public:
+  EventWriter() = default;
+
+  void Open(uint64_t conn, uint8_t ip_version, const Endpoint& client, const Endpoint& server,
+            int64_t ts, bool sampled);
+  // REQUIRES: len > 0 (the format never carries empty data).
+  void Data(uint64_t conn, Direction dir, const uint8_t* bytes, uint32_t len, int64_t ts);
+  void Gap(uint64_t conn, Direction dir, uint64_t lost_bytes, int64_t ts);
+  void Close(uint64_t conn, CloseReason reason, int64_t ts);
+
+  size_t size() const { return buf_.size(); }
+  bool empty() const { return buf_.empty(); }
+  const uint8_t* data() const { return buf_.data(); }
+
+  void Reserve(size_t bytes) { buf_.reserve(bytes); }
+  // The batch being written; a consumer may move it out (leaving it empty) to take the batch.
+  std::vector<uint8_t>* mutable_buffer() { return &buf_; }
+
+ private:
+  uint8_t* Append(EventKind kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts);
+
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace capture_shim
+
+#endif  // CAPTURE_SHIM_EVENT_WRITER_H_

@@ -1,0 +1,143 @@
+// The table of tracked TCP connections: lookup by 4-tuple, client/server roles, per-connection
+// sampling, least-recently-active eviction and idle expiry.
+//
+// Memory is bounded by `max_connections`. Connections are kept on two recency lists: `embryonic`
+// (no payload seen yet: handshakes, SYN floods, port scans) and `established`. Eviction takes the
+// least recently active embryonic connection first, so a flood of half-open connections evicts its
+// own kind before it touches a connection that carries traffic.
+#ifndef CAPTURE_SHIM_FLOW_TABLE_H_
+#define CAPTURE_SHIM_FLOW_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "event_writer.h"
+#include "packet_decoder.h"
+#include "reassembler.h"
+
+namespace capture_shim {
+
+// The 4-tuple in a canonical order (the lower address/port pair first), so both directions of a
+// connection find the same entry.
+struct FlowKey {
+  uint8_t ip_version = 0;
+  uint8_t addr_lo[16] = {};
+  uint8_t addr_hi[16] = {};
+  uint16_t port_lo = 0;
+  uint16_t port_hi = 0;
+  bool operator==(const FlowKey& o) const;
+};
+
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const;
+};
+
+// The key of a segment's connection; `*source_is_lo` tells which side of the key sent it.
+FlowKey MakeFlowKey(const TcpSegment& seg, bool* source_is_lo);
+
+// A symmetric hash of the 4-tuple (both directions give the same value).
+uint64_t SymmetricFlowHash(const FlowKey& key);
+
+// Whether a connection is kept at `sample_rate` in [0, 1]. Decided by the hash alone, so every
+// packet of a connection, in either direction, gets the same answer without any state.
+bool IsSampled(const FlowKey& key, double sample_rate);
+
+// The `ports` of the configuration. Empty means every port.
+class PortSet {
+ public:
+  PortSet() : bits_(65536 / 64, 0) {}
+  void Add(uint16_t port) {
+    bits_[port >> 6] |= uint64_t{1} << (port & 63);
+    empty_ = false;
+  }
+  bool Contains(uint16_t port) const { return bits_[port >> 6] >> (port & 63) & 1; }
+  bool empty() const { return empty_; }
+  // With an empty set every port matches.
+  bool Matches(uint16_t a, uint16_t b) const { return empty_ || Contains(a) || Contains(b); }
+
+ private:
+  std::vector<uint64_t> bits_;
+  bool empty_ = true;
+};
+
+// Whether the sender of `first` (the first packet seen of a connection) is the server: the side
+// whose port is in `ports`; when both or neither are, the side that answered the SYN; with no SYN
+// seen, the lower port (the destination on a tie).
+bool SenderIsServer(const TcpSegment& first, const PortSet& ports);
+
+struct Connection {
+  uint64_t id = 0;
+  FlowKey key;
+  Endpoint client;
+  Endpoint server;
+  bool client_is_lo = false;     // which side of `key` the client is
+  int64_t first_ts = 0;
+  int64_t last_ts = 0;
+  bool established = false;      // payload seen: on the established list
+  bool announced = false;        // `open` written
+  bool suppressed = false;       // never announced (shed); its events are dropped
+  Reassembler dirs[2];           // by Direction
+  uint64_t pending_shed[2] = {}; // bytes shed while JS was behind, not yet reported as a gap
+
+  Direction DirectionOf(bool source_is_lo) const {
+    return source_is_lo == client_is_lo ? Direction::kClientToServer : Direction::kServerToClient;
+  }
+
+ private:
+  friend class FlowTable;
+  Connection* newer_ = nullptr;
+  Connection* older_ = nullptr;
+};
+
+class FlowTable {
+ public:
+  explicit FlowTable(size_t max_connections);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  Connection* Find(const FlowKey& key);
+  // REQUIRES: !full() and no connection with this key.
+  Connection* Insert(const FlowKey& key, int64_t ts);
+  // Records activity at `ts`: the connection becomes the most recent of its list.
+  void Touch(Connection* c, int64_t ts);
+  // Moves a connection that carried payload to the established list.
+  void MarkEstablished(Connection* c);
+  // The connection to evict when full: the least recent embryonic one, else the least recent.
+  Connection* EvictionCandidate() const;
+  // The least recently active connection of either list whose last activity is at or before
+  // `cutoff`, or null.
+  Connection* IdleCandidate(int64_t cutoff) const;
+  // Destroys the connection.
+  void Remove(Connection* c);
+
+  size_t size() const { return map_.size(); }
+  bool full() const { return map_.size() >= max_connections_; }
+  size_t max_connections() const { return max_connections_; }
+
+  template <typename Fn>
+  void ForEach(Fn&& fn) {
+    for (auto& [key, c] : map_) fn(c.get());
+  }
+
+ private:
+  struct RecencyList {
+    Connection* newest = nullptr;
+    Connection* oldest = nullptr;
+  };
+  RecencyList& ListOf(Connection* c) { return c->established ? established_ : embryonic_; }
+  static void Unlink(RecencyList& list, Connection* c);
+  static void PushNewest(RecencyList& list, Connection* c);
+
+  size_t max_connections_;
+  std::unordered_map<FlowKey, std::unique_ptr<Connection>, FlowKeyHash> map_;
+  RecencyList embryonic_;
+  RecencyList established_;
+};
+
+}  // namespace capture_shim
+
+#endif  // CAPTURE_SHIM_FLOW_TABLE_H_
