@@ -5,41 +5,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig, ValidationError } from './config.js';
 import { decodeStreamsWith, createDecoder } from './decoder.js';
-import { parseCommandLine } from './env.js';
+import { helpText, OPTIONS, parseCommandLine } from './env.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { createSnifferWith } from './sniffer.js';
 import type { Endpoint, SnifferConfig } from './types.js';
 
 declare const __TCP_SNIFFER_VERSION__: string;
-
-const USAGE = `Usage: tcp-sniffer [options]
-
-Watches HTTP/1.x traffic passively (libpcap) and writes one JSON message per request and response.
-Every option can also come from the environment (in brackets); flags win.
-
-  --ports P[,P...]                   service ports to observe [PORTS] (optional with --read)
-  --interface NAME                   interface to capture on, default any [INTERFACE]
-  --read FILE                        read a pcap/pcapng file instead, then exit
-  --read-tcpflow DIR                 decode a directory of tcpflow's per-direction files
-  --output-url URL                   POST each message to this collector [OUTPUT_URL]
-                                     (token: [OUTPUT_URL_AUTH_TOKEN], sent as a Bearer token)
-  --stdout                           write messages to stdout as JSON lines [OUTPUT_STDOUT]
-                                     (the default when no other output is chosen)
-  --max-body-size N                  body bytes kept per message, default 65536 [MAX_BODY_SIZE]
-  --sample-rate R                    fraction of connections kept, 0-1, default 1 [SAMPLE_RATE]
-  --redact-headers a,b               headers replaced by [REDACTED], empty for none [REDACT_HEADERS]
-                                     default authorization,proxy-authorization,cookie,set-cookie
-  --max-concurrent-connections N     default 10000 [MAX_CONCURRENT_CONNECTIONS]
-  --connection-idle-timeout-ms N     default 60000 [CONNECTION_IDLE_TIMEOUT_MS]
-  --drain-timeout-ms N               how long a stop waits for deliveries, default 25000 [DRAIN_TIMEOUT_MS]
-  --max-buffered-bytes N             reassembly and body budget, default 134217728 [MAX_BUFFERED_BYTES]
-  --log-level L                      debug, info, warn or error, default info [LOG_LEVEL]
-  --help                             print this text
-  --version                          print the version
-
-Exit status: 0 clean stop (end of --read, SIGTERM, SIGINT), 1 configuration error, 2 runtime error.
-`;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let log: Logger = createLogger({ secrets: secretsOf(env) });
@@ -50,7 +22,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     return failure(log, e);
   }
   if (parsed.help) {
-    await writeOut(USAGE);
+    await writeOut(helpText);
     return 0;
   }
   if (parsed.version) {
@@ -62,8 +34,17 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     if (parsed.readTcpflow !== undefined) return await readTcpflow(parsed.readTcpflow, parsed.config, env, log);
     return await runSniffer(parsed.config, env, log);
   } catch (e) {
-    return failure(log, e);
+    return failure(log, e instanceof ValidationError ? inCliTerms(e, argv, env) : e);
   }
+}
+
+/** Errors found past parsing (an interface or a file that does not exist) name the flag or variable used. */
+function inCliTerms(e: ValidationError, argv: string[], env: Record<string, string | undefined>): ValidationError {
+  const spec = OPTIONS.find((o) => o.key === e.field);
+  if (spec === undefined) return e;
+  if (spec.flag && argv.some((a) => a === spec.flag || a.startsWith(`${spec.flag}=`))) return e.renamed(spec.flag);
+  if (spec.env !== undefined && env[spec.env] !== undefined) return e.renamed(spec.env);
+  return spec.flag ? e.renamed(spec.flag) : e;
 }
 
 async function runSniffer(config: SnifferConfig, env: Record<string, string | undefined>, log: Logger): Promise<number> {

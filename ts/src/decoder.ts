@@ -168,7 +168,9 @@ class StreamDecoder implements Decoder {
   push(id: ConnectionKey, side: Side, bytes: Uint8Array, timestampMs?: number): void {
     const c = this.connection(id, 'push');
     const dir = direction(side);
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('push: bytes must be a Uint8Array');
+    // ArrayBuffer.isView rather than instanceof: bytes may come from another realm (a worker, an iframe).
+    if (!ArrayBuffer.isView(bytes)) throw new TypeError('push: bytes must be a Uint8Array');
+    bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let at = 0; at < bytes.length; at += MAX_DATA_EVENT_BYTES) {
       const piece = bytes.subarray(at, Math.min(bytes.length, at + MAX_DATA_EVENT_BYTES));
       const input = this.module.input(EVENT_HEADER_BYTES + piece.length);
