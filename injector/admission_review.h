@@ -1,0 +1,26 @@
+// The admission.k8s.io/v1 AdmissionReview exchange: request body in, HTTP status and response body out.
+// Thin: decode → eligibility and patch (sidecar_patch.h) → encode. Pure, so the handler's every answer
+// is testable without a server.
+//
+// A 400 only when there is no request.uid to answer (DESIGN §6): under failurePolicy Fail a 400
+// blocks the pod, so anything answerable is answered "allowed", with a warning saying what was wrong.
+#pragma once
+
+#include "injector_options.h"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace injector {
+
+struct ReviewAnswer {
+  unsigned status = 200;
+  std::string body;           // JSON
+  boost::json::object fields;  // for the request log: uid, namespace, pod, outcome, warnings
+};
+
+ReviewAnswer AnswerAdmissionReview(std::string_view body, const InjectorOptions& options);
+
+}  // namespace injector

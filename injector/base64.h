@@ -1,0 +1,11 @@
+// Standard base64 (RFC 4648 §4, with padding): the encoding of AdmissionReview's `response.patch`.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace injector {
+
+std::string Base64Encode(std::string_view bytes);
+
+}  // namespace injector

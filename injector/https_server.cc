@@ -1,0 +1,298 @@
+#include "https_server.h"
+
+#include "log.h"
+#include "request_router.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+
+namespace injector {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+// One TLS connection. Lives as long as an asynchronous operation holds it; all of its handlers run on
+// its own strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<ssl::context> context, HttpsServer& server)
+      : context_(std::move(context)), stream_(std::move(socket), *context_), server_(server) {}
+
+  ~Session() { server_.Unregister(this); }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
+  }
+
+  void Drain() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      if (self->idle_) self->Close();
+    });
+  }
+
+  void Close() {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  void ForceClose() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  const ServerOptions& limits() const { return server_.options_.server; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
+    stream_.async_handshake(ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        self->server_.handshake_failures_++;
+        if (ec == beast::error::timeout) self->server_.timeouts_++;
+        LogDebug("TLS handshake failed", {{"error", ec.message()}});
+        return;
+      }
+      self->WaitForRequest();
+    });
+  }
+
+  // Between requests the connection may stay quiet for the idle timeout; once a request's first byte
+  // arrives, the whole request must follow within the request timeout.
+  void WaitForRequest() {
+    if (draining_) {
+      Shutdown();
+      return;
+    }
+    if (buffer_.size() > 0) {
+      ReadRequest();
+      return;
+    }
+    idle_ = true;
+    lowest().expires_after(std::chrono::seconds(limits().idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(8192),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->idle_ = false;
+                              if (ec) return;  // closed, idle timeout, or drained
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(limits().max_request_bytes);
+    lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->OnRead(ec);
+    });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      server_.timeouts_++;
+      LogWarn("client stalled mid-request; connection closed",
+              {{"timeoutSeconds", limits().request_timeout_seconds}});
+      return;  // the tcp_stream closed the socket
+    }
+    if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated) {
+      Shutdown();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      server_.bad_requests_++;
+      LogWarn("request body over the limit", {{"maxRequestBytes", limits().max_request_bytes}});
+      Respond(400, "application/json",
+              "{\"error\":\"request body exceeds " + std::to_string(limits().max_request_bytes) + " bytes\"}",
+              false);
+      return;
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::body_limit).category()) {  // any other HTTP syntax error
+      server_.bad_requests_++;
+      LogWarn("malformed HTTP request", {{"error", ec.message()}});
+      Respond(400, "application/json", "{\"error\":\"malformed HTTP request\"}", false);
+      return;
+    }
+    if (ec) return;  // the peer went away
+
+    server_.requests_++;
+    auto started = std::chrono::steady_clock::now();
+    const auto& req = parser_->get();
+    RouteAnswer answer = RouteRequest(std::string_view(req.method_string()), std::string_view(req.target()),
+                                      req.body(), !server_.draining(), server_.options_);
+    if (answer.is_review) {
+      server_.reviews_++;
+      if (answer.status != 200) server_.bad_requests_++;
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      answer.fields["status"] = answer.status;
+      answer.fields["durationUs"] = micros.count();
+      Log(answer.status == 200 ? LogLevel::kInfo : LogLevel::kWarn, "admission review", std::move(answer.fields));
+    }
+    bool keep_alive = req.keep_alive() && !draining_;
+    bool head = req.method() == http::verb::head;
+    Respond(answer.status, answer.content_type, head ? std::string() : std::move(answer.body), keep_alive);
+  }
+
+  void Respond(unsigned status, const std::string& content_type, std::string body, bool keep_alive) {
+    parser_.reset();
+    response_ = {};
+    response_.version(11);
+    response_.result(status);
+    response_.set(http::field::server, "tcp-sniffer-injector");
+    response_.set(http::field::content_type, content_type);
+    response_.keep_alive(keep_alive);
+    response_.body() = std::move(body);
+    response_.prepare_payload();
+    lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
+    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (!self->response_.keep_alive()) {
+        self->Shutdown();
+        return;
+      }
+      self->WaitForRequest();
+    });
+  }
+
+  void Shutdown() {
+    lowest().expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+  }
+
+  std::shared_ptr<ssl::context> context_;  // before stream_: the stream uses it
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  HttpsServer& server_;
+  beast::flat_buffer buffer_{64 * 1024};
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  bool idle_ = false;
+  bool draining_ = false;
+};
+
+HttpsServer::HttpsServer(asio::io_context& io, TlsCertificates& certificates, const InjectorOptions& options)
+    : io_(io),
+      certificates_(certificates),
+      options_(options),
+      strand_(asio::make_strand(io)),
+      acceptor_(strand_),
+      drain_deadline_(strand_) {}
+
+std::optional<std::string> HttpsServer::Listen(const tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "cannot listen on " + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + ": " + ec.message();
+  return std::nullopt;
+}
+
+void HttpsServer::Start() {
+  asio::post(strand_, [this] { Accept(); });
+}
+
+void HttpsServer::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
+    if (draining_) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      LogWarn("accept failed", {{"error", ec.message()}});
+      Accept();
+      return;
+    }
+    std::size_t open;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      open = sessions_.size();
+    }
+    if (open >= options_.server.max_connections) {
+      std::uint64_t refused = ++connections_refused_;
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::steady_clock::now().time_since_epoch()).count();
+      if (last_refusal_log_.exchange(now) != now) {  // at most one line a second
+        LogWarn("connection limit reached; connection closed",
+                {{"maxConnections", options_.server.max_connections}, {"refusedTotal", refused}});
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      Accept();
+      return;
+    }
+    connections_++;
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto session = std::make_shared<Session>(std::move(socket), certificates_.Current(), *this);
+    Register(session.get(), session);
+    session->Run();
+    Accept();
+  });
+}
+
+void HttpsServer::Register(Session* session, const std::shared_ptr<Session>& owner) {
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  sessions_[session] = owner;
+}
+
+void HttpsServer::Unregister(Session* session) {
+  bool last = false;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.erase(session);
+    last = sessions_.empty();
+  }
+  if (last && draining_) {
+    asio::post(strand_, [this] { drain_deadline_.cancel(); });
+  }
+}
+
+void HttpsServer::Drain() {
+  asio::post(strand_, [this] {
+    if (draining_.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    std::vector<std::shared_ptr<Session>> open;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      for (auto& [raw, weak] : sessions_) {
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+      }
+    }
+    LogInfo("draining", {{"openConnections", open.size()},
+                         {"drainTimeoutSeconds", options_.server.drain_timeout_seconds}});
+    for (auto& s : open) s->Drain();
+    if (open.empty()) return;
+    drain_deadline_.expires_after(std::chrono::seconds(options_.server.drain_timeout_seconds));
+    drain_deadline_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;  // every connection finished in time
+      std::vector<std::shared_ptr<Session>> left;
+      {
+        std::lock_guard<std::mutex> lock(sessions_mutex_);
+        for (auto& [raw, weak] : sessions_) {
+          if (auto s = weak.lock()) left.push_back(std::move(s));
+        }
+      }
+      LogWarn("drain deadline reached; closing the remaining connections", {{"connections", left.size()}});
+      for (auto& s : left) s->ForceClose();
+    });
+  });
+}
+
+boost::json::object HttpsServer::Stats() const {
+  return {{"connections", connections_.load()},
+          {"connectionsRefused", connections_refused_.load()},
+          {"handshakeFailures", handshake_failures_.load()},
+          {"timeouts", timeouts_.load()},
+          {"requests", requests_.load()},
+          {"reviews", reviews_.load()},
+          {"badRequests", bad_requests_.load()}};
+}
+
+}  // namespace injector

@@ -1,0 +1,59 @@
+// The injector's options: what the sidecar looks like and how the server behaves. Read from a JSON file
+// (`--config`) over built-in defaults; every field is optional, unknown fields are errors. See
+// docs/injector.md for the file format.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace injector {
+
+struct SecretKeyRef {
+  std::string name;
+  std::string key;
+};
+
+struct ServerOptions {
+  std::uint64_t max_request_bytes = 3 * 1024 * 1024;  // an AdmissionReview of the largest Pod etcd holds
+  std::uint32_t max_connections = 512;
+  std::uint32_t request_timeout_seconds = 10;  // handshake, and a request once its first byte arrived
+  std::uint32_t idle_timeout_seconds = 120;    // longer than Go's 90 s: the API server closes first
+  std::uint32_t drain_timeout_seconds = 20;
+  std::uint32_t threads = 2;
+  std::string log_level = "info";
+};
+
+struct InjectorOptions {
+  std::string image = "tcp-sniffer:0.1.0";
+  std::string image_pull_policy = "IfNotPresent";
+  std::string sidecar_name = "tcp-sniffer";
+  std::map<std::string, std::string> requests = {{"cpu", "100m"}, {"memory", "256Mi"}};
+  std::map<std::string, std::string> limits = {{"cpu", "500m"}, {"memory", "512Mi"}};
+  std::int64_t termination_grace_period_seconds = 30;
+  std::optional<SecretKeyRef> token_secret = SecretKeyRef{"tcp-sniffer-token", "token"};
+  bool native_sidecar = false;
+  // Default sidecar environment (DESIGN §5.2 names), normalized; pod annotations override some.
+  std::map<std::string, std::string> env = {};
+  ServerOptions server;
+};
+
+// Either the options or an error naming the field and the rule, e.g.
+// `resources.limits.cpu: must be a Kubernetes quantity`.
+using OptionsResult = std::variant<InjectorOptions, std::string>;
+
+// Options from a parsed JSON document over the defaults.
+OptionsResult OptionsFromJson(const boost::json::value& document);
+
+// Options from a file; the error names the file when it cannot be read or parsed.
+OptionsResult LoadOptionsFile(const std::string& path);
+
+// The environment variables an options file may set as defaults, in the order the sidecar receives
+// them. PORTS, DRAIN_TIMEOUT_MS, the token and the placement variables are the injector's to set.
+const std::vector<std::string>& ConfigurableEnvNames();
+
+}  // namespace injector

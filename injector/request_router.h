@@ -1,0 +1,24 @@
+// Maps one HTTP request of the webhook's API to its answer: POST /mutate, GET /healthz, GET /readyz.
+// The API server appends `?timeout=10s` to the webhook's path; the query is ignored.
+#pragma once
+
+#include "admission_review.h"
+#include "injector_options.h"
+
+#include <string>
+#include <string_view>
+
+namespace injector {
+
+struct RouteAnswer {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  bool is_review = false;     // log it as an admission review (with review.fields)
+  boost::json::object fields;  // log fields
+};
+
+RouteAnswer RouteRequest(std::string_view method, std::string_view target, std::string_view body, bool ready,
+                         const InjectorOptions& options);
+
+}  // namespace injector

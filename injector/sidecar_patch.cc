@@ -1,0 +1,129 @@
+#include "sidecar_patch.h"
+
+namespace injector {
+namespace json = boost::json;
+namespace {
+
+json::object EnvValue(std::string_view name, std::string_view value) {
+  return json::object{{"name", name}, {"value", value}};
+}
+
+json::object EnvField(std::string_view name, std::string_view field_path) {
+  return json::object{{"name", name}, {"valueFrom", {{"fieldRef", {{"fieldPath", field_path}}}}}};
+}
+
+json::object ResourceList(const std::map<std::string, std::string>& list) {
+  json::object out;
+  for (const auto& [name, quantity] : list) out[name] = quantity;
+  return out;
+}
+
+// Whether `obj[key]` holds an object (`want_array` false) or an array; anything else there (absent,
+// null, a wrong type) is replaced whole by the patch, so the paths below it stay valid.
+bool Holds(const json::object* obj, std::string_view key, bool want_array) {
+  if (obj == nullptr) return false;
+  const json::value* v = obj->if_contains(key);
+  return v != nullptr && (want_array ? v->is_array() : v->is_object());
+}
+
+json::object Op(std::string_view path, json::value value) {
+  return json::object{{"op", "add"}, {"path", path}, {"value", std::move(value)}};
+}
+
+}  // namespace
+
+std::string EscapeJsonPointerToken(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+json::object BuildSidecarContainer(const SidecarSettings& settings, const InjectorOptions& options) {
+  json::array env;
+  env.push_back(EnvValue("PORTS", settings.ports));
+  for (const auto& name : ConfigurableEnvNames()) {
+    auto it = settings.env.find(name);
+    if (it != settings.env.end()) env.push_back(EnvValue(name, it->second));
+  }
+  env.push_back(EnvValue("DRAIN_TIMEOUT_MS", std::to_string(settings.drain_timeout_ms)));
+  if (options.token_secret) {
+    // optional: a missing Secret must never block the pod; the sidecar then sends no token.
+    env.push_back(json::object{
+        {"name", "OUTPUT_URL_AUTH_TOKEN"},
+        {"valueFrom",
+         {{"secretKeyRef",
+           {{"name", options.token_secret->name}, {"key", options.token_secret->key}, {"optional", true}}}}}});
+  }
+  env.push_back(EnvField("POD_NAME", "metadata.name"));
+  env.push_back(EnvField("NAMESPACE", "metadata.namespace"));
+  env.push_back(EnvField("NODE_NAME", "spec.nodeName"));
+  env.push_back(EnvField("POD_IP", "status.podIP"));
+
+  json::object container{
+      {"name", options.sidecar_name},
+      {"image", options.image},
+      {"imagePullPolicy", options.image_pull_policy},
+      {"env", std::move(env)},
+      {"resources", {{"requests", ResourceList(options.requests)}, {"limits", ResourceList(options.limits)}}},
+      // Root with only NET_RAW: Kubernetes has no ambient capabilities, so a non-root process would
+      // not hold NET_RAW (DESIGN §6).
+      {"securityContext",
+       {{"runAsUser", 0},
+        {"runAsNonRoot", false},
+        {"privileged", false},
+        {"allowPrivilegeEscalation", false},
+        {"readOnlyRootFilesystem", true},
+        {"capabilities", {{"drop", json::array{"ALL"}}, {"add", json::array{"NET_RAW"}}}}}},
+      {"terminationMessagePolicy", "FallbackToLogsOnError"},
+  };
+  if (settings.native_sidecar) container["restartPolicy"] = "Always";
+  return container;
+}
+
+PatchDecision DecideSidecarPatch(const json::object& pod, const InjectorOptions& options) {
+  PatchDecision decision;
+  SettingsResult resolved = ResolveSidecarSettings(pod, options);
+  if (auto* skip = std::get_if<SkipSidecar>(&resolved)) {
+    decision.reason = skip->reason;
+    decision.warnings = std::move(skip->warnings);
+    return decision;
+  }
+  auto& settings = std::get<SidecarSettings>(resolved);
+
+  const json::value* metadata_value = pod.if_contains("metadata");
+  const json::object* metadata = metadata_value && metadata_value->is_object() ? &metadata_value->get_object() : nullptr;
+  const json::object& spec = pod.at("spec").get_object();  // ResolveSidecarSettings checked it
+
+  json::array& ops = decision.patch;
+  json::object container = BuildSidecarContainer(settings, options);
+  if (!settings.native_sidecar) {
+    ops.push_back(Op("/spec/containers/-", std::move(container)));
+  } else if (Holds(&spec, "initContainers", true)) {
+    // First, so that it starts before (and stops after) every other init container and the app.
+    ops.push_back(Op("/spec/initContainers/0", std::move(container)));
+  } else {
+    ops.push_back(Op("/spec/initContainers", json::array{std::move(container)}));
+  }
+
+  if (metadata == nullptr) {
+    ops.push_back(Op("/metadata", {{"annotations", {{kInjectedAnnotation, "true"}}}}));
+  } else if (!Holds(metadata, "annotations", false)) {
+    ops.push_back(Op("/metadata/annotations", {{kInjectedAnnotation, "true"}}));
+  } else {
+    ops.push_back(Op("/metadata/annotations/" + EscapeJsonPointerToken(kInjectedAnnotation), "true"));
+  }
+
+  if (!settings.pod_has_grace_period) {
+    ops.push_back(Op("/spec/terminationGracePeriodSeconds", settings.grace_period_seconds));
+  }
+  decision.injected = true;
+  decision.reason = "injected";
+  decision.warnings = std::move(settings.warnings);
+  return decision;
+}
+
+}  // namespace injector

@@ -1,0 +1,31 @@
+// The configuration value rules shared with the TS library (DESIGN §5.1), applied to raw strings as the
+// environment, the CLI and the injector's annotations carry them. The reading of a raw string is fixed
+// by fixtures/validation/README.md; tests/injector/value_rules_test.cc runs every case of
+// fixtures/validation/cases.json through CheckValue so the two implementations cannot drift.
+//
+// The production-only rule (`https: in production`) is not applied: the injector cannot know the
+// sidecar's runtime setting, and the sidecar applies it itself at start.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace injector {
+
+// The outcome of checking one raw value.
+struct ValueCheck {
+  bool valid = false;
+  std::string rule;        // the rule text of the shared cases, e.g. "integer >= 0"
+  std::string normalized;  // valid only: the value as the sidecar should receive it
+};
+
+// Library key names this file knows: ports, outputUrl, interface, sampleRate, maxBodySize,
+// maxConcurrentConnections, connectionIdleTimeoutMs, drainTimeoutMs, maxBufferedBytes, outputStdout,
+// redactHeaders, logLevel. Returns nullopt for any other key.
+std::optional<ValueCheck> CheckValue(std::string_view key, std::string_view raw);
+
+// Leading and trailing spaces and tabs removed; nothing else.
+std::string_view TrimBlanks(std::string_view raw);
+
+}  // namespace injector
