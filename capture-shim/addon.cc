@@ -1,1 +1,278 @@
-// placeholder
+// The Node-API surface of the shim (docs/internals.md §3): listInterfaces, start, stop, stats.
+//
+// The capture thread never touches napi_env: every batch, and the end, reach JS through one
+// ThreadSafeFunction whose queue is bounded by maxQueuedBatches. The thread releases the function
+// after queueing the end, so the process can exit once a capture is over; the function's finalizer
+// (on the JS thread) joins the thread. No C++ exception crosses into Node: node-addon-api turns
+// Napi::Error into a JS exception, and every entry point catches the rest.
+#include <napi.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "capture.h"
+#include "capture_stats.h"
+
+namespace capture_shim {
+namespace {
+
+// One item through the ThreadSafeFunction: a batch, or the end of the capture.
+struct Item {
+  std::vector<uint8_t> batch;
+  bool end = false;
+  CaptureStatus status;
+};
+
+class Session;
+void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item);
+using BatchFunction = Napi::TypedThreadSafeFunction<Session, Item, CallJs>;
+
+class Session : public BatchConsumer {
+ public:
+  std::unique_ptr<Capture> capture;
+  BatchFunction tsfn;
+  Napi::FunctionReference on_end;   // JS thread only
+  std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
+
+  bool TryDeliver(std::vector<uint8_t>* batch) override {
+    auto* item = new Item{std::move(*batch), false, {}};
+    if (tsfn.NonBlockingCall(item) == napi_ok) return true;
+    *batch = std::move(item->batch);  // queue full: the capture keeps the batch and sheds
+    delete item;
+    return false;
+  }
+
+  bool Deliver(std::vector<uint8_t>* batch) override {
+    auto* item = new Item{std::move(*batch), false, {}};
+    if (tsfn.BlockingCall(item) == napi_ok) return true;
+    delete item;  // the environment is going away
+    return false;
+  }
+
+  void End(const CaptureStatus& status) override {
+    auto* item = new Item{{}, true, status};
+    if (tsfn.BlockingCall(item) != napi_ok) delete item;
+    tsfn.Release();
+  }
+};
+
+Napi::Error MakeError(Napi::Env env, const CaptureStatus& status) {
+  Napi::Error err = Napi::Error::New(env, status.message);
+  err.Set("code", Napi::String::New(env, CaptureErrorName(status.code)));
+  if (status.code == CaptureErrorCode::kInterfaceNotFound) {
+    Napi::Array names = Napi::Array::New(env, status.interfaces.size());
+    for (size_t i = 0; i < status.interfaces.size(); ++i) {
+      names.Set(static_cast<uint32_t>(i), Napi::String::New(env, status.interfaces[i]));
+    }
+    err.Set("interfaces", names);
+  }
+  return err;
+}
+
+void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item) {
+  if (env == nullptr) {  // the environment is shutting down: nothing to call
+    delete item;
+    return;
+  }
+  try {
+    if (!item->end) {
+      uint8_t* data = item->batch.data();
+      size_t len = item->batch.size();
+      // Handed over without a copy; the Buffer's finalizer frees the batch.
+      Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
+          env, data, len, [](Napi::Env, uint8_t*, Item* owned) { delete owned; }, item);
+      on_batch.Call({buf});
+      return;
+    }
+    std::unique_ptr<Item> owned(item);
+    Napi::Value arg = owned->status.ok() ? env.Null() : MakeError(env, owned->status).Value();
+    if (!session->on_end.IsEmpty()) session->on_end.Call({arg});
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();  // the callback threw: let Node report it as it would
+  }
+}
+
+// ---- Options --------------------------------------------------------------------------------
+
+[[noreturn]] void ThrowOption(Napi::Env env, const std::string& key, const std::string& rule) {
+  Napi::TypeError err = Napi::TypeError::New(env, "capture option `" + key + "`: " + rule);
+  err.Set("code", Napi::String::New(env, "INVALID_OPTION"));
+  throw err;
+}
+
+double NumberOption(Napi::Object opts, const char* key, double fallback, double min, double max,
+                    bool integer) {
+  Napi::Env env = opts.Env();
+  Napi::Value v = opts.Get(key);
+  if (v.IsUndefined()) return fallback;
+  std::string rule = std::string(integer ? "must be an integer" : "must be a number") + " in [" +
+                     std::to_string(static_cast<long long>(min)) + ", " +
+                     (max >= 9e15 ? std::string("2^53") : std::to_string(static_cast<long long>(max))) +
+                     "]";
+  if (!v.IsNumber()) ThrowOption(env, key, rule);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d < min || d > max || (integer && d != std::floor(d))) {
+    ThrowOption(env, key, rule);
+  }
+  return d;
+}
+
+CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject()) ThrowOption(env, "opts", "must be an object");
+  Napi::Object opts = value.As<Napi::Object>();
+  CaptureOptions o;
+  Napi::Value iface = opts.Get("interface");
+  Napi::Value file = opts.Get("file");
+  bool has_iface = !iface.IsUndefined() && !iface.IsNull();
+  bool has_file = !file.IsUndefined() && !file.IsNull();
+  if (has_iface == has_file) ThrowOption(env, "interface", "exactly one of `interface` and `file` is required");
+  if (has_iface) {
+    if (!iface.IsString() || iface.As<Napi::String>().Utf8Value().empty()) {
+      ThrowOption(env, "interface", "must be a non-empty string");
+    }
+    o.interface = iface.As<Napi::String>().Utf8Value();
+  } else {
+    if (!file.IsString() || file.As<Napi::String>().Utf8Value().empty()) {
+      ThrowOption(env, "file", "must be a non-empty string");
+    }
+    o.file = file.As<Napi::String>().Utf8Value();
+  }
+  Napi::Value ports = opts.Get("ports");
+  if (!ports.IsUndefined()) {
+    if (!ports.IsArray()) ThrowOption(env, "ports", "must be an array of integers 1-65535");
+    Napi::Array arr = ports.As<Napi::Array>();
+    if (arr.Length() > 65535) ThrowOption(env, "ports", "must be an array of integers 1-65535");
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value p = arr.Get(i);
+      double d = p.IsNumber() ? p.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 1 && d <= 65535 && d == std::floor(d))) {
+        ThrowOption(env, "ports", "must be an array of integers 1-65535");
+      }
+      o.ports.push_back(static_cast<uint16_t>(d));
+    }
+  }
+  if (has_iface && o.ports.empty()) ThrowOption(env, "ports", "must not be empty for a live capture");
+  constexpr double kMax = 9007199254740991.0;
+  o.snaplen = static_cast<int>(NumberOption(opts, "snaplen", 262144, 64, 262144, true));
+  o.buffer_size = static_cast<int>(NumberOption(opts, "bufferSize", 32 << 20, 0, 1 << 30, true));
+  o.sample_rate = NumberOption(opts, "sampleRate", 1, 0, 1, false);
+  o.max_connections = static_cast<size_t>(
+      NumberOption(opts, "maxConcurrentConnections", 10000, 1, 1e7, true));
+  o.idle_timeout_ms = static_cast<int64_t>(
+      NumberOption(opts, "connectionIdleTimeoutMs", 60000, 1, kMax / 1000, true));
+  o.max_buffered_bytes = static_cast<uint64_t>(
+      NumberOption(opts, "maxBufferedBytes", 128 << 20, 1, kMax, true));
+  o.batch_bytes = static_cast<size_t>(NumberOption(opts, "batchBytes", 256 << 10, 1, 64 << 20, true));
+  o.max_queued_batches = static_cast<size_t>(
+      NumberOption(opts, "maxQueuedBatches", 64, 1, 1 << 20, true));
+  return o;
+}
+
+// ---- Entry points ---------------------------------------------------------------------------
+
+std::shared_ptr<Session> SessionOf(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "expected a capture handle returned by start()");
+  }
+  auto* holder = info[0].As<Napi::External<std::shared_ptr<Session>>>().Data();
+  return *holder;
+}
+
+template <typename Fn>
+Napi::Value Guard(const Napi::CallbackInfo& info, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("capture-shim: ") + e.what());
+  }
+}
+
+Napi::Value ListInterfacesJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::string error;
+    std::vector<std::string> names = ListInterfaces(&error);
+    if (!error.empty()) {
+      CaptureStatus s;
+      s.code = CaptureErrorCode::kOpenFailed;
+      s.message = error;
+      throw MakeError(env, s);
+    }
+    Napi::Array arr = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));
+    }
+    return arr;
+  });
+}
+
+Napi::Value StartJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    CaptureOptions options = ParseOptions(env, info.Length() > 0 ? info[0] : env.Undefined());
+    if (info.Length() < 3 || !info[1].IsFunction() || !info[2].IsFunction()) {
+      throw Napi::TypeError::New(env, "start(opts, onBatch, onEnd): onBatch and onEnd must be functions");
+    }
+    CaptureStatus status;
+    std::unique_ptr<Capture> capture = Capture::Open(options, &status);
+    if (!capture) throw MakeError(env, status);
+
+    auto session = std::make_shared<Session>();
+    session->capture = std::move(capture);
+    session->on_end = Napi::Persistent(info[2].As<Napi::Function>());
+    session->self = session;
+    session->tsfn = BatchFunction::New(
+        env, info[1].As<Napi::Function>(), "capture-shim", options.max_queued_batches, 1,
+        session.get(), [](Napi::Env, void*, Session* s) {
+          s->capture->Join();  // the thread has queued its end and is returning
+          s->on_end.Reset();
+          s->self.reset();     // may destroy the session (the handle may still hold it)
+        });
+    session->capture->Start(session.get());
+    return Napi::External<std::shared_ptr<Session>>::New(
+        env, new std::shared_ptr<Session>(session),
+        [](Napi::Env, std::shared_ptr<Session>* holder) { delete holder; });
+  });
+}
+
+Napi::Value StopJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    SessionOf(info)->capture->Stop();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value StatsJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    CaptureStats stats = SessionOf(info)->capture->Stats();
+    Napi::Object out = Napi::Object::New(env);
+    ForEachCounter(stats, [&](const char* name, uint64_t value) {
+      out.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+    });
+    return out;
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("listInterfaces", Napi::Function::New(env, ListInterfacesJs, "listInterfaces"));
+  exports.Set("start", Napi::Function::New(env, StartJs, "start"));
+  exports.Set("stop", Napi::Function::New(env, StopJs, "stop"));
+  exports.Set("stats", Napi::Function::New(env, StatsJs, "stats"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace capture_shim
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return capture_shim::Init(env, exports);
+}
+
+NODE_API_MODULE(capture_shim, InitModule)
