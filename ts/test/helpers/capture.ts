@@ -1,0 +1,42 @@
+// Capture files made from real traffic: tcpdump on loopback while the real client talks to the real server.
+import { Child } from './process';
+import { runClient, startNodeServer, type Exchange } from './servers';
+
+/** A running tcpdump writing `file`; `stop()` flushes and closes it. */
+export class Tcpdump {
+  readonly child: Child;
+
+  constructor(readonly file: string, iface: string, filter: string[]) {
+    // -U: write each packet as it comes, so stopping loses nothing; -s 0: whole frames.
+    this.child = new Child('tcpdump', 'tcpdump', ['-i', iface, '-U', '-s', '0', '-B', '65536', '-w', file, ...filter]);
+  }
+
+  async ready(): Promise<void> {
+    await this.child.waitFor(() => this.child.stderr.includes('listening on'), 15_000, 'tcpdump to listen');
+  }
+
+  /** Stops tcpdump; throws when it reports that the kernel dropped packets (the capture would have holes). */
+  async stop(): Promise<void> {
+    // Let the last packets of the run reach the ring buffer before the capture ends.
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = await this.child.stop('SIGINT');
+    if (exit.code !== 0) throw new Error(`tcpdump exited ${exit.code}: ${this.child.tail()}`);
+    const dropped = /(\d+) packets? dropped by kernel/.exec(this.child.stderr);
+    if (dropped && Number(dropped[1]) > 0) throw new Error(`tcpdump: ${dropped[0]}`);
+  }
+}
+
+/** Records `plan` of traffic-client.mjs against a fresh node server on loopback into `file`. */
+export async function recordLoopbackCapture(file: string, plan: string, prefixBytes = 65536):
+  Promise<{ truth: Exchange[]; port: number }> {
+  const server = await startNodeServer('127.0.0.1');
+  try {
+    const dump = new Tcpdump(file, 'lo', ['tcp', 'port', String(server.port)]);
+    await dump.ready();
+    const truth = await runClient(`http://127.0.0.1:${server.port}`, plan, prefixBytes);
+    await dump.stop();
+    return { truth, port: server.port };
+  } finally {
+    await server.child.stop('SIGTERM', 5000);
+  }
+}
