@@ -1,0 +1,167 @@
+// The callback and stdout outputs; stdout against a real pipe to a real process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { CallbackOutput, createOutputs, StdoutOutput } from '../src/outputs/index.js';
+import type { HttpMessage } from '../src/types.js';
+
+const newLog = () => {
+  const lines: string[] = [];
+  return { log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), lines };
+};
+const message = (i: number): HttpMessage => ({
+  direction: 'response', receiver: { ip: '10.0.0.1', port: 80 }, destination: { ip: '10.0.0.2', port: 5000 },
+  source: { ip: '10.0.0.1', port: 80 }, connectionId: String(i), exchange: 1, httpVersion: '1.1', statusCode: 200,
+  statusMessage: 'OK', headers: {}, bodySize: 0, bodyTruncated: false,
+});
+const until = async (cond: () => boolean): Promise<void> => {
+  const giveUp = performance.now() + 30_000;
+  while (!cond()) {
+    if (performance.now() > giveUp) throw new Error('condition not reached');
+    await new Promise((r) => setImmediate(r));
+  }
+};
+
+describe('callback output', () => {
+  it('catches a throwing callback, counts it, logs it rate-limited, and the other outputs still get every message', async () => {
+    const { log, lines } = newLog();
+    const got: string[] = [];
+    const cfg = validateConfig({ ports: [80], outputStdout: true, onHttpMessage: () => { throw new Error('user bug'); } }, {});
+    const { Writable } = await import('node:stream');
+    const sink = new Writable({ write(chunk, _enc, cb) { got.push(String(chunk)); cb(); } });
+    const outs = createOutputs(cfg, log, { stdout: { stream: sink as never } });
+    expect(outs.map((o) => o.name)).toEqual(['stdout', 'callback']);
+    for (let i = 0; i < 100; i++) for (const o of outs) o.deliver(message(i), JSON.stringify(message(i)));
+    await Promise.all(outs.map((o) => o.drain(Date.now() + 5000)));
+    expect(got).toHaveLength(100);
+    expect(outs[1]!.stats()).toMatchObject({ delivered: 0, failed: 100, dropped: 0 });
+    const errs = lines.map((l) => JSON.parse(l)).filter((r) => r.message === 'onHttpMessage failed');
+    expect(errs).toHaveLength(1);
+    expect(errs[0].error).toMatchObject({ message: 'user bug' });
+  });
+
+  it('survives throwing non-errors and rejecting promises', async () => {
+    const { log } = newLog();
+    const weird = { toString() { throw new Error('nope'); } };
+    let n = 0;
+    const out = new CallbackOutput(() => {
+      n++;
+      if (n === 1) throw weird;
+      if (n === 2) return Promise.reject(new Error('async bug'));
+      return undefined;
+    }, log);
+    for (let i = 0; i < 3; i++) out.deliver(message(i), '');
+    await out.drain(Date.now() + 5000);
+    expect(out.stats()).toMatchObject({ delivered: 1, failed: 2, inFlight: 0 });
+  });
+
+  it('awaits at most 1,000 promises; past that, messages for the callback are dropped and counted', async () => {
+    const { log, lines } = newLog();
+    const resolvers: Array<() => void> = [];
+    const seen: string[] = [];
+    const out = new CallbackOutput((m) => {
+      seen.push(m.connectionId);
+      return new Promise<void>((r) => resolvers.push(r));
+    }, log);
+    for (let i = 0; i < 1500; i++) out.deliver(message(i), '');
+    expect(out.stats()).toMatchObject({ inFlight: 1000, dropped: 500, delivered: 0 });
+    expect(seen).toHaveLength(1000);
+    expect(lines.filter((l) => l.includes('too many promises'))).toHaveLength(1);
+    for (const r of resolvers.splice(0, 10)) r();
+    await until(() => out.stats().inFlight === 990);
+    out.deliver(message(2000), '');
+    expect(out.stats()).toMatchObject({ inFlight: 991, delivered: 10, dropped: 500 });
+    // drain waits for the promises...
+    const drained = out.drain(Date.now() + 30_000);
+    for (const r of resolvers.splice(0)) r();
+    await drained;
+    expect(out.stats()).toMatchObject({ inFlight: 0, delivered: 1001, dropped: 500 });
+  });
+
+  it('stops waiting for promises at the drain deadline, counting them as dropped', async () => {
+    const { log, lines } = newLog();
+    const out = new CallbackOutput(() => new Promise<void>(() => {}), log);
+    for (let i = 0; i < 3; i++) out.deliver(message(i), '');
+    await out.drain(Date.now() + 50);
+    expect(out.stats()).toMatchObject({ inFlight: 0, dropped: 3 });
+    expect(lines.some((l) => l.includes('drain deadline passed'))).toBe(true);
+  });
+});
+
+describe('stdout output', () => {
+  const reader = (cmd: string): ChildProcess => spawn('sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const output = (child: ChildProcess) => {
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    return new Promise<string>((resolve) => child.on('close', () => resolve(Buffer.concat(chunks).toString())));
+  };
+
+  it('writes JSON lines as given and honours backpressure from a real pipe, with a hard cap', async () => {
+    const child = reader('wc -c');
+    const result = output(child);
+    child.kill('SIGSTOP'); // the reader stalls: the pipe fills
+    const { log, lines } = newLog();
+    const cap = 1024 * 1024;
+    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: cap });
+    const line = JSON.stringify({ ...message(1), body: 'y'.repeat(1000) });
+    let accepted = 0;
+    let offered = 0;
+    while (out.ready() === null) {
+      out.deliver(message(1), line);
+      offered++;
+      accepted = offered - out.stats().dropped;
+      if (offered > 100_000) throw new Error('never backpressured');
+      if (offered % 64 === 0) await new Promise((r) => setImmediate(r)); // let the pipe take what it can
+    }
+    const blocked = out.ready();
+    expect(blocked).toBeInstanceOf(Promise);
+    expect(out.ready()).toBe(blocked); // one promise while blocked
+    // A caller that ignores ready() hits the cap: buffered bytes stay bounded, the rest is counted.
+    for (let i = 0; i < 5000; i++) {
+      out.deliver(message(1), line);
+      offered++;
+    }
+    const s = out.stats();
+    expect(s.bufferedBytes).toBeLessThanOrEqual(cap);
+    expect(s.dropped).toBeGreaterThan(0);
+    accepted = offered - s.dropped;
+    expect(lines.filter((l) => l.includes('not being read fast enough'))).toHaveLength(1);
+
+    child.kill('SIGCONT');
+    await blocked; // resolves once the reader catches up
+    await out.drain(Date.now() + 30_000);
+    expect(out.ready()).toBeNull();
+    expect(out.stats()).toMatchObject({ delivered: accepted, pending: 0, failed: 0 });
+    child.stdin!.end();
+    expect(Number((await result).trim())).toBe(accepted * (line.length + 1));
+  });
+
+  it('writes each line verbatim followed by a newline', async () => {
+    const child = reader('cat');
+    const result = output(child);
+    const out = new StdoutOutput(newLog().log, { stream: child.stdin! as never });
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"' }));
+    lines.forEach((l, i) => out.deliver(message(i), l));
+    await out.drain(Date.now() + 10_000);
+    child.stdin!.end();
+    expect(await result).toBe(lines.map((l) => l + '\n').join(''));
+  });
+
+  it('logs a broken pipe once and counts every later message as dropped, without crashing', async () => {
+    const child = reader('exec 0<&-; sleep 0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    const { log, lines } = newLog();
+    const out = new StdoutOutput(log, { stream: child.stdin! as never });
+    const line = 'z'.repeat(70_000);
+    for (let i = 0; i < 10; i++) out.deliver(message(i), line);
+    await until(() => lines.some((l) => l.includes('stdout failed')));
+    for (let i = 0; i < 10; i++) out.deliver(message(i), line);
+    await out.drain(Date.now() + 1000);
+    const s = out.stats();
+    expect(s.delivered + s.failed + s.dropped).toBe(20);
+    expect(s.dropped).toBeGreaterThanOrEqual(10);
+    expect(lines.filter((l) => l.includes('stdout failed'))).toHaveLength(1);
+    expect(out.ready()).toBeNull();
+  });
+});
