@@ -1,5 +1,5 @@
 // A real HTTPS collector for tests: node:https with a certificate made at test time by openssl. It
-// answers each POST with the status `respond(i)` picks (i counts from 0) and records what it got.
+// answers each POST with the status `respond(i, body)` picks (i counts from 0) and records what it got.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,18 +42,18 @@ export class Collector {
   private readonly sockets = new Set<Socket>();
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly cert: Certificate, public respond: (i: number) => number = () => 200) {}
+  constructor(private readonly cert: Certificate, public respond: (i: number, body: string) => number = () => 200) {}
 
   async start(port = 0): Promise<this> {
     this.server = https.createServer({ key: this.cert.key, cert: this.cert.cert, keepAliveTimeout: 30_000 }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const status = this.respond(this.requests.length);
+        const body = Buffer.concat(chunks).toString('utf8');
+        const status = this.respond(this.requests.length, body);
         const sock = req.socket as Socket & { tsnId?: number };
         this.requests.push({
-          method: req.method ?? '', url: req.url ?? '', headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8'), connection: sock.tsnId ?? 0, status,
+          method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, connection: sock.tsnId ?? 0, status,
         });
         res.writeHead(status, { 'content-type': 'text/plain' });
         res.end(status < 300 ? 'ok' : 'no');

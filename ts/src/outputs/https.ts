@@ -165,6 +165,9 @@ export class HttpsOutput implements Output {
         else settle(status === 429 || status >= 500 ? 'retry' : 'fail', { status });
       });
       res.on('error', (err) => settle('retry', { error: errorText(err) }));
+      res.on('close', () => {
+        if (!res.complete) settle('retry', { error: 'connection closed before the answer ended' });
+      });
     });
     req.on('error', (err) => settle('retry', { error: errorText(err) }));
     req.end(item.body);
