@@ -1,0 +1,17 @@
+// Test helper: JSON text for golden files, indented two spaces so that reviewers read diffs, with keys
+// in the order the value holds them.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+
+namespace injector::testing {
+
+std::string PrettyJson(const boost::json::value& value);
+
+// The whole file as text; fails the current test when it cannot be read.
+std::string ReadFile(const std::string& path);
+boost::json::value ReadJsonFile(const std::string& path);
+
+}  // namespace injector::testing
