@@ -103,7 +103,7 @@ describe('stdout output', () => {
     child.kill('SIGSTOP'); // the reader stalls: the pipe fills
     const { log, lines } = newLog();
     const cap = 1024 * 1024;
-    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: cap });
+    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: cap, pauseAtBytes: 256 * 1024 });
     const line = JSON.stringify({ ...message(1), body: 'y'.repeat(1000) });
     let accepted = 0;
     let offered = 0;
@@ -116,6 +116,8 @@ describe('stdout output', () => {
     }
     const blocked = out.ready();
     expect(blocked).toBeInstanceOf(Promise);
+    expect(out.stats().bufferedBytes).toBeGreaterThanOrEqual(256 * 1024); // not before pauseAtBytes
+    expect(out.stats().dropped).toBe(0); // ready() said wait before anything had to be dropped
     expect(out.ready()).toBe(blocked); // one promise while blocked
     // A caller that ignores ready() hits the cap: buffered bytes stay bounded, the rest is counted.
     for (let i = 0; i < 5000; i++) {

@@ -1,5 +1,5 @@
-// JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer is
-// above the high-water mark, `ready()` hands the engine a promise so it stops feeding; a caller that keeps
+// JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer holds
+// more than `pauseAtBytes`, `ready()` hands the engine a promise so it stops feeding; a caller that keeps
 // delivering anyway hits a hard byte cap, past which lines are dropped and counted. A stream that breaks
 // (EPIPE: the reader went away) is logged once; every later line is dropped and counted.
 
@@ -12,12 +12,18 @@ export interface StdoutOutputOptions {
   stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
   /** Hard cap on bytes waiting in the stream's buffer. Default 16 MiB. */
   maxBufferedBytes: number;
+  /**
+   * From this many buffered bytes on, `ready()` asks the engine to wait (until the buffer empties).
+   * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the engine every few dozen lines.
+   */
+  pauseAtBytes: number;
 }
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
+  private readonly pauseAtBytes: number;
   private readonly limiter = new LogLimiter();
   private delivered = 0;
   private dropped = 0;
@@ -30,6 +36,7 @@ export class StdoutOutput implements Output {
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? 1024 * 1024, this.maxBufferedBytes / 2);
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
     this.stream.on('close', () => this.wakeUp());
@@ -59,7 +66,8 @@ export class StdoutOutput implements Output {
   }
 
   ready(): Promise<void> | null {
-    if (this.broken || !this.stream.writableNeedDrain) return null;
+    // 'drain' only comes after a write past the stream's high-water mark; past pauseAtBytes that holds.
+    if (this.broken || !this.stream.writableNeedDrain || this.stream.writableLength < this.pauseAtBytes) return null;
     if (!this.waiting) this.waiting = new Promise<void>((resolve) => (this.wake = resolve));
     return this.waiting;
   }
