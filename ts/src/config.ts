@@ -147,10 +147,13 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         return checkInterface(v);
       case 'outputUrl':
         return checkUrl(v, opts.production ?? false);
-      case 'outputUrlAuthToken':
+      case 'outputUrlAuthToken': {
+        // A Secret made from a file usually ends in a newline that is not part of the token.
+        const t = v.replace(/(\r?\n)+$/, '');
         // Never echo a token, not even in part.
-        if (!VISIBLE_ASCII.test(v)) throw new ValidationError(key, RULES.token);
-        return v;
+        if (!VISIBLE_ASCII.test(t)) throw new ValidationError(key, RULES.token);
+        return t;
+      }
       case 'outputStdout': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
