@@ -195,6 +195,12 @@ std::optional<std::string> HttpsServer::Listen(const tcp::endpoint& endpoint) {
   return std::nullopt;
 }
 
+unsigned short HttpsServer::port() const {
+  boost::system::error_code ec;
+  auto endpoint = acceptor_.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
 void HttpsServer::Start() {
   asio::post(strand_, [this] { Accept(); });
 }

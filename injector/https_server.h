@@ -35,6 +35,8 @@ class HttpsServer {
   // Binds and listens; an error message when the address cannot be used.
   std::optional<std::string> Listen(const boost::asio::ip::tcp::endpoint& endpoint);
   void Start();
+  // The bound port (useful with port 0).
+  unsigned short port() const;
 
   // Stops accepting, answers requests in flight (with Connection: close), closes idle connections,
   // and closes whatever is left after server.drainTimeoutSeconds. The io_context then runs out of

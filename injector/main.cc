@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   });
 
   boost::json::object started{{"listen", flags.listen},
+                              {"port", server.port()},
                               {"tlsCert", flags.cert},
                               {"image", options.image},
                               {"sidecarName", options.sidecar_name},
