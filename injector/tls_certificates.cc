@@ -2,7 +2,9 @@
 
 #include "log.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 #include <sstream>
@@ -40,6 +42,9 @@ std::variant<std::shared_ptr<ssl::context>, std::string> BuildContext(const std:
   ctx->use_certificate_chain(boost::asio::buffer(cert), ec);
   if (ec) return "--tls-cert: " + cert_path + " holds no usable PEM certificate (" + ec.message() + ")";
   ctx->use_private_key(boost::asio::buffer(key), ssl::context::pem, ec);
+  if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return "--tls-key: " + key_path + " does not match the certificate in " + cert_path;
+  }
   if (ec) return "--tls-key: " + key_path + " holds no usable PEM private key (" + ec.message() + ")";
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
     return "--tls-key: " + key_path + " does not match the certificate in " + cert_path;
