@@ -20,8 +20,8 @@ namespace capture_shim {
 namespace {
 
 constexpr int64_t kFlushIntervalUs = 50'000;
-// Packets per pcap_dispatch call: small enough to check the batch size and the clock often.
-constexpr int kDispatchCount = 512;
+// Packets between looks at the clock (the batch size is checked after every packet).
+constexpr int kPacketsPerCheck = 256;
 
 int64_t WallClockUs() {
   timespec ts;
@@ -55,15 +55,10 @@ TrackerConfig MakeTrackerConfig(const CaptureOptions& o) {
   return t;
 }
 
-// The state of the capture thread; pcap's callback reaches it through `user`.
+// The state of the capture thread.
 struct Loop {
   Loop(const CaptureOptions& o, int link, CaptureStats* s)
       : link_type(link), stats(s), tracker(MakeTrackerConfig(o), &writer, s) {}
-
-  static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
-    auto* loop = reinterpret_cast<Loop*>(user);
-    loop->Handle(h, bytes);
-  }
 
   void Handle(const pcap_pkthdr* h, const u_char* bytes) {
     ++stats->packets_seen;
@@ -94,6 +89,16 @@ struct Loop {
   ConnectionTracker tracker;
   int64_t last_ts = -1;
 };
+
+// Reads one packet into the loop: 1 when one was handled, 0 when none is ready (live),
+// PCAP_ERROR_BREAK at the end of a file, PCAP_ERROR on a read error.
+int NextPacket(pcap_t* handle, Loop* loop) {
+  pcap_pkthdr* header;
+  const u_char* data;
+  int rc = pcap_next_ex(handle, &header, &data);
+  if (rc == 1) loop->Handle(header, data);
+  return rc;
+}
 
 }  // namespace
 
@@ -284,30 +289,33 @@ void Capture::Run() {
       pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       int64_t wait_us = kFlushIntervalUs - (MonotonicUs() - last_flush);
       poll(fds, 2, static_cast<int>(std::max<int64_t>(1, wait_us / 1000)));
-      int n = pcap_dispatch(handle_, kDispatchCount, &Loop::OnPacket,
-                            reinterpret_cast<u_char*>(&loop));
-      if (n == PCAP_ERROR) {
+      // Drain what is ready, a bounded number at a time so the clock is looked at.
+      int rc = 0;
+      int handled = 0;
+      while (handled < kPacketsPerCheck && (rc = NextPacket(handle_, &loop)) == 1) {
+        ++handled;
+        // While shedding, hand-overs are retried on the clock only, not after every packet.
+        if (loop.writer.size() >= options_.batch_bytes && !loop.tracker.shedding()) flush(false);
+      }
+      if (rc == PCAP_ERROR) {
         status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
         break;
       }
-      if (n == 0) loop.tracker.Advance(WallClockUs());  // quiet link: time still passes
-      bool due = MonotonicUs() - last_flush >= kFlushIntervalUs;
-      if (loop.writer.size() >= options_.batch_bytes || due) {
-        if (!flush(false)) break;
-      }
+      if (handled == 0) loop.tracker.Advance(WallClockUs());  // quiet link: time still passes
+      if (MonotonicUs() - last_flush >= kFlushIntervalUs) flush(false);
     }
     loop.tracker.CloseAll(std::max(WallClockUs(), loop.last_ts));
   } else {
+    int handled = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
-      int n = pcap_dispatch(handle_, kDispatchCount, &Loop::OnPacket,
-                            reinterpret_cast<u_char*>(&loop));
-      if (n == PCAP_ERROR) {
+      int rc = NextPacket(handle_, &loop);
+      if (rc == PCAP_ERROR_BREAK) break;  // end of file
+      if (rc == PCAP_ERROR) {
         status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
         break;
       }
-      if (n == 0 || n == PCAP_ERROR_BREAK) break;  // end of file
-      if (loop.writer.size() >= options_.batch_bytes ||
-          MonotonicUs() - last_flush >= kFlushIntervalUs) {
+      bool due = ++handled % kPacketsPerCheck == 0 && MonotonicUs() - last_flush >= kFlushIntervalUs;
+      if (loop.writer.size() >= options_.batch_bytes || due) {
         if (!flush(false)) {
           consumer_alive = false;
           break;

@@ -75,15 +75,15 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
     c = nullptr;
   }
   if (c == nullptr) {
+    if (!IsSampled(key, config_.sample_rate)) {
+      ++stats_->packets_unsampled;
+      if (syn && !ack && !rst) ++stats_->connections_unsampled;
+      return;
+    }
     // Only a SYN or payload starts tracking: the trailing ACKs and FINs of a connection just closed
     // (or never seen) must not resurrect it.
     if (rst || (!syn && seg.wire_len == 0)) {
       ++stats_->packets_without_connection;
-      return;
-    }
-    if (!IsSampled(key, config_.sample_rate)) {
-      ++stats_->packets_unsampled;
-      if (syn && !ack) ++stats_->connections_unsampled;
       return;
     }
     c = Create(seg, key, source_is_lo, ts);

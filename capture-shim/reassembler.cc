@@ -94,7 +94,7 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     bool fits = held_bytes_ + need <= ctx.limits.max_held_bytes &&
                 need <= ctx.budget->limit() - ctx.budget->used();
     if (fits) {
-      ctx.stats->bytes_out_of_order += captured_len;
+      if (cs > 0) ctx.stats->bytes_out_of_order += captured_len;
       Insert(ctx, next_ + static_cast<uint64_t>(cs), from, captured_len, false, ts);
       if (e > lost_from) {
         Insert(ctx, next_ + static_cast<uint64_t>(lost_from), nullptr,
