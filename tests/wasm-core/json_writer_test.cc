@@ -1,0 +1,98 @@
+#include "json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tsn {
+namespace {
+
+std::string Json(std::string_view s) {
+  std::string out;
+  AppendJsonString(out, s);
+  return out;
+}
+
+bool Utf8(std::string_view s) {
+  return IsValidUtf8(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+std::string B64(std::string_view s) {
+  std::string out;
+  AppendBase64(out, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  return out;
+}
+
+std::string Iso(int64_t micros) {
+  std::string out;
+  AppendIso8601Micros(out, micros);
+  return out;
+}
+
+std::string Ms(int64_t micros) {
+  std::string out;
+  AppendMillisFromMicros(out, micros);
+  return out;
+}
+
+TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(Json("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Json("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+  EXPECT_EQ(Json(std::string_view("\x00\x01\x1f", 3)), "\"\\u0000\\u0001\\u001f\"");
+  EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");  // DEL and '/' need no escape
+}
+
+TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
+  EXPECT_EQ(Json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(Json("a\xe9z"), "\"a\xEF\xBF\xBDz\"");          // Latin-1 byte
+  EXPECT_EQ(Json("\xc0\xaf"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
+  EXPECT_EQ(Json("\xed\xa0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
+  EXPECT_EQ(Json("x\xe2\x82"), "\"x\xEF\xBF\xBD\xEF\xBF\xBD\"");  // truncated sequence
+}
+
+TEST(JsonWriter, ValidatesUtf8) {
+  EXPECT_TRUE(Utf8(""));
+  EXPECT_TRUE(Utf8("plain ascii text that is longer than eight bytes"));
+  EXPECT_TRUE(Utf8("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"));
+  EXPECT_FALSE(Utf8("\x80"));
+  EXPECT_FALSE(Utf8("\xc1\xbf"));              // overlong
+  EXPECT_FALSE(Utf8("\xe0\x9f\xbf"));          // overlong 3-byte
+  EXPECT_FALSE(Utf8("\xed\xbf\xbf"));          // surrogate
+  EXPECT_FALSE(Utf8("\xf4\x90\x80\x80"));      // above U+10FFFF
+  EXPECT_FALSE(Utf8("\xf5\x80\x80\x80"));
+  EXPECT_FALSE(Utf8("abcdefgh\xe2\x82"));      // cut after an ASCII run
+  EXPECT_FALSE(Utf8("\xff"));
+}
+
+TEST(JsonWriter, Base64FollowsRfc4648Vectors) {
+  EXPECT_EQ(B64(""), "");
+  EXPECT_EQ(B64("f"), "Zg==");
+  EXPECT_EQ(B64("fo"), "Zm8=");
+  EXPECT_EQ(B64("foo"), "Zm9v");
+  EXPECT_EQ(B64("foob"), "Zm9vYg==");
+  EXPECT_EQ(B64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(B64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(B64(std::string_view("\x00\xff\xfe", 3)), "AP/+");
+}
+
+TEST(JsonWriter, Iso8601FromMicrosIsExactArithmetic) {
+  EXPECT_EQ(Iso(0), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(Iso(1), "1970-01-01T00:00:00.000001Z");
+  EXPECT_EQ(Iso(951782400000000), "2000-02-29T00:00:00.000000Z");        // leap day
+  EXPECT_EQ(Iso(1700000000123456), "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(Iso(4102444799999999), "2099-12-31T23:59:59.999999Z");
+  EXPECT_EQ(Iso(1709164800000000), "2024-02-29T00:00:00.000000Z");
+  EXPECT_EQ(Iso(4107542400000000), "2100-03-01T00:00:00.000000Z");       // 2100 is not leap
+}
+
+TEST(JsonWriter, MillisKeepMicrosecondPrecisionWithoutTrailingZeros) {
+  EXPECT_EQ(Ms(0), "0");
+  EXPECT_EQ(Ms(412), "0.412");
+  EXPECT_EQ(Ms(2500), "2.5");
+  EXPECT_EQ(Ms(3000), "3");
+  EXPECT_EQ(Ms(1234567), "1234.567");
+  EXPECT_EQ(Ms(10), "0.01");
+}
+
+}  // namespace
+}  // namespace tsn

@@ -1,0 +1,45 @@
+// The stream events of docs/internals.md §1 as the core sees them after decoding, and the
+// connection's endpoints taken from an `open` event.
+#ifndef TSN_WASM_CORE_STREAM_EVENT_H_
+#define TSN_WASM_CORE_STREAM_EVENT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tsn {
+
+enum class EventKind : uint8_t { kOpen = 1, kData = 2, kGap = 3, kClose = 4 };
+enum class Direction : uint8_t { kClientToServer = 0, kServerToClient = 1 };
+enum class CloseReason : uint8_t { kFin = 0, kRst = 1, kIdle = 2, kEvicted = 3, kShutdown = 4 };
+
+inline constexpr size_t kEventHeaderSize = 24;
+inline constexpr size_t kOpenPayloadSize = 40;
+inline constexpr size_t kGapPayloadSize = 8;
+
+struct Endpoint {
+  uint8_t ipVersion = 4;  // 4 or 6
+  uint8_t addr[16] = {};  // IPv4 in the first 4 bytes
+  uint16_t port = 0;
+};
+
+struct StreamEvent {
+  EventKind kind = EventKind::kData;
+  uint8_t arg = 0;  // direction, close reason or open flags
+  uint64_t conn = 0;
+  int64_t ts = -1;  // µs since the epoch; negative = unknown
+  const uint8_t* payload = nullptr;
+  uint32_t len = 0;
+
+  // Decoded payloads (valid for the matching kind only).
+  Endpoint client, server;  // kOpen
+  uint64_t lostBytes = 0;   // kGap
+};
+
+const char* CloseReasonName(CloseReason reason);
+
+// Appends the textual form of ep's address ("10.0.0.1", "2001:db8::1") to out.
+void AppendIpText(char* out, size_t cap, const Endpoint& ep);
+
+}  // namespace tsn
+
+#endif  // TSN_WASM_CORE_STREAM_EVENT_H_

@@ -1,0 +1,118 @@
+// http-core-decode: decodes one saved connection (the two per-direction files tcpflow writes) with
+// the native build of the core and prints each message as a JSON line on stdout (log records go to
+// stderr). With --repeat it also measures throughput.
+//
+//   http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] CLIENT SERVER
+//
+// Without times the client's bytes go first, then the server's (like decodeStreams), in --chunk
+// sized data events (default: one event per 64 KiB). The end of the files is a FIN.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "batch_writer.h"
+#include "engine.h"
+
+namespace {
+
+bool ReadFile(const char* path, std::string* out) {
+  FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return false;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  const bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+void AddStream(tsn::BatchWriter& w, int dir, const std::string& bytes, size_t chunk) {
+  for (size_t off = 0; off < bytes.size(); off += chunk) {
+    w.Data(1, dir, std::string_view(bytes).substr(off, chunk));
+  }
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] "
+               "CLIENT SERVER\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint32_t maxBody = 65536;
+  size_t chunk = 65536;
+  long repeat = 0;
+  bool stats = false;
+  const char* files[2] = {nullptr, nullptr};
+  int nfiles = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    if (std::strcmp(a, "--max-body-size") == 0 && i + 1 < argc) {
+      maxBody = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--chunk") == 0 && i + 1 < argc) {
+      chunk = std::strtoul(argv[++i], nullptr, 10);
+      if (chunk == 0) return Usage();
+    } else if (std::strcmp(a, "--repeat") == 0 && i + 1 < argc) {
+      repeat = std::strtol(argv[++i], nullptr, 10);
+    } else if (std::strcmp(a, "--stats") == 0) {
+      stats = true;
+    } else if (nfiles < 2 && a[0] != '-') {
+      files[nfiles++] = a;
+    } else {
+      return Usage();
+    }
+  }
+  if (nfiles != 2) return Usage();
+  std::string client, server;
+  for (int k = 0; k < 2; ++k) {
+    if (!ReadFile(files[k], k == 0 ? &client : &server)) {
+      std::fprintf(stderr, "http-core-decode: cannot read %s\n", files[k]);
+      return 1;
+    }
+  }
+  const uint8_t clientIp[4] = {10, 0, 0, 1}, serverIp[4] = {10, 0, 0, 2};
+  tsn::BatchWriter w;
+  w.Open(1, clientIp, 40000, serverIp, 80);
+  AddStream(w, 0, client, chunk);
+  AddStream(w, 1, server, chunk);
+  w.Close(1, 0);
+
+  tsn::EngineOptions options;
+  options.maxBodySize = maxBody;
+  options.redactCsv = "";
+  if (repeat > 0) {
+    uint64_t messages = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (long r = 0; r < repeat; ++r) {
+      tsn::Engine engine(options);
+      engine.Feed(w.bytes().data(), w.bytes().size());
+      messages += engine.stats().requests + engine.stats().responses;
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double mb = static_cast<double>(client.size() + server.size()) * repeat / 1e6;
+    std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f}\n",
+                client.size() + server.size(), repeat, secs, mb / secs,
+                static_cast<double>(messages) / secs);
+    return 0;
+  }
+  tsn::Engine engine(options);
+  engine.Feed(w.bytes().data(), w.bytes().size());
+  const std::string& out = engine.output();
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    if (nl == std::string::npos) nl = out.size();
+    FILE* dst = out[pos] == 'M' ? stdout : stderr;
+    std::fwrite(out.data() + pos + 1, 1, nl - pos - 1, dst);
+    std::fputc('\n', dst);
+    pos = nl + 1;
+  }
+  if (stats) std::fprintf(stderr, "%s\n", engine.StatsJson().c_str());
+  return 0;
+}
