@@ -271,7 +271,7 @@ void HttpsServer::Drain() {
         if (auto s = weak.lock()) open.push_back(std::move(s));
       }
     }
-    LogInfo("draining", {{"openConnections", open.size()},
+    LogLifecycle("draining", {{"openConnections", open.size()},
                          {"drainTimeoutSeconds", options_.server.drain_timeout_seconds}});
     for (auto& s : open) s->Drain();
     if (open.empty()) return;

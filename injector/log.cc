@@ -38,6 +38,21 @@ std::string Now() {
   return buf;
 }
 
+void Write(LogLevel level, std::string_view message, boost::json::object fields) {
+  boost::json::object line;
+  line.reserve(fields.size() + 3);
+  line["timestamp"] = Now();
+  line["level"] = LevelName(level);
+  line["message"] = message;
+  for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
+  std::string text = boost::json::serialize(line);
+  text.push_back('\n');
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+
 }  // namespace
 
 LogLevel LogLevelFromName(std::string_view name) {
@@ -53,17 +68,11 @@ bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load
 
 void Log(LogLevel level, std::string_view message, boost::json::object fields) {
   if (!LogEnabled(level)) return;
-  boost::json::object line;
-  line.reserve(fields.size() + 3);
-  line["timestamp"] = Now();
-  line["level"] = LevelName(level);
-  line["message"] = message;
-  for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
-  std::string text = boost::json::serialize(line);
-  text.push_back('\n');
-  std::lock_guard<std::mutex> lock(g_write_mutex);
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
+  Write(level, message, std::move(fields));
+}
+
+void LogLifecycle(std::string_view message, boost::json::object fields) {
+  Write(LogLevel::kInfo, message, std::move(fields));
 }
 
 }  // namespace injector

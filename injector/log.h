@@ -21,6 +21,10 @@ bool LogEnabled(LogLevel level);
 
 void Log(LogLevel level, std::string_view message, boost::json::object fields = {});
 
+// An info line written whatever the level: start, stop and drain, which operators (and tests reading
+// the bound port) always need.
+void LogLifecycle(std::string_view message, boost::json::object fields = {});
+
 inline void LogDebug(std::string_view m, boost::json::object f = {}) { Log(LogLevel::kDebug, m, std::move(f)); }
 inline void LogInfo(std::string_view m, boost::json::object f = {}) { Log(LogLevel::kInfo, m, std::move(f)); }
 inline void LogWarn(std::string_view m, boost::json::object f = {}) { Log(LogLevel::kWarn, m, std::move(f)); }

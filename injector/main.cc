@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
-    LogInfo("signal received; draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    LogLifecycle("signal received; draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     watcher.Stop();
     server.Drain();
   });
@@ -137,13 +137,13 @@ int main(int argc, char** argv) {
                               {"threads", options.server.threads},
                               {"version", TCP_SNIFFER_VERSION}};
   if (options.token_secret) started["tokenSecret"] = options.token_secret->name;  // a name, not a value
-  LogInfo("injector started", std::move(started));
+  LogLifecycle("injector started", std::move(started));
 
   std::vector<std::thread> workers;
   for (std::uint32_t i = 1; i < options.server.threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : workers) t.join();
 
-  LogInfo("injector stopped", server.Stats());
+  LogLifecycle("injector stopped", server.Stats());
   return 0;
 }
