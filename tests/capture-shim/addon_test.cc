@@ -1,0 +1,186 @@
+// The addon through real Node: a pcap written by libpcap's own dumper, read with start(); a damaged
+// file; the error codes of start(); a live capture stopped twice, after which the process exits.
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "packet_decoder.h"
+#include "test_support.h"
+
+namespace capture_shim {
+namespace {
+
+using namespace capture_shim::testing;
+
+std::string Temp(const std::string& name) {
+  return "/tmp/capture_shim_addon_" + std::to_string(getpid()) + "_" + name;
+}
+
+// Runs `script` with node (the addon's path in SHIM); returns stdout, and the exit code in *rc.
+std::string RunNode(const std::string& script, int* rc) {
+  std::string js = Temp("script.js");
+  std::string out = Temp("out.txt");
+  {
+    std::ofstream f(js);
+    f << "const SHIM = require(" << '"' << CAPTURE_SHIM_ADDON_PATH << '"' << ");\n" << script;
+  }
+  std::string cmd = "timeout 30 node " + js + " > " + out + " 2>&1";
+  int status = std::system(cmd.c_str());
+  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  unlink(js.c_str());
+  unlink(out.c_str());
+  return ss.str();
+}
+
+// A pcap of `connections` complete HTTP exchanges, written by libpcap's dumper.
+std::string WritePcap(int connections) {
+  std::string path = Temp("exchanges.pcap");
+  pcap_t* dead = pcap_open_dead(DLT_EN10MB, 65535);
+  pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
+  int64_t t = 1'700'000'000'000'000;
+  auto put = [&](uint16_t sport, bool to_server, uint32_t seq, uint32_t ack, uint8_t flags,
+                 const std::string& payload) {
+    TcpSpec s;
+    s.sport = to_server ? sport : 8080;
+    s.dport = to_server ? 8080 : sport;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = flags;
+    s.payload = payload;
+    Bytes ip = to_server ? Ipv4(TcpBytes(s)) : Ipv4(TcpBytes(s), 6, {10, 0, 0, 2}, {10, 0, 0, 1});
+    Bytes frame = Ethernet(ip, 0x0800);
+    pcap_pkthdr h{};
+    t += 10;
+    h.ts.tv_sec = t / 1'000'000;
+    h.ts.tv_usec = t % 1'000'000;
+    h.caplen = h.len = static_cast<bpf_u_int32>(frame.size());
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, frame.data());
+  };
+  std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  for (int i = 0; i < connections; ++i) {
+    uint16_t port = static_cast<uint16_t>(20000 + i);
+    put(port, true, 100, 0, kTcpSyn, "");
+    put(port, false, 500, 101, kTcpSyn | kTcpAck, "");
+    put(port, true, 101, 501, kTcpAck, req);
+    put(port, false, 501, 101 + req.size(), kTcpAck, resp);
+    put(port, true, 101 + req.size(), 501 + resp.size(), kTcpAck | kTcpFin, "");
+    put(port, false, 501 + resp.size(), 102 + req.size(), kTcpAck | kTcpFin, "");
+  }
+  pcap_dump_close(d);
+  pcap_close(dead);
+  return path;
+}
+
+const char* kCountScript = R"JS(
+const n = {1: 0, 2: 0, 3: 0, 4: 0}; let batches = 0, dataBytes = 0;
+const h = SHIM.start({ file: process.argv[2] || FILE, ports: [8080], batchBytes: 4096 }, (b) => {
+  batches++;
+  for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
+    n[b[o]]++;
+    if (b[o] === 2) dataBytes += b.readUInt32LE(o + 4);
+  }
+}, (err) => {
+  const st = SHIM.stats(h);
+  console.log(JSON.stringify({ open: n[1], data: n[2], gap: n[3], close: n[4], batches, dataBytes,
+    code: err ? err.code : null, message: err ? err.message : null,
+    tracked: st.connectionsTracked, delivered: st.bytesDelivered, seen: st.packetsSeen }));
+});
+)JS";
+
+TEST(Addon, ReadsAPcapIntoBatchesAndEnds) {
+  std::string pcap = WritePcap(50);
+  int rc;
+  std::string out = RunNode("const FILE = '" + pcap + "';\n" + kCountScript, &rc);
+  EXPECT_EQ(rc, 0) << out;  // the process exits on its own once the capture ended
+  EXPECT_NE(out.find("\"open\":50,\"data\":100,\"gap\":0,\"close\":50"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"code\":null"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"tracked\":50"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"dataBytes\":3350,"), std::string::npos) << out;  // 50 × (27 + 40)
+  EXPECT_NE(out.find("\"delivered\":3350,\"seen\":300"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"batches\":1,"), std::string::npos) << "batchBytes must split it: " << out;
+  unlink(pcap.c_str());
+}
+
+TEST(Addon, ADamagedFileDeliversTheGoodPartThenCaptureReadFailed) {
+  std::string pcap = WritePcap(50);
+  std::string cut = Temp("cut.pcap");
+  {
+    std::ifstream in(pcap, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string all = ss.str();
+    std::ofstream o(cut, std::ios::binary);
+    o << all.substr(0, all.size() / 2 + 5);
+  }
+  int rc;
+  std::string out = RunNode("const FILE = '" + cut + "';\n" + kCountScript, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"code\":\"CAPTURE_READ_FAILED\""), std::string::npos) << out;
+  EXPECT_NE(out.find("truncated dump file"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"open\":0,"), std::string::npos) << "the good part must come first: " << out;
+  unlink(pcap.c_str());
+  unlink(cut.c_str());
+}
+
+TEST(Addon, StartThrowsWithTheContractCodes) {
+  int rc;
+  std::string out = RunNode(R"JS(
+const tryStart = (opts) => { try { SHIM.start(opts, () => {}, () => {}); return 'started'; }
+  catch (e) { return e.code + ' ' + (e.interfaces ? e.interfaces.includes('lo') : '') + ' ' + e.message; } };
+console.log('A ' + tryStart({ file: '/nonexistent/x.pcap', ports: [] }));
+console.log('B ' + tryStart({ interface: 'nope0', ports: [80] }));
+console.log('C ' + tryStart({ file: '/etc/hostname', ports: [] }));
+console.log('D ' + tryStart({ file: '/etc/hostname', ports: [0] }));
+console.log('E ' + tryStart({ interface: 'lo', ports: [80], sampleRate: 2 }));
+console.log('F ' + tryStart({ interface: 'lo', ports: [] }));
+console.log('G ' + JSON.stringify(SHIM.listInterfaces().includes('lo')));
+)JS", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("A FILE_NOT_FOUND"), std::string::npos) << out;
+  EXPECT_NE(out.find("B INTERFACE_NOT_FOUND true"), std::string::npos) << out;
+  EXPECT_NE(out.find("C CAPTURE_OPEN_FAILED"), std::string::npos) << out;
+  EXPECT_NE(out.find("D INVALID_OPTION  capture option `ports`: must be an array of integers 1-65535"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("E INVALID_OPTION  capture option `sampleRate`"), std::string::npos) << out;
+  EXPECT_NE(out.find("F INVALID_OPTION  capture option `ports`: must not be empty"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("G true"), std::string::npos) << out;
+}
+
+TEST(Addon, LiveStopIsIdempotentAndTheProcessExits) {
+  int rc;
+  std::string out = RunNode(R"JS(
+const net = require('net');
+const srv = net.createServer((c) => { c.on('data', () => c.end('HTTP/1.1 204 No Content\r\n\r\n')); });
+srv.listen(0, '127.0.0.1', () => {
+  const port = srv.address().port;
+  let dataEvents = 0, ends = 0;
+  const h = SHIM.start({ interface: 'lo', ports: [port] }, (b) => {
+    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) if (b[o] === 2) dataEvents++;
+  }, (err) => {
+    ends++;
+    setTimeout(() => { console.log('END ' + ends + ' ' + err + ' data ' + dataEvents); srv.close(); }, 100);
+  });
+  setTimeout(() => {
+    const c = net.connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\n\r\n'));
+    c.on('close', () => setTimeout(() => { SHIM.stop(h); SHIM.stop(h); }, 300));
+    c.resume();
+  }, 100);
+});
+)JS", &rc);
+  EXPECT_EQ(rc, 0) << out;  // not 124: timeout would mean the process could not exit
+  EXPECT_NE(out.find("END 1 null data 2"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace capture_shim
