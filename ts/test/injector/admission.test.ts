@@ -120,3 +120,18 @@ describe('golden admission cases over HTTPS', () => {
     expect(answer2.response.patch).toBeUndefined();
   });
 });
+
+describe('size', () => {
+  it('a 2 MiB review (a pod near the etcd object limit) is answered within the default 3 MiB limit', async () => {
+    const server = await serverFor('');
+    const review = readJson(path.join(FIXTURES, 'basic.review.json'));
+    review.request.object.spec.containers[0].env = Array.from({ length: 2000 }, (_, i) => ({ name: `V${i}`, value: 'x'.repeat(1000) }));
+    const body = JSON.stringify(review);
+    expect(body.length).toBeGreaterThan(2_000_000);
+    const res = await request(server.port, pki.caCert, 'POST', '/mutate', body);
+    expect(res.status).toBe(200);
+    const patch = decodePatch(JSON.parse(res.body).response);
+    expect(patch).toEqual(readJson(path.join(FIXTURES, 'basic.patch.json')));
+  });
+});
+
