@@ -467,6 +467,12 @@ void HttpAssembler::Emit(Side& s) {
 }
 
 void HttpAssembler::Cut(Side& s) {
+  // A header line still arriving is not known yet: where it was cut depends on how the bytes
+  // happened to be split, so it is left out rather than emitted half-read.
+  if ((s.fieldOpen || s.valueOpen) && !s.msg.headers.empty() && !s.inTrailers) {
+    s.msg.headers.pop_back();
+  }
+  s.fieldOpen = s.valueOpen = false;
   s.msg.incomplete = true;
   if (s.msg.endTs < 0) s.msg.endTs = s.lastTs;
   Emit(s);
@@ -513,7 +519,7 @@ int HttpAssembler::OnMessageBegin(llhttp_t* p) {
   a.ctx_.budget.Release(&s.msg.held);
   s.msg.Reset(s.isClient);
   s.inMessage = true;
-  s.startLineDone = s.inTrailers = s.fieldOpen = s.interim = false;
+  s.startLineDone = s.inTrailers = s.fieldOpen = s.valueOpen = s.interim = false;
   s.headerBytes = 0;
   Message& m = s.msg;
   m.startTs = s.curTs;
@@ -588,6 +594,7 @@ int HttpAssembler::OnHeaderFieldComplete(llhttp_t* p) {
   }
   h.value = Span{static_cast<uint32_t>(m.arena.size()), 0};
   s.fieldOpen = false;
+  s.valueOpen = true;
   return 0;
 }
 
@@ -604,6 +611,7 @@ int HttpAssembler::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
 int HttpAssembler::OnHeaderValueComplete(llhttp_t* p) {
   Side& s = SideOf(p);
   if (s.inTrailers || s.msg.headers.empty()) return 0;
+  s.valueOpen = false;
   Message& m = s.msg;
   Span& v = m.headers.back().value;
   // An obs-fold keeps its CR LF inside the value: RFC 9112 §5.2 says to read each fold as SP.

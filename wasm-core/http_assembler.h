@@ -60,6 +60,7 @@ class HttpAssembler {
     bool startLineDone = false;   // the message got past its start line
     bool inTrailers = false;      // headers complete: further header fields are trailers
     bool fieldOpen = false;       // a header name is being received
+    bool valueOpen = false;       // a header value is being received
     bool interim = false;         // the current response is 1xx (not 101)
     uint32_t headerBytes = 0;
     int64_t curTs = -1;           // time of the bytes being parsed now

@@ -82,3 +82,11 @@ TSN_EXPORT("tsn_engine_stats") uint32_t tsn_engine_stats(uint32_t h) {
 TSN_EXPORT("tsn_engine_free") void tsn_engine_free(uint32_t h) {
   delete AsEngine(h);
 }
+
+// The module must run with no imports at all (any JS runtime, nothing to stub). Two libc hooks
+// would otherwise be imported: the memory-growth notification (JS glue only; memory views are
+// re-read by the loader after every call anyway) and WASI proc_exit, reached only through abort()
+// (allocation failure). Exiting becomes a trap, which the loader sees as an exception from the call
+// that hit it.
+extern "C" void emscripten_notify_memory_growth(size_t) {}
+extern "C" void __wasi_proc_exit(uint32_t) { __builtin_trap(); }

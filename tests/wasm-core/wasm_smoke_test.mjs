@@ -1,0 +1,80 @@
+// Smoke test of the built http_core.wasm: it instantiates with no imports, exports the C ABI of
+// docs/internals.md §2, and decodes one request/response pair fed as a stream-event batch.
+// Usage: node wasm_smoke_test.mjs PATH/TO/http_core.wasm
+import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const wasmPath = process.argv[2];
+const module = new WebAssembly.Module(readFileSync(wasmPath));
+assert.deepEqual(WebAssembly.Module.imports(module), [], 'the module must need no imports');
+const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
+for (const name of ['memory', 'tsn_input', 'tsn_engine_new', 'tsn_engine_feed', 'tsn_engine_finish',
+  'tsn_output_ptr', 'tsn_output_len', 'tsn_output_clear', 'tsn_engine_stats', 'tsn_engine_free']) {
+  assert.ok(exportNames.includes(name), `missing export ${name}`);
+}
+const { exports: x } = new WebAssembly.Instance(module, {});
+if (typeof x._initialize === 'function') x._initialize();
+
+const enc = new TextEncoder();
+function event(kind, arg, conn, ts, payload) {
+  const b = new Uint8Array(24 + payload.length);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, kind); v.setUint8(1, arg); v.setUint32(4, payload.length, true);
+  v.setBigUint64(8, BigInt(conn), true); v.setBigInt64(16, BigInt(ts), true);
+  b.set(payload, 24);
+  return b;
+}
+const open = new Uint8Array(40);
+open[0] = 4; open.set([127, 0, 0, 1], 4); open.set([127, 0, 0, 1], 20);
+new DataView(open.buffer).setUint16(36, 51234, true);
+new DataView(open.buffer).setUint16(38, 8080, true);
+const parts = [
+  event(1, 1, 7, 1700000000000000, open),
+  event(2, 0, 7, 1700000000000000, enc.encode('GET /hello HTTP/1.1\r\nAuthorization: secret\r\n\r\n')),
+  event(2, 1, 7, 1700000000000412, enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi')),
+  event(4, 0, 7, 1700000000000500, new Uint8Array(0)),
+];
+const batch = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+let off = 0;
+for (const p of parts) { batch.set(p, off); off += p.length; }
+
+const redact = enc.encode('authorization');
+let ptr = x.tsn_input(redact.length);
+new Uint8Array(x.memory.buffer, ptr, redact.length).set(redact);
+const h = x.tsn_engine_new(65536, 134217728, ptr, redact.length);
+assert.ok(h > 0, 'tsn_engine_new failed');
+
+ptr = x.tsn_input(batch.length);
+new Uint8Array(x.memory.buffer, ptr, batch.length).set(batch);
+assert.equal(x.tsn_engine_feed(h, ptr, batch.length), 0);
+const text = new TextDecoder().decode(
+  new Uint8Array(x.memory.buffer, x.tsn_output_ptr(h), x.tsn_output_len(h)));
+const lines = text.split('\n').filter(Boolean);
+assert.equal(lines.length, 2, text);
+const [req, res] = lines.map((l) => { assert.equal(l[0], 'M'); return JSON.parse(l.slice(1)); });
+assert.equal(req.path, '/hello');
+assert.equal(req.headers.authorization, '[REDACTED]');
+assert.equal(req.timestamp, '2023-11-14T22:13:20.000000Z');
+assert.equal(res.statusCode, 200);
+assert.equal(res.body, 'hi');
+assert.equal(res.elapsedMs, 0.412);
+assert.equal(res.connectionId, '7');
+assert.deepEqual(res.source, { ip: '127.0.0.1', port: 8080 });
+x.tsn_output_clear(h);
+assert.equal(x.tsn_output_len(h), 0);
+
+// A malformed batch is an error value, never a trap.
+ptr = x.tsn_input(10);
+new Uint8Array(x.memory.buffer, ptr, 10).fill(2);
+assert.ok(x.tsn_engine_feed(h, ptr, 10) < 0);
+x.tsn_engine_finish(h, -1);
+const statsPtr = x.tsn_engine_stats(h);
+const mem = new Uint8Array(x.memory.buffer);
+let end = statsPtr;
+while (mem[end] !== 0) end++;
+const stats = JSON.parse(new TextDecoder().decode(mem.subarray(statsPtr, end)));
+assert.equal(stats.requests, 1);
+assert.equal(stats.responses, 1);
+assert.equal(stats.malformedBatches, 1);
+x.tsn_engine_free(h);
+console.log('http_core.wasm: no imports, ABI exported, decoded 2 messages');
