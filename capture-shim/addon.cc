@@ -22,9 +22,10 @@ namespace {
 
 // One item through the ThreadSafeFunction: a batch, or the end of the capture.
 struct Item {
-  std::vector<uint8_t> batch;
+  Batch batch;
   bool end = false;
   CaptureStatus status;
+  std::shared_ptr<BatchPool> pool;  // where the batch's memory goes back once JS is done with it
 };
 
 class Session;
@@ -34,27 +35,30 @@ using BatchFunction = Napi::TypedThreadSafeFunction<Session, Item, CallJs>;
 class Session : public BatchConsumer {
  public:
   std::unique_ptr<Capture> capture;
+  std::shared_ptr<BatchPool> pool;
   BatchFunction tsfn;
   Napi::FunctionReference on_end;   // JS thread only
+  Napi::FunctionReference buffer_from;  // Buffer.from, for reuseBatches
+  bool reuse_batches = false;
   std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
 
-  bool TryDeliver(std::vector<uint8_t>* batch) override {
-    auto* item = new Item{std::move(*batch), false, {}};
+  bool TryDeliver(Batch* batch) override {
+    auto* item = new Item{std::move(*batch), false, {}, pool};
     if (tsfn.NonBlockingCall(item) == napi_ok) return true;
     *batch = std::move(item->batch);  // queue full: the capture keeps the batch and sheds
     delete item;
     return false;
   }
 
-  bool Deliver(std::vector<uint8_t>* batch) override {
-    auto* item = new Item{std::move(*batch), false, {}};
+  bool Deliver(Batch* batch) override {
+    auto* item = new Item{std::move(*batch), false, {}, pool};
     if (tsfn.BlockingCall(item) == napi_ok) return true;
     delete item;  // the environment is going away
     return false;
   }
 
   void End(const CaptureStatus& status) override {
-    auto* item = new Item{{}, true, status};
+    auto* item = new Item{{}, true, status, nullptr};
     if (tsfn.BlockingCall(item) != napi_ok) delete item;
     tsfn.Release();
   }
@@ -79,12 +83,35 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
     return;
   }
   try {
+    if (!item->end && session->reuse_batches) {
+      // Zero-copy and zero-allocation: JS sees the batch's memory only during the call. Detaching
+      // afterwards leaves any view JS kept empty (never dangling), and the memory goes straight
+      // back to the pool, warm.
+      std::unique_ptr<Item> owned(item);
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, owned->batch.data(), owned->batch.size());
+      Napi::Value buf = session->buffer_from.Call(env.Global().Get("Buffer"), {ab});
+      try {
+        on_batch.Call({buf});
+      } catch (...) {
+        ab.Detach();
+        owned->pool->Give(std::move(owned->batch));
+        throw;
+      }
+      ab.Detach();
+      owned->pool->Give(std::move(owned->batch));
+      return;
+    }
     if (!item->end) {
       uint8_t* data = item->batch.data();
       size_t len = item->batch.size();
-      // Handed over without a copy; the Buffer's finalizer frees the batch.
+      // Handed over without a copy; the Buffer's finalizer returns the memory for reuse.
       Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
-          env, data, len, [](Napi::Env, uint8_t*, Item* owned) { delete owned; }, item);
+          env, data, len,
+          [](Napi::Env, uint8_t*, Item* owned) {
+            if (owned->pool) owned->pool->Give(std::move(owned->batch));
+            delete owned;
+          },
+          item);
       on_batch.Call({buf});
       return;
     }
@@ -225,13 +252,24 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
 
     auto session = std::make_shared<Session>();
     session->capture = std::move(capture);
+    session->pool = session->capture->pool();
     session->on_end = Napi::Persistent(info[2].As<Napi::Function>());
+    Napi::Value reuse = info[0].As<Napi::Object>().Get("reuseBatches");
+    if (!reuse.IsUndefined() && !reuse.IsBoolean()) {
+      ThrowOption(env, "reuseBatches", "must be a boolean");
+    }
+    session->reuse_batches = reuse.IsBoolean() && reuse.As<Napi::Boolean>().Value();
+    if (session->reuse_batches) {
+      Napi::Object buffer_class = env.Global().Get("Buffer").As<Napi::Object>();
+      session->buffer_from = Napi::Persistent(buffer_class.Get("from").As<Napi::Function>());
+    }
     session->self = session;
     session->tsfn = BatchFunction::New(
         env, info[1].As<Napi::Function>(), "capture-shim", options.max_queued_batches, 1,
         session.get(), [](Napi::Env, void*, Session* s) {
           s->capture->Join();  // the thread has queued its end and is returning
           s->on_end.Reset();
+          s->buffer_from.Reset();
           s->self.reset();     // may destroy the session (the handle may still hold it)
         });
     session->capture->Start(session.get());

@@ -127,6 +127,27 @@ std::vector<std::string> ListInterfaces(std::string* error) {
   return names;
 }
 
+Batch BatchPool::Take() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_.empty()) {
+      Batch b = std::move(spare_.back());
+      spare_.pop_back();
+      b.clear();
+      return b;
+    }
+  }
+  Batch b;
+  b.reserve(capacity_);
+  return b;
+}
+
+void BatchPool::Give(Batch&& spent) {
+  if (spent.capacity() < capacity_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spare_.size() < max_spare_) spare_.push_back(std::move(spent));
+}
+
 std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* status) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = nullptr;
@@ -202,7 +223,11 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
 }
 
 Capture::Capture(const CaptureOptions& options, pcap_t* handle, bool live)
-    : options_(options), handle_(handle), live_(live), link_type_(pcap_datalink(handle)) {
+    : options_(options),
+      handle_(handle),
+      live_(live),
+      link_type_(pcap_datalink(handle)),
+      pool_(std::make_shared<BatchPool>(options.batch_bytes + (64 << 10), 8)) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -258,7 +283,7 @@ void Capture::Run() {
   // Offline: waits. False when the consumer is gone.
   auto flush = [&](bool final_batch) -> bool {
     last_flush = MonotonicUs();
-    std::vector<uint8_t>& buf = *loop.writer.mutable_buffer();
+    Batch& buf = *loop.writer.mutable_buffer();
     bool ok = true;
     if (!buf.empty()) {
       if (live_ && !final_batch) {
@@ -275,13 +300,13 @@ void Capture::Run() {
         if (ok) ++stats.batches_delivered;
         buf.clear();  // when the consumer is gone the bytes have nowhere to go
       }
-      if (buf.empty() && buf.capacity() == 0) loop.writer.Reserve(options_.batch_bytes + (64 << 10));
+      if (buf.capacity() == 0) buf = pool_->Take();  // the batch was taken
     }
     publish();
     return ok;
   };
 
-  loop.writer.Reserve(options_.batch_bytes + (64 << 10));
+  *loop.writer.mutable_buffer() = pool_->Take();
   bool consumer_alive = true;
   if (live_) {
     int fd = pcap_get_selectable_fd(handle_);

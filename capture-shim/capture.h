@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "capture_stats.h"
+#include "event_writer.h"
 
 typedef struct pcap pcap_t;
 
@@ -56,14 +57,30 @@ struct CaptureStatus {
   bool ok() const { return code == CaptureErrorCode::kNone; }
 };
 
+// Spent batch buffers handed back by the consumer, so the capture thread reuses warm memory instead
+// of faulting in fresh pages for every batch. Thread-safe; keeps at most `max_spare` buffers.
+class BatchPool {
+ public:
+  BatchPool(size_t capacity, size_t max_spare) : capacity_(capacity), max_spare_(max_spare) {}
+  // An empty batch with at least `capacity` bytes reserved.
+  Batch Take();
+  void Give(Batch&& spent);
+
+ private:
+  std::mutex mu_;
+  std::vector<Batch> spare_;
+  size_t capacity_;
+  size_t max_spare_;
+};
+
 // Receives batches on the capture thread. Implementations must not block in TryDeliver.
 class BatchConsumer {
  public:
   virtual ~BatchConsumer() = default;
   // Live: takes `*batch` (leaving it empty) if there is room, else returns false and leaves it.
-  virtual bool TryDeliver(std::vector<uint8_t>* batch) = 0;
+  virtual bool TryDeliver(Batch* batch) = 0;
   // Offline: takes `*batch`, waiting for room. False when the consumer can take no more.
-  virtual bool Deliver(std::vector<uint8_t>* batch) = 0;
+  virtual bool Deliver(Batch* batch) = 0;
   // Called once, last.
   virtual void End(const CaptureStatus& status) = 0;
 };
@@ -89,6 +106,8 @@ class Capture {
 
   // The counters as of the last hand-over (or the end).
   CaptureStats Stats() const;
+  // Where consumers may return spent batches (optional, shared so it outlives the capture).
+  std::shared_ptr<BatchPool> pool() const { return pool_; }
   bool live() const { return live_; }
   int link_type() const { return link_type_; }
 
@@ -105,6 +124,7 @@ class Capture {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   BatchConsumer* consumer_ = nullptr;
+  std::shared_ptr<BatchPool> pool_;
   mutable std::mutex stats_mu_;
   CaptureStats published_;
 };

@@ -7,6 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 namespace capture_shim {
@@ -14,6 +17,30 @@ namespace capture_shim {
 enum class EventKind : uint8_t { kOpen = 1, kData = 2, kGap = 3, kClose = 4 };
 enum class Direction : uint8_t { kClientToServer = 0, kServerToClient = 1 };
 enum class CloseReason : uint8_t { kFin = 0, kRst = 1, kIdle = 2, kEvicted = 3, kShutdown = 4 };
+
+// An allocator that leaves new elements uninitialised: the writer overwrites every byte it adds, so
+// zeroing them first would only double the memory traffic.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// One batch of events: the unit handed to JS.
+using Batch = std::vector<uint8_t, UninitializedAllocator<uint8_t>>;
 
 constexpr size_t kEventHeaderBytes = 24;
 constexpr size_t kOpenPayloadBytes = 40;
@@ -41,12 +68,12 @@ class EventWriter {
 
   void Reserve(size_t bytes) { buf_.reserve(bytes); }
   // The batch being written; a consumer may move it out (leaving it empty) to take the batch.
-  std::vector<uint8_t>* mutable_buffer() { return &buf_; }
+  Batch* mutable_buffer() { return &buf_; }
 
  private:
   uint8_t* Append(EventKind kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts);
 
-  std::vector<uint8_t> buf_;
+  Batch buf_;
 };
 
 }  // namespace capture_shim

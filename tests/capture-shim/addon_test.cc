@@ -83,8 +83,10 @@ std::string WritePcap(int connections) {
 
 const char* kCountScript = R"JS(
 const n = {1: 0, 2: 0, 3: 0, 4: 0}; let batches = 0, dataBytes = 0;
-const h = SHIM.start({ file: process.argv[2] || FILE, ports: [8080], batchBytes: 4096 }, (b) => {
+let kept = null;
+const h = SHIM.start({ file: FILE, ports: [8080], batchBytes: 4096, reuseBatches: REUSE }, (b) => {
   batches++;
+  kept = b;
   for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
     n[b[o]]++;
     if (b[o] === 2) dataBytes += b.readUInt32LE(o + 4);
@@ -93,14 +95,15 @@ const h = SHIM.start({ file: process.argv[2] || FILE, ports: [8080], batchBytes:
   const st = SHIM.stats(h);
   console.log(JSON.stringify({ open: n[1], data: n[2], gap: n[3], close: n[4], batches, dataBytes,
     code: err ? err.code : null, message: err ? err.message : null,
-    tracked: st.connectionsTracked, delivered: st.bytesDelivered, seen: st.packetsSeen }));
+    tracked: st.connectionsTracked, delivered: st.bytesDelivered, seen: st.packetsSeen,
+    keptLength: kept ? kept.length : -1 }));
 });
 )JS";
 
 TEST(Addon, ReadsAPcapIntoBatchesAndEnds) {
   std::string pcap = WritePcap(50);
   int rc;
-  std::string out = RunNode("const FILE = '" + pcap + "';\n" + kCountScript, &rc);
+  std::string out = RunNode("const FILE = '" + pcap + "', REUSE = false;\n" + kCountScript, &rc);
   EXPECT_EQ(rc, 0) << out;  // the process exits on its own once the capture ended
   EXPECT_NE(out.find("\"open\":50,\"data\":100,\"gap\":0,\"close\":50"), std::string::npos) << out;
   EXPECT_NE(out.find("\"code\":null"), std::string::npos) << out;
@@ -108,6 +111,19 @@ TEST(Addon, ReadsAPcapIntoBatchesAndEnds) {
   EXPECT_NE(out.find("\"dataBytes\":3350,"), std::string::npos) << out;  // 50 × (27 + 40)
   EXPECT_NE(out.find("\"delivered\":3350,\"seen\":300"), std::string::npos) << out;
   EXPECT_EQ(out.find("\"batches\":1,"), std::string::npos) << "batchBytes must split it: " << out;
+  EXPECT_EQ(out.find("\"keptLength\":0"), std::string::npos) << "an owned batch stays valid: " << out;
+  unlink(pcap.c_str());
+}
+
+TEST(Addon, ReusedBatchesGiveTheSameEventsAndEmptyWhenKept) {
+  std::string pcap = WritePcap(50);
+  int rc;
+  std::string out = RunNode("const FILE = '" + pcap + "', REUSE = true;\n" + kCountScript, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"open\":50,\"data\":100,\"gap\":0,\"close\":50"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"dataBytes\":3350,"), std::string::npos) << out;
+  // A batch kept past its callback is detached: empty, never dangling.
+  EXPECT_NE(out.find("\"keptLength\":0"), std::string::npos) << out;
   unlink(pcap.c_str());
 }
 
@@ -123,7 +139,7 @@ TEST(Addon, ADamagedFileDeliversTheGoodPartThenCaptureReadFailed) {
     o << all.substr(0, all.size() / 2 + 5);
   }
   int rc;
-  std::string out = RunNode("const FILE = '" + cut + "';\n" + kCountScript, &rc);
+  std::string out = RunNode("const FILE = '" + cut + "', REUSE = false;\n" + kCountScript, &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("\"code\":\"CAPTURE_READ_FAILED\""), std::string::npos) << out;
   EXPECT_NE(out.find("truncated dump file"), std::string::npos) << out;

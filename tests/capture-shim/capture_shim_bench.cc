@@ -15,8 +15,8 @@ namespace {
 
 class Counter : public capture_shim::BatchConsumer {
  public:
-  bool TryDeliver(std::vector<uint8_t>* b) override { return Deliver(b); }
-  bool Deliver(std::vector<uint8_t>* b) override {
+  bool TryDeliver(capture_shim::Batch* b) override { return Deliver(b); }
+  bool Deliver(capture_shim::Batch* b) override {
     bytes += b->size();
     ++batches;
     b->clear();

@@ -35,7 +35,7 @@ using namespace std::chrono_literals;
 
 class Collector : public BatchConsumer {
  public:
-  bool TryDeliver(std::vector<uint8_t>* batch) override {
+  bool TryDeliver(Batch* batch) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (refuse > 0) {
       --refuse;
@@ -44,7 +44,7 @@ class Collector : public BatchConsumer {
     Take(batch);
     return true;
   }
-  bool Deliver(std::vector<uint8_t>* batch) override {
+  bool Deliver(Batch* batch) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
     std::lock_guard<std::mutex> lock(mu_);
     Take(batch);
@@ -82,9 +82,9 @@ class Collector : public BatchConsumer {
   int slow_ms = 0;  // Deliver's delay: an offline reader must wait, not shed
 
  private:
-  void Take(std::vector<uint8_t>* batch) {
+  void Take(Batch* batch) {
     EXPECT_FALSE(batch->empty());
-    batches_.push_back(std::move(*batch));
+    batches_.emplace_back(batch->begin(), batch->end());
     batch->clear();
   }
   std::mutex mu_;

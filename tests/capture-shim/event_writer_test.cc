@@ -69,7 +69,7 @@ TEST(EventWriter, CloseReasonsAndDirectionsHaveTheirContractValues) {
 TEST(EventWriter, ATakenBufferLeavesAnEmptyWriter) {
   EventWriter w;
   w.Close(1, CloseReason::kFin, 0);
-  std::vector<uint8_t> taken = std::move(*w.mutable_buffer());
+  Batch taken = std::move(*w.mutable_buffer());
   w.mutable_buffer()->clear();
   EXPECT_EQ(taken.size(), 24u);
   EXPECT_TRUE(w.empty());
