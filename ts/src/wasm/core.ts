@@ -55,6 +55,9 @@ export class CoreModule {
   static async instantiate(source: BufferSource | WebAssembly.Module): Promise<CoreModule> {
     const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
     const instance = await WebAssembly.instantiate(module, stubImports(module));
+    // A module built without an entry point (a WASI "reactor") runs its static constructors here.
+    const init = instance.exports._initialize;
+    if (typeof init === 'function') (init as () => void)();
     return new CoreModule(checkExports(instance.exports));
   }
 
@@ -66,7 +69,8 @@ export class CoreModule {
     if (size > this.inputCapacity || this.inputPtr === 0) {
       // Grow geometrically so that a stream of slightly larger batches does not reallocate each time.
       const want = Math.max(size, Math.min(this.inputCapacity * 2, 0x7fffffff), 64 * 1024);
-      const ptr = this.exports.tsn_input(want);
+      // Pointers come back as signed i32; >>> 0 reads them as the u32 offsets they are.
+      const ptr = this.exports.tsn_input(want) >>> 0;
       if (ptr === 0) throw new Error(`wasm-core: out of memory for an input buffer of ${want} bytes`);
       this.inputPtr = ptr;
       this.inputCapacity = want;
@@ -128,7 +132,7 @@ export class HttpCore {
 
   stats(): Record<string, unknown> {
     if (this.handle === 0) return {};
-    const ptr = this.core.exports.tsn_engine_stats(this.handle);
+    const ptr = this.core.exports.tsn_engine_stats(this.handle) >>> 0;
     if (ptr === 0) return {};
     try {
       return JSON.parse(this.core.cString(ptr)) as Record<string, unknown>;
@@ -154,10 +158,10 @@ export class HttpCore {
 
   private takeOutput(): CoreOutput {
     const ex = this.core.exports;
-    const len = ex.tsn_output_len(this.handle);
+    const len = ex.tsn_output_len(this.handle) >>> 0;
     const output: CoreOutput = { messages: [], logs: [] };
     if (len === 0) return output;
-    const text = this.core.text(ex.tsn_output_ptr(this.handle), len);
+    const text = this.core.text(ex.tsn_output_ptr(this.handle) >>> 0, len);
     ex.tsn_output_clear(this.handle);
     let start = 0;
     while (start < text.length) {
