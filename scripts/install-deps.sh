@@ -10,7 +10,6 @@ APT_PACKAGES=(
   emscripten node-llhttp                      # wasm-core: the compiler and llhttp's C sources
   libboost1.81-dev libboost-json1.81-dev libssl-dev   # injector
   libgtest-dev googletest                     # C++ tests
-  nodejs npm                                  # ts/
   tshark tcpdump tcpflow wireshark-common     # reference decoder, capture files, tcpflow streams, editcap
   iproute2 iptables procps curl openssl       # end-to-end tests: namespaces, veth, loss; certificates
   chromium                                    # the decoder tested in a real browser
@@ -18,6 +17,10 @@ APT_PACKAGES=(
 )
 
 missing=()
+# Node and npm: this machine image may ship its own (whose nodejs conflicts with Debian's npm);
+# install Debian's only where the commands are absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
