@@ -105,6 +105,19 @@ describe('runtime errors exit 2 with libpcap\'s message', () => {
   });
 });
 
+describe('LOG_LEVEL', () => {
+  it('sets the threshold of what reaches stderr', async () => {
+    const file = join(dir, 'not-a-capture.pcap');
+    const debug = records((await run(['--read', file], { LOG_LEVEL: 'debug' })).stderr);
+    expect(debug.some((l) => l.level === 'info')).toBe(true);
+    const quiet = await run(['--read', file], { LOG_LEVEL: 'error' });
+    expect(quiet.code).toBe(2);
+    expect(records(quiet.stderr).map((l) => l.level)).toEqual(['error']);
+    const flag = await run(['--read', file, '--log-level', 'error'], { LOG_LEVEL: 'debug' });
+    expect(records(flag.stderr).map((l) => l.level)).toEqual(['error']);
+  });
+});
+
 describe('live capture to a collector', () => {
   it('SIGTERM with messages queued: every one is delivered before exit 0; placement attached; token never logged', async () => {
     // The service being observed.
