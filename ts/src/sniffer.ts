@@ -140,7 +140,8 @@ class SnifferRuntime implements Sniffer {
     const engine = this.engine?.stats();
     return {
       capture: { ...this.lastCaptureStats },
-      decoder: { ...(this.core?.stats() ?? {}), ...(engine ?? {}) },
+      // The core's counters, and the adapter's (batches held under backpressure, delivery errors) beside them.
+      decoder: { ...(this.core?.stats() ?? {}), engine: engine ?? {} },
       outputs,
       messages: engine?.messages ?? 0,
     };
@@ -190,6 +191,8 @@ class SnifferRuntime implements Sniffer {
     this.engine = engine;
     this.capture = { addon: capture, handle };
     this.running = true;
+    // From here the kernel keeps packets for us: tools (and tests) wait for this line before sending traffic.
+    this.log.info('capturing', cfg.captureFile !== undefined ? { captureFile: cfg.captureFile } : { interface: cfg.interface });
     this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), STATS_INTERVAL_MS);
     this.statsTimer.unref();
   }
@@ -213,7 +216,10 @@ class SnifferRuntime implements Sniffer {
     if (e.code === 'FILE_NOT_FOUND') {
       return new ValidationError('captureFile', `must be an existing file; "${this.cfg.captureFile}" does not exist`);
     }
-    const err = new Error(e.message) as CaptureError;
+    const where = this.cfg.captureFile !== undefined ? `file "${this.cfg.captureFile}"` : `interface "${this.cfg.interface}"`;
+    // libpcap says "Operation not permitted"; say also what would fix it.
+    const hint = /not permitted|permission/i.test(e.message) ? ' (capturing needs root or the NET_RAW capability)' : '';
+    const err = new Error(`the capture on ${where} could not open: ${e.message}${hint}`) as CaptureError;
     if (e.code !== undefined) err.code = e.code;
     return err;
   }

@@ -31,9 +31,9 @@ describe('engine backpressure', () => {
     expect(bodies.every((n) => n === BODY)).toBe(true);
     const stopped = jsonLines(r.stderr).find((l) => l.message === 'stopped') as {
       outputs: { stdout: { dropped: number; delivered: number } };
-      decoder: { batchesHeld: number };
+      decoder: { engine: { batchesHeld: number } };
     };
     expect(stopped.outputs.stdout.dropped).toBe(0);
-    expect(stopped.decoder.batchesHeld).toBeGreaterThan(0);
+    expect(stopped.decoder.engine.batchesHeld).toBeGreaterThan(0);
   });
 });

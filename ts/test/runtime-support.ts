@@ -160,9 +160,13 @@ export async function recordExchange(requests: RequestSpec[] = DEMO_REQUESTS): P
   return { client: Buffer.concat(client), server: Buffer.concat(server) };
 }
 
-/** tcpdump on lo for the given port, started and listening. stop() flushes and ends it. */
+/**
+ * tcpdump on lo for the given port, started and listening. Immediate mode: without it, packets wait in
+ * the kernel's ring block until its timeout, and a stop soon after the traffic loses them. stop() flushes
+ * and ends it.
+ */
 export async function startTcpdump(port: number, file: string): Promise<{ stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn('tcpdump', ['-i', 'lo', '-U', '-s', '0', '-w', file, `tcp port ${port}`], {
+  const proc: ChildProcess = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-s', '0', '-w', file, `tcp port ${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
