@@ -123,7 +123,7 @@ const DIGITS = /^[0-9]+$/;
 const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 tchar
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
-const IFACE_BAD = /[\s/]/;
+const IFACE_BAD = /[^\x21-\x7e]|\//; // ASCII without whitespace, controls or '/'
 const quote = (s: string): string => JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
 
 /**
@@ -212,6 +212,14 @@ function checkUrl(v: unknown, production: boolean): URL {
   // otherwise accept forms such as "https:host" that other parsers reject. The value is not echoed: a
   // URL can carry a secret in its query.
   if (typeof v !== 'string' || !/^https?:\/\/[^/?#]/i.test(v)) throw new ValidationError('outputUrl', RULES.url);
+  // The WHATWG parser would silently drop a tab or line break inside the URL and percent-decode the
+  // host; the injector, and any reader of the value, would not.
+  if (/[\x00-\x1f\x7f]/.test(v)) throw new ValidationError('outputUrl', RULES.url);
+  const authority = v.replace(/^https?:\/\//i, '').split(/[/?#\\]/)[0]!;
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (!hostPort.startsWith('[') && /[ #%<>@[\\\]^|]/.test(hostPort.split(':')[0]!)) {
+    throw new ValidationError('outputUrl', RULES.url);
+  }
   let url: URL;
   try {
     url = new URL(v);
