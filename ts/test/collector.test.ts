@@ -209,6 +209,40 @@ describe('https output', () => {
     expect(c.requests).toHaveLength(5);
   });
 
+  it('reading a file, asks the engine to wait instead of dropping; live, never waits and drops', async () => {
+    const c = await collector();
+    const fileCfg = validateConfig({ captureFile: '/tmp/x.pcap', outputUrl: c.url }, {});
+    const offline = createOutputs(fileCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
+    outputs.push(offline as HttpsOutput);
+    let waits = 0;
+    for (let i = 0; i < 200; i++) {
+      const wait = offline.ready();
+      if (wait) {
+        waits++;
+        expect(offline.stats().queued).toBeGreaterThanOrEqual(9);
+        await wait;
+        expect(offline.stats().queued).toBeLessThan(5);
+      }
+      const m = message(i);
+      offline.deliver(m, JSON.stringify(m));
+    }
+    await offline.drain(Date.now() + 30_000);
+    expect(waits).toBeGreaterThan(0);
+    expect(offline.stats()).toMatchObject({ delivered: 200, dropped: 0, failed: 0 });
+
+    const liveCfg = validateConfig({ ports: [8080], outputUrl: c.url }, {});
+    const live = createOutputs(liveCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
+    outputs.push(live as HttpsOutput);
+    for (let i = 0; i < 50; i++) {
+      expect(live.ready()).toBeNull();
+      const m = message(i);
+      live.deliver(m, JSON.stringify(m));
+    }
+    expect(live.stats().dropped).toBe(40);
+    await live.drain(Date.now() + 30_000);
+    expect(live.stats()).toMatchObject({ delivered: 10, dropped: 40 });
+  });
+
   it('is built by createOutputs from a validated config', async () => {
     const c = await collector();
     const cfg = validateConfig({ ports: [8080], outputUrl: c.url, outputUrlAuthToken: TOKEN }, { TCP_SNIFFER_PRODUCTION: '1' });

@@ -24,6 +24,12 @@ export interface HttpsOutputOptions {
   retryDelaysMs: number[];
   /** A request that has not completed by then is abandoned (and retried). Default 10 s. */
   requestTimeoutMs: number;
+  /**
+   * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the engine to wait until it
+   * is half empty, so a file is delivered whole however slow the collector. Live capture leaves this off:
+   * waiting there would starve the other outputs, so the budget drops instead. Default false.
+   */
+  waitWhenFull: boolean;
 }
 
 interface Item {
@@ -46,6 +52,8 @@ export class HttpsOutput implements Output {
   private heldBytes = 0;
   private closed = false;
   private idle: (() => void) | null = null;
+  private waiting: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
   private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0 };
 
   constructor(private readonly url: URL, token: string | undefined, private readonly log: Logger, opts: Partial<HttpsOutputOptions> = {}) {
@@ -55,6 +63,7 @@ export class HttpsOutput implements Output {
       maxQueuedBytes: 32 * 1024 * 1024,
       retryDelaysMs: [1000, 2000, 4000],
       requestTimeoutMs: 10_000,
+      waitWhenFull: false,
       ...opts,
     };
     const secure = url.protocol === 'https:';
@@ -82,7 +91,10 @@ export class HttpsOutput implements Output {
   }
 
   ready(): Promise<void> | null {
-    return null;
+    if (this.waiting) return this.waiting;
+    if (!this.opts.waitWhenFull || this.closed || !this.fuller(0.9)) return null;
+    this.waiting = new Promise<void>((resolve) => (this.wake = resolve));
+    return this.waiting;
   }
 
   async drain(deadlineMs: number): Promise<void> {
@@ -114,6 +126,7 @@ export class HttpsOutput implements Output {
     for (const req of this.inFlight) req.destroy();
     this.inFlight.clear();
     this.agent.destroy();
+    this.wakeUp();
   }
 
   stats(): Record<string, number> {
@@ -195,6 +208,19 @@ export class HttpsOutput implements Output {
     this.held--;
     this.heldBytes -= item.body.length;
     if (this.held === 0 && this.idle) this.idle();
+    if (this.waiting && !this.fuller(0.5)) this.wakeUp();
+  }
+
+  /** True when either budget is used beyond `fraction`. */
+  private fuller(fraction: number): boolean {
+    return this.held >= this.opts.maxQueued * fraction || this.heldBytes >= this.opts.maxQueuedBytes * fraction;
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.waiting = null;
+    this.wake = null;
+    if (wake) wake();
   }
 }
 

@@ -15,7 +15,10 @@ export interface Output {
    * Never throws; a message the output cannot take is dropped and counted.
    */
   deliver(msg: HttpMessage, line: string): void;
-  /** Non-null while the output is backpressured: the caller stops feeding until it resolves. */
+  /**
+   * Non-null while the output is backpressured: the caller stops feeding until it resolves. Stdout always;
+   * the collector only when reading a capture file (live, it drops instead of starving the others).
+   */
   ready(): Promise<void> | null;
   /**
    * Waits until everything accepted is delivered, or until `deadlineMs` — an absolute time in
@@ -36,7 +39,12 @@ export interface OutputDeps {
 /** The outputs `cfg` asks for, in delivery order: collector, stdout, then the user's callback. */
 export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps = {}): Output[] {
   const outputs: Output[] = [];
-  if (cfg.outputUrl) outputs.push(new HttpsOutput(cfg.outputUrl, cfg.outputUrlAuthToken, log, deps.https));
+  if (cfg.outputUrl) {
+    outputs.push(new HttpsOutput(cfg.outputUrl, cfg.outputUrlAuthToken, log, {
+      waitWhenFull: cfg.captureFile !== undefined,
+      ...deps.https,
+    }));
+  }
   if (cfg.outputStdout) outputs.push(new StdoutOutput(log, deps.stdout));
   // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
   if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));
