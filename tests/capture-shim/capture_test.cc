@@ -98,16 +98,15 @@ class Collector : public BatchConsumer {
 // and half-closes; the server reads it all, sends `response`, closes.
 class LoopbackServer {
  public:
-  LoopbackServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  explicit LoopbackServer(bool ipv6 = false) : ipv6_(ipv6) {
+    fd_ = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    sockaddr_storage a{};
+    socklen_t len = Loopback(0, &a);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), len), 0);
     EXPECT_EQ(listen(fd_, 8), 0);
-    socklen_t len = sizeof a;
     getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port
+                       : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
   }
   ~LoopbackServer() { close(fd_); }
   uint16_t port() const { return port_; }
@@ -122,12 +121,10 @@ class LoopbackServer {
       WriteAll(c, response);
       close(c);
     });
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port_);
-    EXPECT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    int c = socket(ipv6_ ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    sockaddr_storage a{};
+    socklen_t len = Loopback(port_, &a);
+    EXPECT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), len), 0);
     for (size_t off = 0; off < request.size(); off += 1000) {
       WriteAll(c, request.substr(off, 1000));  // several segments
     }
@@ -141,6 +138,20 @@ class LoopbackServer {
   }
 
  private:
+  socklen_t Loopback(uint16_t port, sockaddr_storage* out) const {
+    if (ipv6_) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(out);
+      a->sin6_family = AF_INET6;
+      a->sin6_addr = in6addr_loopback;
+      a->sin6_port = htons(port);
+      return sizeof *a;
+    }
+    auto* a = reinterpret_cast<sockaddr_in*>(out);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a->sin_port = htons(port);
+    return sizeof *a;
+  }
   static void WriteAll(int fd, const std::string& s) {
     for (size_t off = 0; off < s.size();) {
       ssize_t n = write(fd, s.data() + off, s.size() - off);
@@ -148,6 +159,7 @@ class LoopbackServer {
       off += static_cast<size_t>(n);
     }
   }
+  bool ipv6_;
   int fd_;
   uint16_t port_;
 };
@@ -403,10 +415,11 @@ TEST(LiveCapture, WithoutPrivilegeLibpcapsPermissionErrorIsReported) {
 
 // Live capture on lo of a real exchange; `refuse` batches are refused first (JS "behind").
 std::vector<Event> CaptureLive(int refuse, size_t batch_bytes, const std::string& request,
-                               const std::string& response, CaptureStats* stats) {
-  LoopbackServer server;
+                               const std::string& response, CaptureStats* stats,
+                               const std::string& interface = "lo", bool ipv6 = false) {
+  LoopbackServer server(ipv6);
   CaptureOptions o;
-  o.interface = "lo";
+  o.interface = interface;
   o.ports = {server.port()};
   o.batch_bytes = batch_bytes;
   CaptureStatus st;
@@ -441,6 +454,18 @@ TEST(LiveCapture, CapturesARealExchangeOnLoopback) {
   EXPECT_GT(stats.kernel_received, 0u);
   EXPECT_EQ(stats.bytes_shed, 0u);
   EXPECT_GT(stats.batches_delivered, 0u);
+}
+
+TEST(LiveCapture, TheAnyDeviceAndIpv6) {
+  // `any` delivers Linux cooked v2 frames; its BPF has no vlan clause.
+  Recorded r;
+  CaptureStats stats;
+  std::vector<Event> ev = CaptureLive(0, 256 << 10, r.request, r.response, &stats, "any", true);
+  ExpectTheExchange(ev, r, CloseReason::kFin);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].payload[0], 6);
+  EXPECT_EQ(ev[0].payload[4 + 15], 1);  // client ::1
+  EXPECT_EQ(ev[0].payload[20 + 15], 1);  // server ::1
 }
 
 TEST(LiveCapture, RefusedBatchesAreShedAsGapsAndCounted) {
