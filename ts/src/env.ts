@@ -21,7 +21,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'captureFile', flag: '--read', arg: 'FILE', help: 'read a pcap/pcapng file instead of an interface, then exit' },
   { key: 'readTcpflow', flag: '--read-tcpflow', arg: 'DIR', help: "decode a directory of tcpflow's per-direction files, then exit" },
   { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
-  { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'sent to the collector as "Authorization: Bearer"; never logged (no flag: argv is visible to every user)' },
+  { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer"; never logged (environment only: argv is visible to every user)' },
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
   { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
@@ -38,19 +38,33 @@ const PLACEMENT_ENV: ReadonlyArray<[keyof Placement, string]> = [
 ];
 
 export const helpText = ((): string => {
-  const rows: Array<[string, string]> = OPTIONS.map((o) => [
-    o.flag ? `${o.flag}${o.arg ? ' ' + o.arg : ''}` : '',
-    `${o.help}${o.env ? ` [${o.env}]` : ''}`,
-  ]);
+  const rows: Array<[string, string]> = OPTIONS.map((o) => o.flag
+    ? [`${o.flag}${o.arg ? ' ' + o.arg : ''}`, `${o.help}${o.env ? ` [${o.env}]` : ''}`]
+    : [`[${o.env}]`, o.help]);
   rows.push(['--help', 'print this text'], ['--version', 'print the version']);
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  // Descriptions wrap at 100 columns, continuation lines indented under the description.
+  const wrap = (text: string): string[] => {
+    const lines: string[] = [];
+    let line = '';
+    for (const word of text.split(' ')) {
+      if (line !== '' && 2 + width + line.length + 1 + word.length > 100) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line === '' ? word : `${line} ${word}`;
+      }
+    }
+    return [...lines, line];
+  };
+  const table = rows.flatMap(([l, r]) => wrap(r).map((part, i) => `  ${(i === 0 ? l : '').padEnd(width)}${part}`));
   return [
     'Usage: tcp-sniffer [options]',
     '',
     'Watches HTTP/1.x traffic passively (libpcap) and writes one JSON message per request and response.',
     'Every option can also come from the environment variable in brackets; flags win.',
     '',
-    ...rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`),
+    ...table,
     '',
     'Also read from the environment: TCP_SNIFFER_PRODUCTION=1 or NODE_ENV=production (collector must be',
     'https:), and placement attached to every message: POD_NAME, NAMESPACE, NODE_NAME, POD_IP.',
