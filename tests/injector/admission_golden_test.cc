@@ -10,6 +10,7 @@
 #include "injector_options.h"
 #include "sidecar_patch.h"
 
+#include "patch_apply.h"
 #include "pretty_json.h"
 
 #include <boost/json/parse.hpp>
@@ -41,86 +42,6 @@ std::vector<std::string> CaseNames() {
   return names;
 }
 
-std::string Base64Decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    int v = value(c);
-    EXPECT_GE(v, 0) << "not base64: " << c;
-    if (v < 0) return {};
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string UnescapeToken(std::string token) {
-  std::string out;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size()) {
-      out.push_back(token[i + 1] == '1' ? '/' : '~');
-      ++i;
-    } else {
-      out.push_back(token[i]);
-    }
-  }
-  return out;
-}
-
-// RFC 6902 "add", strictly: the parent must exist; an array index must be within [0, size] or "-".
-void ApplyAdd(json::value& doc, const std::string& path, const json::value& value) {
-  ASSERT_FALSE(path.empty());
-  ASSERT_EQ(path.front(), '/') << path;
-  std::vector<std::string> tokens;
-  std::size_t start = 1;
-  while (true) {
-    std::size_t slash = path.find('/', start);
-    tokens.push_back(UnescapeToken(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start)));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  json::value* parent = &doc;
-  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-    if (parent->is_object()) {
-      parent = parent->get_object().if_contains(tokens[i]);
-    } else if (parent->is_array()) {
-      std::size_t index = std::stoul(tokens[i]);
-      parent = index < parent->get_array().size() ? &parent->get_array()[index] : nullptr;
-    } else {
-      parent = nullptr;
-    }
-    ASSERT_NE(parent, nullptr) << "patch path " << path << " has no parent in the pod";
-  }
-  const std::string& last = tokens.back();
-  if (parent->is_object()) {
-    parent->get_object()[last] = value;
-  } else {
-    ASSERT_TRUE(parent->is_array()) << path;
-    auto& array = parent->get_array();
-    if (last == "-") {
-      array.push_back(value);
-    } else {
-      std::size_t index = std::stoul(last);
-      ASSERT_LE(index, array.size()) << path;
-      array.insert(array.begin() + static_cast<std::ptrdiff_t>(index), value);
-    }
-  }
-}
-
 class AdmissionGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AdmissionGolden, MatchesGoldenFiles) {
@@ -146,7 +67,9 @@ TEST_P(AdmissionGolden, MatchesGoldenFiles) {
   json::value patch = nullptr;
   if (const json::value* encoded = response.if_contains("patch")) {
     EXPECT_EQ(response.at("patchType"), "JSONPatch");
-    patch = json::parse(Base64Decode(encoded->get_string()));
+    auto decoded = testing::Base64Decode(encoded->get_string());
+    ASSERT_TRUE(decoded.has_value());
+    patch = json::parse(*decoded);
   } else {
     EXPECT_EQ(response.if_contains("patchType"), nullptr);
   }
@@ -165,8 +88,8 @@ TEST_P(AdmissionGolden, MatchesGoldenFiles) {
   json::value pod = review.at("request").at("object");
   for (const auto& op : patch.get_array()) {
     ASSERT_EQ(op.at("op"), "add");
-    ApplyAdd(pod, std::string(op.at("path").get_string()), op.at("value"));
-    if (HasFatalFailure()) return;
+    std::string error = testing::ApplyAdd(pod, std::string(op.at("path").get_string()), op.at("value"));
+    ASSERT_EQ(error, "");
   }
   const auto& spec = pod.at("spec").get_object();
   int sidecars = 0;
