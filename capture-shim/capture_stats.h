@@ -66,6 +66,7 @@ void ForEachCounter(const CaptureStats& s, Fn&& fn) {
   fn("bytesGap", s.reassembly.bytes_gap);
   fn("holesSkipped", s.reassembly.holes_skipped);
   fn("segmentsOutOfWindow", s.reassembly.segments_out_of_window);
+  fn("holdersCut", s.reassembly.holders_cut);
   fn("bytesShed", s.bytes_shed);
   fn("bufferedBytes", s.buffered_bytes);
   fn("batchesDelivered", s.batches_delivered);

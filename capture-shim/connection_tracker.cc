@@ -43,7 +43,7 @@ ConnectionTracker::ConnectionTracker(const TrackerConfig& config, EventWriter* o
       out_(out),
       stats_(stats),
       budget_(config.max_buffered_bytes),
-      ctx_{config.reassembly, &budget_, &stats->reassembly},
+      ctx_{config.reassembly, &budget_, &stats->reassembly, this},
       table_(config.max_connections) {
   int64_t interval = std::min<int64_t>(1'000'000, config.idle_timeout_us / 4);
   interval = std::min<int64_t>(interval, config.reassembly.hole_timeout_us / 2);
@@ -171,6 +171,32 @@ void ConnectionTracker::WriteGap(Connection* c, Direction dir, uint64_t lost, in
   c->pending_shed[Index(dir)] += lost;  // merged with any shed bytes: one gap either way
   if (shedding_ || c->suppressed) return;
   WritePendingShed(c, dir, ts);
+}
+
+bool ConnectionTracker::Reclaim(uint64_t need, const Reassembler* requester) {
+  // One pass over the table per holder cut: O(connections), paid only when the budget is full, and
+  // each cut frees a whole holder.
+  while (need > budget_.limit() - budget_.used()) {
+    Connection* victim = nullptr;
+    int victim_dir = 0;
+    uint64_t largest = 0;
+    table_.ForEach([&](Connection* c) {
+      for (int d = 0; d < 2; ++d) {
+        if (&c->dirs[d] != requester && c->dirs[d].held_bytes() > largest) {
+          largest = c->dirs[d].held_bytes();
+          victim = c;
+          victim_dir = d;
+        }
+      }
+    });
+    // The requester itself is the largest holder (or nobody else holds anything): it is the one
+    // to cut, which its caller does.
+    if (victim == nullptr || largest < requester->held_bytes()) return false;
+    ++stats_->reassembly.holders_cut;
+    DirectionSink sink(this, victim, static_cast<Direction>(victim_dir));
+    victim->dirs[victim_dir].GiveUpHoles(ctx_, now_ == INT64_MIN ? 0 : now_, &sink);
+  }
+  return true;
 }
 
 void ConnectionTracker::Close(Connection* c, CloseReason reason, int64_t ts) {

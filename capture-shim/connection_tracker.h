@@ -37,7 +37,7 @@ struct TrackerConfig {
   size_t shed_batch_cap = 4u << 20;       // see the header comment
 };
 
-class ConnectionTracker {
+class ConnectionTracker : private BudgetReclaimer {
  public:
   // `out` and `stats` must outlive the tracker.
   ConnectionTracker(const TrackerConfig& config, EventWriter* out, CaptureStats* stats);
@@ -71,6 +71,8 @@ class ConnectionTracker {
   void WritePendingShed(Connection* c, Direction dir, int64_t ts);
   void WriteData(Connection* c, Direction dir, const uint8_t* bytes, uint32_t len, int64_t ts);
   void WriteGap(Connection* c, Direction dir, uint64_t lost, int64_t ts);
+  // BudgetReclaimer: cuts the largest holders (other than the requester) until `need` fits.
+  bool Reclaim(uint64_t need, const Reassembler* requester) override;
 
   TrackerConfig config_;
   EventWriter* out_;

@@ -91,8 +91,10 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     }
 
     uint64_t need = captured_len + 2 * kHeldRangeOverhead;
-    bool fits = held_bytes_ + need <= ctx.limits.max_held_bytes &&
-                need <= ctx.budget->limit() - ctx.budget->used();
+    bool fits = held_bytes_ + need <= ctx.limits.max_held_bytes;
+    if (fits && need > ctx.budget->limit() - ctx.budget->used()) {
+      fits = ctx.reclaimer != nullptr && ctx.reclaimer->Reclaim(need, this);
+    }
     if (fits) {
       if (cs > 0) ctx.stats->bytes_out_of_order += captured_len;
       Insert(ctx, next_ + static_cast<uint64_t>(cs), from, captured_len, false, ts);
@@ -204,8 +206,12 @@ void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, St
   }
 }
 
-void Reassembler::Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
+void Reassembler::GiveUpHoles(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
   while (!held_.empty()) SkipHole(ctx, ts, sink);
+}
+
+void Reassembler::Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
+  GiveUpHoles(ctx, ts, sink);
   if (fin_seen_ && next_ < fin_offset_) EmitGap(ctx, fin_offset_ - next_, ts, sink);
 }
 

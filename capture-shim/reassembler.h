@@ -12,7 +12,8 @@
 // - Mid-stream pickup: with no SYN seen, the stream starts at the first segment seen.
 // - Out-of-order segments are held (copied) until the hole before them fills. A hole is given up on
 //   (reported as a gap, and the held bytes after it delivered) when the held bytes would pass the
-//   per-direction bound or the global BufferBudget, when the hole is older than `hole_timeout_us`
+//   per-direction bound or the global BufferBudget (after the BudgetReclaimer, if any, could not make
+//   room by cutting a larger holder), when the hole is older than `hole_timeout_us`
 //   of capture time, when the peer acknowledges bytes past it (the receiver got data the capture
 //   missed), or when the connection closes.
 // - Bytes the snap length cut off a segment are reported as a gap at their place in the stream.
@@ -53,6 +54,18 @@ struct ReassemblyStats {
   uint64_t bytes_gap = 0;            // reported lost
   uint64_t holes_skipped = 0;        // holes given up on
   uint64_t segments_out_of_window = 0;  // absurd sequence numbers, dropped
+  uint64_t holders_cut = 0;          // directions made to give up their holes to free the budget
+};
+
+class Reassembler;
+
+// Frees budget when a reassembler cannot hold a segment: typically by cutting the largest holder.
+class BudgetReclaimer {
+ public:
+  virtual ~BudgetReclaimer() = default;
+  // Tries to make `need` bytes of the budget available without touching `requester`.
+  // Returns whether they now are.
+  virtual bool Reclaim(uint64_t need, const Reassembler* requester) = 0;
 };
 
 // Receives the reassembled stream.
@@ -74,6 +87,7 @@ struct ReassemblyContext {
   ReassemblyLimits limits;
   BufferBudget* budget;
   ReassemblyStats* stats;
+  BudgetReclaimer* reclaimer = nullptr;  // optional
 };
 
 class Reassembler {
@@ -100,7 +114,10 @@ class Reassembler {
   // Gives up on the first hole: reports it as a gap and delivers what follows it in order.
   void SkipHole(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink);
 
-  // Connection end: delivers everything held, with gaps for the holes, then frees it.
+  // Gives up every hole: delivers everything held, with gaps for the holes.
+  void GiveUpHoles(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink);
+
+  // Connection end: delivers everything held, with gaps for the holes (and up to a FIN seen ahead).
   void Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink);
 
   // Frees held bytes without delivering them (the caller reports them as it sees fit).

@@ -251,6 +251,31 @@ TEST_F(TrackerTest, ShutdownFlushesHeldBytesWithGaps) {
   EXPECT_EQ(tracker_->buffered_bytes(), 0u);
 }
 
+TEST_F(TrackerTest, AFullBudgetCutsTheLargestHolderNotTheNewcomer) {
+  TrackerConfig c;
+  c.ports.Add(80);
+  c.max_buffered_bytes = 8192;
+  Make(c);
+  // Connection A (port 1001) holds ~5 KB out of order behind a 1-byte hole.
+  Send(true, 1, 0, kTcpAck, "a", 0, 1001);
+  Send(true, 3, 0, kTcpAck, std::string(5000, 'A'), 10, 1001);
+  // Connection B (port 1002) holds a little, then needs more than what is left.
+  Send(true, 1, 0, kTcpAck, "b", 20, 1002);
+  Send(true, 3, 0, kTcpAck, std::string(500, 'B'), 30, 1002);
+  Send(true, 503, 0, kTcpAck, std::string(2500, 'C'), 40, 1002);
+  EXPECT_EQ(stats_.reassembly.holders_cut, 1u);
+  EXPECT_LE(tracker_->buffered_bytes(), 8192u);
+  std::vector<Event> ev = Events();
+  uint64_t a = ev[0].conn;
+  EXPECT_EQ(StreamOf(ev, a, 0), "a<gap 1>" + std::string(5000, 'A'));  // A was cut: gap, then its data
+  uint64_t b = 0;
+  for (const Event& e : ev) if (e.kind == 1 && e.conn != a) b = e.conn;
+  EXPECT_EQ(StreamOf(ev, b, 0), "b");  // B still waits for its hole
+  Send(true, 2, 0, kTcpAck, "-", 50, 1002);
+  ev = Events();
+  EXPECT_EQ(StreamOf(ev, b, 0), "b-" + std::string(500, 'B') + std::string(2500, 'C'));
+}
+
 TEST_F(TrackerTest, ANewSynOnAUsedTupleStartsANewConnection) {
   Handshake(0);
   Send(true, 101, 501, kTcpAck, "one", 10);
