@@ -287,6 +287,12 @@ void HttpsServer::Drain() {
       }
       LogWarn("drain deadline reached; closing the remaining connections", {{"connections", left.size()}});
       for (auto& s : left) s->ForceClose();
+      // Closing aborts every pending operation; should anything still hold the io_context, stop it
+      // anyway: a drain must end.
+      drain_deadline_.expires_after(std::chrono::seconds(2));
+      drain_deadline_.async_wait([this](boost::system::error_code ec2) {
+        if (!ec2) io_.stop();
+      });
     });
   });
 }

@@ -112,6 +112,25 @@ describe('SIGTERM', () => {
     expect(stopped).toMatchObject({ level: 'info', reviews: 1 });
   });
 
+  it('closes what is still open at the drain deadline, and exits 0', async () => {
+    const dir = tempDir('drain-deadline');
+    const pki = makePki(dir);
+    const server = await startInjector({
+      certFile: path.join(dir, 'pki-tls.crt'), keyFile: path.join(dir, 'pki-tls.key'),
+      options: { server: { drainTimeoutSeconds: 1, requestTimeoutSeconds: 60 } },
+    });
+    const slow = tls.connect({ host: '127.0.0.1', port: server.port, ca: pki.caCert, servername: 'localhost' });
+    await new Promise((r) => slow.once('secureConnect', r));
+    slow.on('error', () => {});
+    const closed = new Promise((r) => slow.on('close', r));
+    slow.write('POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n{'); // and never the rest
+    await new Promise((r) => setTimeout(r, 100));
+    server.proc.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    await closed;
+    expect(server.logs.some((l) => l.message === 'drain deadline reached; closing the remaining connections')).toBe(true);
+  });
+
   it('exits 0 at once when nothing is open', async () => {
     const dir = tempDir('drain-idle');
     makePki(dir);
