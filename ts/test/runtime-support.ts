@@ -163,10 +163,10 @@ export async function recordExchange(requests: RequestSpec[] = DEMO_REQUESTS): P
 /**
  * tcpdump on lo for the given port, started and listening. Immediate mode: without it, packets wait in
  * the kernel's ring block until its timeout, and a stop soon after the traffic loses them. stop() flushes
- * and ends it.
+ * and ends it. A large kernel buffer (-B, KiB) so that tcpdump keeps up with loopback at full speed.
  */
 export async function startTcpdump(port: number, file: string): Promise<{ stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-s', '0', '-w', file, `tcp port ${port}`], {
+  const proc: ChildProcess = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-B', '262144', '-U', '-s', '0', '-w', file, `tcp port ${port}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
