@@ -39,6 +39,7 @@ struct CoreStats {
   uint64_t incompleteMessages = 0;
   uint64_t truncatedBodies = 0;
   uint64_t parseErrors = 0;
+  uint64_t messagesAfterClose = 0;  // messages after one that announced the connection's end
   uint64_t gaps = 0;
   uint64_t gapBytes = 0;
   uint64_t resyncs = 0;            // message starts found after a gap, an error or mid-stream pickup

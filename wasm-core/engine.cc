@@ -133,6 +133,7 @@ const std::string& Engine::StatsJson() {
   field("incompleteMessages", st.incompleteMessages);
   field("truncatedBodies", st.truncatedBodies);
   field("parseErrors", st.parseErrors);
+  field("messagesAfterClose", st.messagesAfterClose);
   field("gaps", st.gaps);
   field("gapBytes", st.gapBytes);
   field("resyncs", st.resyncs);

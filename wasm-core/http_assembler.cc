@@ -150,7 +150,7 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lostBytes, int64_t ts) {
       stashLost_ = true;
       return;
     case Mode::kParse:
-      if (s.inMessage) Cut(s);
+      CutOrAbandon(s);
       break;
     case Mode::kStart:
     case Mode::kResync:
@@ -168,8 +168,8 @@ void HttpAssembler::OnClose(CloseReason reason, int64_t ts) {
     s.curTs = s.lastTs;
     if (s.mode == Mode::kParse && s.inMessage) {
       // Only a FIN proves that a close-delimited response body ended where the bytes end.
-      if (!s.isClient && reason == CloseReason::kFin) llhttp_finish(&s.parser);
-      if (s.inMessage) Cut(s);
+      if (!s.isClient && reason == CloseReason::kFin && s.startLineDone) llhttp_finish(&s.parser);
+      CutOrAbandon(s);
     }
     if (!s.carry.empty()) {
       ctx_.stats.skippedBytes += s.carry.size();
@@ -189,7 +189,19 @@ void HttpAssembler::OnClose(CloseReason reason, int64_t ts) {
 }
 
 void HttpAssembler::Dispatch(Side& s, const uint8_t* data, size_t len) {
+  int stalled = 0;  // consecutive steps that consumed nothing
   while (len > 0) {
+    if (stalled > 4) {
+      // Defensive progress guarantee: no combination of modes may spin on the same byte.
+      Skip(s, data, 1);
+      if (s.mode == Mode::kParse) CutOrAbandon(s);
+      llhttp_reset(&s.parser);
+      EnterResync(s, /*atLineStart=*/false);
+      ++data;
+      --len;
+      stalled = 0;
+      continue;
+    }
     size_t used = 0;
     switch (s.mode) {
       case Mode::kStart: used = Start(s, data, len); break;
@@ -203,6 +215,7 @@ void HttpAssembler::Dispatch(Side& s, const uint8_t* data, size_t len) {
         break;
     }
     if (used > len) used = len;  // defensive: never walk past the input
+    stalled = used == 0 ? stalled + 1 : 0;
     data += used;
     len -= used;
   }
@@ -308,8 +321,17 @@ size_t HttpAssembler::Parse(Side& s, const uint8_t* data, size_t len) {
     used = (pos >= begin && pos <= begin + len) ? static_cast<size_t>(pos - begin) : len;
     if (err == HPE_PAUSED) {
       AfterMessage(s);
+    } else if (err == HPE_CLOSED_CONNECTION && !s.inMessage) {
+      // A message after one that announced the connection's end (HTTP/1.0 without keep-alive,
+      // Connection: close). The peer sent it anyway, so it is read as the next message, from the
+      // byte llhttp consumed before failing.
+      ++ctx_.stats.messagesAfterClose;
+      if (used > 0) --used;
+      llhttp_reset(&s.parser);
     } else {
-      OnParseError(s, err);
+      // Resynchronise from the failing byte only when it begins a line after consumed bytes: with
+      // nothing consumed, the same line would be offered to llhttp again.
+      OnParseError(s, err, used > 0 && data[used - 1] == '\n');
     }
   }
   if (resumeClient_) {
@@ -370,7 +392,7 @@ void HttpAssembler::AfterMessage(Side& s) {
   llhttp_resume(&s.parser);
 }
 
-void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err) {
+void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool atLineStart) {
   ++ctx_.stats.parseErrors;
   if (s.inMessage && s.startLineDone) {
     Message& m = s.msg;
@@ -383,14 +405,13 @@ void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err) {
     m.error = m.errorText.c_str();
     Cut(s);
   } else if (s.inMessage) {
-    // Not even a start line: these bytes were never a message.
-    ctx_.budget.Release(&s.msg.held);
-    s.inMessage = false;
+    Abandon(s);
   }
   llhttp_reset(&s.parser);
   s.interim = false;
   ++ctx_.stats.resyncs;
-  EnterResync(s, /*atLineStart=*/false);
+  // Resynchronise from the failing byte when it begins a line (it may begin the next message).
+  EnterResync(s, atLineStart);
 }
 
 void HttpAssembler::EnterResync(Side& s, bool atLineStart) {
@@ -415,7 +436,7 @@ void HttpAssembler::MarkNotHttp(NonHttpReason reason, uint64_t bytes) {
     notHttpReason_ = reason;
     ++ctx_.stats.nonHttpConnections[static_cast<int>(reason)];
     for (Side& s : sides_) {
-      if (s.inMessage) Cut(s);
+      CutOrAbandon(s);
       s.mode = Mode::kIgnore;
     }
     LogNotHttp(reason);
@@ -434,8 +455,7 @@ void HttpAssembler::LogNotHttp(NonHttpReason reason) {
 
 void HttpAssembler::EnterTunnel() {
   upgraded_ = true;
-  Side& c = sides_[0];
-  if (c.mode == Mode::kParse && c.inMessage) Cut(c);
+  CutOrAbandon(sides_[0]);
   ctx_.stats.upgradedBytes += stash_.size();
   std::string().swap(stash_);
   for (Side& s : sides_) {
@@ -464,6 +484,25 @@ void HttpAssembler::Emit(Side& s) {
   ++messages_;
   ctx_.budget.Release(&m.held);
   s.inMessage = false;
+}
+
+// A message that never got past its start line was not a message: it is dropped and gives back the
+// exchange number it took.
+void HttpAssembler::Abandon(Side& s) {
+  const uint64_t exchange = s.msg.exchange;
+  if (s.isClient && !pending_.empty() && pending_.back().exchange == exchange) pending_.pop_back();
+  const bool tookNumber = s.isClient || pending_.empty() || pending_.front().exchange != exchange;
+  if (tookNumber && exchange == nextExchange_ && nextExchange_ > 0) {
+    --nextExchange_;
+    if (!s.isClient && ctx_.stats.orphanResponses > 0) --ctx_.stats.orphanResponses;
+  }
+  ctx_.budget.Release(&s.msg.held);
+  s.inMessage = false;
+}
+
+void HttpAssembler::CutOrAbandon(Side& s) {
+  if (!s.inMessage) return;
+  if (s.startLineDone) Cut(s); else Abandon(s);
 }
 
 void HttpAssembler::Cut(Side& s) {

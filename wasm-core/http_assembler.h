@@ -102,12 +102,14 @@ class HttpAssembler {
   size_t Stash(const uint8_t* data, size_t len);
   void FeedCarriedLine(Side& s);
   void AfterMessage(Side& s);
-  void OnParseError(Side& s, llhttp_errno_t err);
+  void OnParseError(Side& s, llhttp_errno_t err, bool atLineStart);
   int HeaderBytes(Side& s, size_t len);
   void StartLineDone(Side& s);
   int ResponseHeadersComplete(Side& s);
   void Emit(Side& s);
   void Cut(Side& s);
+  void Abandon(Side& s);
+  void CutOrAbandon(Side& s);
   void EnterResync(Side& s, bool atLineStart);
   void Skip(Side& s, const uint8_t* data, size_t len);
   void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
