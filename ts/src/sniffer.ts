@@ -100,6 +100,8 @@ class SnifferRuntime implements Sniffer {
   private captureEndedYet = false;
   /** Why the capture ended by itself (a damaged file, a failed interface); null after a clean end. */
   private captureError: Error | null = null;
+  /** The wasm engine threw (a trap, memory exhausted): the sniffer stops and done() rejects with it. */
+  private engineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -181,7 +183,7 @@ class SnifferRuntime implements Sniffer {
     };
     let handle: CaptureHandle;
     try {
-      handle = capture.start(opts, (batch) => engine.onBatch(batch), (err) => this.onCaptureEnd(err));
+      handle = capture.start(opts, (batch) => this.onBatch(engine, batch), (err) => this.onCaptureEnd(err));
     } catch (e) {
       core.free();
       throw this.openError(e as CaptureError, capture);
@@ -222,6 +224,18 @@ class SnifferRuntime implements Sniffer {
     const err = new Error(`the capture on ${where} could not open: ${e.message}${hint}`) as CaptureError;
     if (e.code !== undefined) err.code = e.code;
     return err;
+  }
+
+  /** An exception here would cross into the addon's thread-safe call and end the process: stop instead. */
+  private onBatch(engine: Engine, batch: Uint8Array): void {
+    if (this.engineError !== null) return;
+    try {
+      engine.onBatch(batch);
+    } catch (e) {
+      this.engineError = e instanceof Error ? e : new Error(String(e));
+      this.log.error('engine failure: stopping', { error: this.engineError.message });
+      void this.stop().catch(() => undefined);
+    }
   }
 
   private onCaptureEnd(err: Error | null): void {
@@ -266,7 +280,10 @@ class SnifferRuntime implements Sniffer {
         const timedOut = await withDeadline(this.captureEnded.promise, deadline);
         if (timedOut) this.log.warn('capture did not hand over its last batch before the drain deadline');
       }
-      await this.engine!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
+      // After a failure the engine's state cannot be trusted: deliver what is queued in the outputs only.
+      if (this.engineError === null) {
+        await this.engine!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
+      }
       await Promise.all(this.outputs.map((o) => o.drain(deadline)));
     } catch (e) {
       failure = e;
@@ -274,8 +291,13 @@ class SnifferRuntime implements Sniffer {
     }
     this.running = false;
     this.log.info('stopped', this.stats());
-    this.core?.free();
+    try {
+      this.core?.free();
+    } catch {
+      // an instance that trapped may trap again; its memory goes with it
+    }
     if (failure !== null) this.finished.reject(failure);
+    else if (this.engineError !== null) this.finished.reject(this.engineError);
     else if (this.captureError !== null) this.finished.reject(this.captureError);
     else this.finished.resolve();
     if (failure !== null) throw failure;

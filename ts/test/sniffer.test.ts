@@ -2,7 +2,7 @@
 // made at test time with tcpdump, and live on lo while a real server and client talk.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Api from '../src/index.js';
 import type { HttpMessage } from '../src/types.js';
 import {
@@ -72,6 +72,53 @@ describe('offline (captureFile)', () => {
     await sniffer.start();
     await sniffer.done();
     expect(settled).toBe(20);
+  });
+
+  it('warns at start when no output is configured, and logs start and stop without secrets', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const sniffer = api.createSniffer({ captureFile: capture, placement: { pod: 'p1' } });
+      await sniffer.start();
+      await sniffer.done();
+      expect(sniffer.stats().messages).toBe(20);
+    } finally {
+      spy.mockRestore();
+    }
+    const logs = lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const warn = logs.find((l) => l.level === 'warn' && /no output/.test(String(l.message)));
+    expect(warn).toBeDefined();
+    const start = logs.find((l) => l.message === 'starting')!;
+    expect(start.captureFile).toBe(capture);
+    expect(start.placement).toEqual({ pod: 'p1' });
+    const stopped = logs.find((l) => l.message === 'stopped') as { messages: number; capture: Record<string, number> };
+    expect(stopped.messages).toBe(20);
+    expect(stopped.capture.packetsSeen).toBeGreaterThan(0);
+  });
+
+  it('never logs the collector token', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const token = 'tok-3f9a8b7c6d5e4f3a2b1c';
+    try {
+      // A collector nobody listens on: deliveries fail fast and are logged, the drain ends at its deadline.
+      const sniffer = api.createSniffer({
+        captureFile: capture, outputUrl: 'https://127.0.0.1:9/ingest', outputUrlAuthToken: token, drainTimeoutMs: 500,
+      });
+      await sniffer.start();
+      await sniffer.done();
+    } finally {
+      spy.mockRestore();
+    }
+    const text = lines.join('');
+    expect(text).toContain('"starting"');
+    expect(text).not.toContain(token);
   });
 
   it('names captureFile when the file does not exist', async () => {
