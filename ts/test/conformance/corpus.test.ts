@@ -48,10 +48,19 @@ describe.skipIf(!present)('conformance with tshark on the shared corpus', () => 
       return { name, code: r.code, signal: r.signal, timedOut: r.timedOut, stderr: r.stderr, messages: r.messages };
     });
 
-    // Robustness first: every capture read to its end, exit 0, nothing on stdout but messages.
-    const broken = outcomes.filter((o) => o.timedOut || o.signal !== null || o.code !== 0)
+    // Robustness first: every capture read to its end with exit 0, nothing on stdout but messages.
+    // The one exception is DESIGN §5.4's: a file damaged partway (libpcap cannot read on) emits what it
+    // decoded before the damage, then exits 2 with libpcap's message; its messages are compared as usual.
+    const damaged = (o: Outcome) => o.code === 2 && o.signal === null && !o.timedOut &&
+      /"code":"CAPTURE_READ_FAILED"/.test(o.stderr);
+    const broken = outcomes.filter((o) => o.timedOut || o.signal !== null || (o.code !== 0 && !damaged(o)))
       .map((o) => `${o.name}: ${o.timedOut ? 'hung (60 s)' : `exit ${o.code} ${o.signal ?? ''}`} ${o.stderr.slice(-400)}`);
     expect(broken).toEqual([]);
+    for (const o of outcomes.filter(damaged)) {
+      const line = o.stderr.split('\n').filter((l) => l.includes('CAPTURE_READ_FAILED')).pop() ?? '';
+      const why = /"message":"([^"]*)"/.exec(line)?.[1];
+      console.log(`conformance: ${o.name} is damaged (exit 2: ${why}); ${o.messages.length} messages decoded before it`);
+    }
 
     let total = 0;
     let matched = 0;

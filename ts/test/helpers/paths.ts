@@ -4,11 +4,16 @@ import path from 'node:path';
 
 export const TS_DIR = path.resolve(__dirname, '../..');
 export const REPO_DIR = path.resolve(TS_DIR, '..');
-export const CLI = path.join(TS_DIR, 'dist/cli.js');
-export const INDEX_JS = path.join(TS_DIR, 'dist/index.js');
-export const DECODER_MJS = path.join(TS_DIR, 'dist/decoder.mjs');
-export const ADDON = path.join(TS_DIR, 'native/capture_shim.node');
-export const WASM = path.join(TS_DIR, 'native/http_core.wasm');
+/**
+ * The built package under test: ts/ itself, or a copy of its dist/ and native/ named by
+ * TSN_PACKAGE_DIR (a stable snapshot while others rebuild ts/dist in a shared work tree).
+ */
+export const PACKAGE_DIR = process.env.TSN_PACKAGE_DIR ? path.resolve(process.env.TSN_PACKAGE_DIR) : TS_DIR;
+export const CLI = path.join(PACKAGE_DIR, 'dist/cli.js');
+export const INDEX_JS = path.join(PACKAGE_DIR, 'dist/index.js');
+export const DECODER_MJS = path.join(PACKAGE_DIR, 'dist/decoder.mjs');
+export const ADDON = path.join(PACKAGE_DIR, 'native/capture_shim.node');
+export const WASM = path.join(PACKAGE_DIR, 'native/http_core.wasm');
 export const HELPERS_DIR = __dirname;
 export const TRAFFIC_SERVER = path.join(__dirname, 'traffic-server.mjs');
 export const TRAFFIC_CLIENT = path.join(__dirname, 'traffic-client.mjs');
