@@ -183,7 +183,8 @@ HttpsServer::HttpsServer(asio::io_context& io, TlsCertificates& certificates, co
       options_(options),
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
-      drain_deadline_(strand_) {}
+      drain_deadline_(strand_),
+      stats_timer_(strand_) {}
 
 std::optional<std::string> HttpsServer::Listen(const tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -202,7 +203,25 @@ unsigned short HttpsServer::port() const {
 }
 
 void HttpsServer::Start() {
-  asio::post(strand_, [this] { Accept(); });
+  asio::post(strand_, [this] {
+    Accept();
+    ScheduleStatsLog();
+  });
+}
+
+// The counters (including drops: refused connections, failed handshakes, timeouts) once a minute
+// while there is traffic, and at stop.
+void HttpsServer::ScheduleStatsLog() {
+  stats_timer_.expires_after(std::chrono::seconds(60));
+  stats_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || draining_) return;
+    boost::json::object stats = Stats();
+    if (stats != last_logged_stats_) {
+      last_logged_stats_ = stats;
+      LogInfo("injector stats", std::move(stats));
+    }
+    ScheduleStatsLog();
+  });
 }
 
 void HttpsServer::Accept() {
@@ -264,6 +283,7 @@ void HttpsServer::Drain() {
     if (draining_.exchange(true)) return;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    stats_timer_.cancel();
     std::vector<std::shared_ptr<Session>> open;
     {
       std::lock_guard<std::mutex> lock(sessions_mutex_);

@@ -50,6 +50,7 @@ class HttpsServer {
   friend class Session;
 
   void Accept();
+  void ScheduleStatsLog();
   void Register(Session* session, const std::shared_ptr<Session>& owner);
   void Unregister(Session* session);
 
@@ -59,6 +60,8 @@ class HttpsServer {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer drain_deadline_;
+  boost::asio::steady_timer stats_timer_;
+  boost::json::object last_logged_stats_;
   std::atomic<bool> draining_{false};
 
   mutable std::mutex sessions_mutex_;
