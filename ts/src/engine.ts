@@ -66,7 +66,10 @@ export class Engine {
     this.needsObject = outputs.some((o) => !TEXT_ONLY_OUTPUTS.has(o.name));
   }
 
-  /** A batch from the shim. Events stay in order whatever the backpressure. REQUIRES: not finished. */
+  /**
+   * A batch from the shim. Events stay in order whatever the backpressure. The batch is read before this
+   * returns, or copied when it must wait, so the shim may reuse its memory afterwards.
+   */
   onBatch(batch: Uint8Array): void {
     if (this.finished) {
       this.counters.malformedBatches++;
@@ -75,7 +78,8 @@ export class Engine {
     }
     if (this.waiting !== null || this.queue.length > 0) {
       if (this.counters.queuedBytes + batch.length <= this.maxQueuedBytes) {
-        this.queue.push(batch);
+        // A copy: the shim reuses the batch's memory once onBatch returns (reuseBatches).
+        this.queue.push(new Uint8Array(batch));
         this.counters.queuedBytes += batch.length;
         this.counters.batchesHeld++;
         return;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
 import { Engine } from './engine.js';
 import { createLogger, type Logger } from './log.js';
+import { blockingStdout } from './offline-stdout.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
 import { CoreModule, HttpCore } from './wasm/core.js';
@@ -24,6 +25,7 @@ interface CaptureOptions {
   maxBufferedBytes: number;
   batchBytes: number;
   maxQueuedBatches: number;
+  reuseBatches?: boolean;
 }
 type CaptureHandle = object;
 interface CaptureAddon {
@@ -158,7 +160,8 @@ class SnifferRuntime implements Sniffer {
       maxBufferedBytes: cfg.maxBufferedBytes,
       redactHeaders: cfg.redactHeaders.map((h) => h.toLowerCase()),
     });
-    const outputs = createOutputs(cfg, this.log);
+    // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
+    const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout() } } : {});
     const engine = new Engine(core, outputs, this.log, { placement: cfg.placement });
 
     if (outputs.length === 0) {
@@ -180,6 +183,9 @@ class SnifferRuntime implements Sniffer {
       maxBufferedBytes: cfg.maxBufferedBytes,
       batchBytes: BATCH_BYTES,
       maxQueuedBatches: MAX_QUEUED_BATCHES,
+      // The engine copies a batch into wasm memory during onBatch (or copies it when it must wait),
+      // so the shim's warm batch memory can be reused.
+      reuseBatches: true,
     };
     let handle: CaptureHandle;
     try {
