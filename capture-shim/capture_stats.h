@@ -19,6 +19,7 @@ struct CaptureStats {
   uint64_t packets_other_ports = 0;    // TCP, but neither port is in `ports`
   uint64_t packets_unsampled = 0;      // on connections sampling left out
   uint64_t packets_without_connection = 0;  // pure ACK/FIN/RST of a connection not tracked
+  uint64_t packets_after_close = 0;    // stragglers of a connection closed by FIN/RST moments ago
   // The kernel's view (live only): libpcap's ps_recv / ps_drop / ps_ifdrop.
   uint64_t kernel_received = 0;
   uint64_t kernel_dropped = 0;
@@ -50,6 +51,7 @@ void ForEachCounter(const CaptureStats& s, Fn&& fn) {
   fn("packetsOtherPorts", s.packets_other_ports);
   fn("packetsUnsampled", s.packets_unsampled);
   fn("packetsWithoutConnection", s.packets_without_connection);
+  fn("packetsAfterClose", s.packets_after_close);
   fn("kernelReceived", s.kernel_received);
   fn("kernelDropped", s.kernel_dropped);
   fn("interfaceDropped", s.interface_dropped);

@@ -35,6 +35,9 @@ Direction Other(Direction d) {
 
 int Index(Direction d) { return static_cast<int>(d); }
 
+// How long a 4-tuple closed by FIN or RST keeps its stragglers from starting a new connection.
+constexpr int64_t kClosedLingerUs = 10'000'000;
+
 }  // namespace
 
 ConnectionTracker::ConnectionTracker(const TrackerConfig& config, EventWriter* out,
@@ -84,6 +87,10 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
     // (or never seen) must not resurrect it.
     if (rst || (!syn && seg.wire_len == 0)) {
       ++stats_->packets_without_connection;
+      return;
+    }
+    if (!(syn && !ack) && RecentlyClosed(key, ts)) {
+      ++stats_->packets_after_close;
       return;
     }
     c = Create(seg, key, source_is_lo, ts);
@@ -210,7 +217,27 @@ void ConnectionTracker::Close(Connection* c, CloseReason reason, int64_t ts) {
     if (!c->suppressed) WritePendingShed(c, d, ts);
   }
   if (c->announced) out_->Close(c->id, reason, ts);
+  if (reason == CloseReason::kFin || reason == CloseReason::kRst) RememberClosed(c->key, ts);
   table_.Remove(c);
+}
+
+void ConnectionTracker::RememberClosed(const FlowKey& key, int64_t ts) {
+  if (closed_order_.size() >= config_.max_connections) {
+    const auto& [oldest_key, oldest_ts] = closed_order_.front();
+    auto it = closed_.find(oldest_key);
+    if (it != closed_.end() && it->second == oldest_ts) closed_.erase(it);
+    closed_order_.pop_front();
+  }
+  closed_[key] = ts;
+  closed_order_.emplace_back(key, ts);
+}
+
+bool ConnectionTracker::RecentlyClosed(const FlowKey& key, int64_t ts) {
+  auto it = closed_.find(key);
+  if (it == closed_.end()) return false;
+  if (ts - it->second <= kClosedLingerUs) return true;
+  closed_.erase(it);
+  return false;
 }
 
 void ConnectionTracker::CloseIfFinished(Connection* c, int64_t ts) {

@@ -9,6 +9,11 @@
 // table entry and nothing downstream. Close reasons: `fin` when both directions' FINs are reached in
 // order, `rst` on a reset, `idle`, `evicted` (table full), `shutdown` (CloseAll).
 //
+// After a `fin` or `rst` close the 4-tuple is remembered for a while (kClosedLinger of capture time,
+// bounded in number like the table): segments still in flight then (data the client sent before it
+// saw the reset, retransmitted FINs) are counted as `packetsAfterClose` instead of starting a
+// mid-stream connection of junk. A new SYN starts a new connection at once.
+//
 // Shedding (live capture, JS behind): while SetShedding(true), in-order bytes are not written but
 // added to the connection's pending shed count, which is reported as one gap per direction before
 // the connection's next event. New connections announced while the batch is past
@@ -18,6 +23,8 @@
 #define CAPTURE_SHIM_CONNECTION_TRACKER_H_
 
 #include <cstdint>
+#include <deque>
+#include <unordered_map>
 
 #include "capture_stats.h"
 #include "event_writer.h"
@@ -66,6 +73,8 @@ class ConnectionTracker : private BudgetReclaimer {
   void Close(Connection* c, CloseReason reason, int64_t ts);
   void CloseIfFinished(Connection* c, int64_t ts);
   void Sweep(int64_t now);
+  void RememberClosed(const FlowKey& key, int64_t ts);
+  bool RecentlyClosed(const FlowKey& key, int64_t ts);
   // Writes `open` if not yet written; false when the connection's events are suppressed.
   bool Announce(Connection* c);
   void WritePendingShed(Connection* c, Direction dir, int64_t ts);
@@ -81,6 +90,9 @@ class ConnectionTracker : private BudgetReclaimer {
   ReassemblyContext ctx_;
   FlowTable table_;
   bool shedding_ = false;
+  // Recently closed 4-tuples, oldest first in `closed_order_`; at most max_connections of them.
+  std::unordered_map<FlowKey, int64_t, FlowKeyHash> closed_;
+  std::deque<std::pair<FlowKey, int64_t>> closed_order_;
   int64_t now_ = INT64_MIN;
   int64_t next_sweep_ = INT64_MIN;
   int64_t sweep_interval_us_;
