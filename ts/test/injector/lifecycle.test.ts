@@ -183,6 +183,11 @@ describe('start-up refusal', () => {
     expect(errorOf(logs)).toContain(message);
   });
 
+  it('--help and --version exit 0 without needing a certificate', async () => {
+    expect((await runInjector(['--help'])).code).toBe(0);
+    expect((await runInjector(['--version'])).code).toBe(0);
+  });
+
   it('a certificate and key that do not match: exit 1', async () => {
     const other = tempDir('other');
     makePki(other);

@@ -115,6 +115,17 @@ describe('transport abuse', () => {
     await server.waitForLog((l) => l.message === 'client stalled mid-request; connection closed');
   });
 
+  it('a kept-alive connection left idle is closed after the idle timeout', async () => {
+    const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: pki.caCert, servername: 'localhost' });
+    await new Promise((r) => socket.once('secureConnect', r));
+    let reply = '';
+    socket.on('data', (d) => { reply += d.toString('latin1'); });
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(await closedWithin(socket, 10_000)).toBe('closed'); // idleTimeoutSeconds is 2 here
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply.toLowerCase()).not.toContain('connection: close'); // it was kept alive, then timed out
+  });
+
   it('a TCP client that never starts the TLS handshake is disconnected', async () => {
     const socket = net.connect(server.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
