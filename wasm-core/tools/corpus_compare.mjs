@@ -4,7 +4,9 @@
 // matched in order per connection and direction on direction, method, path, statusCode,
 // httpVersion and (where tshark saw a body) bodySize.
 //
-//   node corpus_compare.mjs DECODER [CORPUS_DIR] [--list]
+//   node corpus_compare.mjs DECODER [CORPUS_DIR] [--list] [--min-rate R]
+// With --min-rate it is a test: exit 1 below the rate, exit 77 (skipped) when the corpus or
+// tcpflow is missing, saying so.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,16 +14,26 @@ import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list');
-const [decoder, corpusArg] = args.filter((a) => !a.startsWith('--'));
+const rateAt = args.indexOf('--min-rate');
+const minRate = rateAt >= 0 ? Number(args[rateAt + 1]) : undefined;
+const [decoder, corpusArg] = args.filter((a, i) => !a.startsWith('--') && (rateAt < 0 || i !== rateAt + 1));
 const corpus = corpusArg ?? join(import.meta.dirname ?? '.', '../../../shared/corpus');
-if (!decoder || !existsSync(join(corpus, 'pcaps'))) {
-  console.error('usage: node corpus_compare.mjs DECODER [CORPUS_DIR] [--list]');
+if (!decoder) {
+  console.error('usage: node corpus_compare.mjs DECODER [CORPUS_DIR] [--list] [--min-rate R]');
   process.exit(2);
+}
+if (!existsSync(join(corpus, 'pcaps'))) {
+  console.log(`SKIPPED: no conformance corpus at ${corpus} (CI provides ../shared/corpus)`);
+  process.exit(minRate !== undefined ? 77 : 2);
+}
+try { execFileSync('sh', ['-c', 'command -v tcpflow'], { stdio: 'ignore' }); } catch {
+  console.log('SKIPPED: tcpflow is not installed');
+  process.exit(minRate !== undefined ? 77 : 2);
 }
 
 // tcpflow names a stream "SRCIP.SRCPORT-DSTIP.DSTPORT" with zero-padded IPv4 octets.
 function parseName(name) {
-  const m = /^(.+)\.(\d{5})-(.+)\.(\d{5})(c\d+)?$/.exec(name);
+  const m = /^(.+)\.(\d{5})-(.+)\.(\d{5})((?:--\d+)?(?:c\d+)?)$/.exec(name);
   if (!m) return null;
   const ip = (s) => (/^\d{3}\.\d{3}\.\d{3}\.\d{3}$/.test(s) ? s.split('.').map(Number).join('.') : s);
   return { src: `${ip(m[1])}:${Number(m[2])}`, dst: `${ip(m[3])}:${Number(m[4])}`, suffix: m[5] ?? '' };
@@ -111,3 +123,7 @@ if (list) {
 console.log(JSON.stringify({ decoder, captures: perFile.length, expected: totalExpected, matched: totalMatched,
   matchRate: +(totalMatched / totalExpected).toFixed(4), extraMessages: totalExtra,
   perfectCaptures: perFile.filter((f) => f.matched === f.expected).length, streamBytes: bytes }));
+if (minRate !== undefined && totalMatched / totalExpected < minRate) {
+  console.log(`FAILED: match rate ${(totalMatched / totalExpected).toFixed(4)} is below ${minRate}`);
+  process.exit(1);
+}

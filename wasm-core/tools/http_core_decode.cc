@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "batch_writer.h"
 #include "engine.h"
@@ -86,11 +87,31 @@ int main(int argc, char** argv) {
   options.maxBodySize = maxBody;
   options.redactCsv = "";
   if (repeat > 0) {
-    uint64_t messages = 0;
+    // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
+    std::vector<std::vector<uint8_t>> batches;
+    {
+      tsn::BatchWriter b;
+      b.Open(1, clientIp, 40000, serverIp, 80);
+      auto flush = [&] { batches.push_back(b.bytes()); b.Clear(); };
+      for (int dir = 0; dir < 2; ++dir) {
+        const std::string& bytes = dir == 0 ? client : server;
+        for (size_t off = 0; off < bytes.size(); off += chunk) {
+          b.Data(1, dir, std::string_view(bytes).substr(off, chunk));
+          if (b.bytes().size() >= 262144) flush();
+        }
+      }
+      b.Close(1, 0);
+      flush();
+    }
+    uint64_t messages = 0, outputBytes = 0;
     const auto start = std::chrono::steady_clock::now();
     for (long r = 0; r < repeat; ++r) {
       tsn::Engine engine(options);
-      engine.Feed(w.bytes().data(), w.bytes().size());
+      for (const auto& batch : batches) {
+        engine.Feed(batch.data(), batch.size());
+        outputBytes += engine.output().size();
+        engine.output().clear();
+      }
       messages += engine.stats().requests + engine.stats().responses;
     }
     const double secs =
