@@ -29,7 +29,15 @@ tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening on" "$out.tcpdump.log" && break; sleep 0.1; done
 
 node bench/load.mjs --base "http://127.0.0.1:$port" --target-mb "$target_mb"
-sleep 0.5
+# SIGINT ends tcpdump at once, losing (uncounted) what is still in the kernel's buffer: wait until the
+# file has stopped growing for a second first.
+last=-1
+for _ in $(seq 300); do
+  size=$(stat -c %s "$out")
+  [ "$size" = "$last" ] && break
+  last=$size
+  sleep 1
+done
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 cat "$out.tcpdump.log" | grep -E "captured|dropped" >&2 || true

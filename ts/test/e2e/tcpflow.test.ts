@@ -15,7 +15,8 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'tsn-tcpflow-'));
 
 afterAll(async () => {
   await killAll();
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.TSN_KEEP_WORK) rmSync(work, { recursive: true, force: true });
+  else console.log(`tcpflow: work files kept in ${work}`);
 });
 
 /**
@@ -56,7 +57,8 @@ describe('tcpflow streams decoded by the wasm decoder alone', () => {
     const viaTcpflow = parseMessages(fromFlows.stdout.split('\n').filter(Boolean));
 
     // Both must hold every message of the run, not merely agree.
-    expect(offline.messages.length).toBe(expectedMessageCount(truth));
+    expect(offline.messages.length, `--read of the capture; its log:\n${offline.stderr.slice(-3000)}`)
+      .toBe(expectedMessageCount(truth));
     expect(comparable(viaTcpflow)).toEqual(comparable(offline.messages));
   });
 });

@@ -1,4 +1,5 @@
 // Capture files made from real traffic: tcpdump on loopback while the real client talks to the real server.
+import { existsSync, statSync } from 'node:fs';
 import { Child } from './process';
 import { runClient, startNodeServer, type Exchange } from './servers';
 
@@ -17,8 +18,22 @@ export class Tcpdump {
 
   /** Stops tcpdump; throws when it reports that the kernel dropped packets (the capture would have holes). */
   async stop(): Promise<void> {
-    // Let the last packets of the run reach the ring buffer before the capture ends.
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGINT ends tcpdump at once, and packets still in the kernel's buffer are lost without being
+    // counted as dropped. On a loaded machine tcpdump can lag the traffic by seconds: wait until the
+    // file (written per packet, -U) has stopped growing for a second.
+    let size = -1;
+    let stableSince = Date.now();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const now = existsSync(this.file) ? statSync(this.file).size : 0;
+      if (now !== size) {
+        size = now;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= 1000) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const exit = await this.child.stop('SIGINT');
     if (exit.code !== 0) throw new Error(`tcpdump exited ${exit.code}: ${this.child.tail()}`);
     const dropped = /(\d+) packets? dropped by kernel/.exec(this.child.stderr);
