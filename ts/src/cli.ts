@@ -1,15 +1,15 @@
 // The tcp-sniffer bin and container entrypoint (DESIGN §5.3, §5.4). stdout carries only messages (and
 // --help / --version text when asked); logs go to stderr. Exit: 0 clean stop, 1 configuration error,
 // 2 runtime error.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig, ValidationError } from './config.js';
-import { decodeStreamsWith, createDecoder } from './decoder.js';
+import { createDecoder } from './decoder.js';
 import { helpText, OPTIONS, parseCommandLine } from './env.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { createSnifferWith } from './sniffer.js';
-import type { Endpoint, SnifferConfig } from './types.js';
+import type { Endpoint, HttpMessage, SnifferConfig } from './types.js';
 
 declare const __TCP_SNIFFER_VERSION__: string;
 
@@ -97,8 +97,10 @@ async function readTcpflow(
     const st = statSync(path);
     if (!st.isFile()) continue;
     const file: FlowFile = { src, dst, path, mtimeMs: st.mtimeMs };
-    // The server: the side whose port is in --ports, else the lower port.
-    const srcIsServer = ports.has(src.port) !== ports.has(dst.port) ? ports.has(src.port) : src.port < dst.port;
+    // The server: the side whose port is in --ports, else the lower port (equal ports: the lower address).
+    const srcIsServer = ports.has(src.port) !== ports.has(dst.port)
+      ? ports.has(src.port)
+      : src.port !== dst.port ? src.port < dst.port : src.ip < dst.ip;
     const [clientEnd, serverEnd] = srcIsServer ? [dst, src] : [src, dst];
     const key = `${clientEnd.ip}.${clientEnd.port}-${serverEnd.ip}.${serverEnd.port}${m[5]}`;
     const pair = pairs.get(key) ?? { clientEnd, serverEnd };
@@ -125,20 +127,38 @@ async function readTcpflow(
   };
   let messages = 0;
   let id = 0;
-  for (const [, pair] of ordered) {
-    const none = new Uint8Array(0);
-    const clientBytes = pair.client ? readFileSync(pair.client.path) : none;
-    const serverBytes = pair.server ? readFileSync(pair.server.path) : none;
-    const decoded = decodeStreamsWith(decoder, clientBytes, serverBytes, {
-      id: String(++id), client: pair.clientEnd, server: pair.serverEnd,
-    });
-    for (const msg of decoded) {
+  let pending: HttpMessage[] = [];
+  decoder.onMessage = (m) => pending.push(m);
+  const emit = async (): Promise<void> => {
+    for (const msg of pending) {
       if (cfg.placement !== undefined) msg.placement = cfg.placement;
       const line = JSON.stringify(msg);
       for (const out of outputs) out.deliver(msg, line);
       messages++;
     }
+    pending = [];
     for (const out of outputs) await out.ready();
+  };
+  // Files are read in pieces: a flow of any size costs one piece of memory, not its size.
+  const piece = new Uint8Array(1024 * 1024);
+  for (const [, pair] of ordered) {
+    const conn = String(++id);
+    decoder.open(conn, { client: pair.clientEnd, server: pair.serverEnd });
+    // The client's bytes first, so that each response is read knowing its request (HEAD, CONNECT).
+    for (const [side, file] of [['client', pair.client], ['server', pair.server]] as const) {
+      if (file === undefined) continue;
+      const fd = openSync(file.path, 'r');
+      try {
+        for (let n = readSync(fd, piece); n > 0; n = readSync(fd, piece)) {
+          decoder.push(conn, side, piece.subarray(0, n));
+          await emit();
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    decoder.close(conn);
+    await emit();
   }
   const stats = decoder.stats();
   decoder.dispose();
