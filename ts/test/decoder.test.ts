@@ -175,6 +175,38 @@ describe('the push API', () => {
     await expect(decoderCjs.createDecoder({ redactHeaders: ['bad header'] })).rejects.toThrow(/redactHeaders\[0\]/);
   });
 
+  it('takes random bytes and TLS without throwing, and reports them through onLog and stats', async () => {
+    const decoder = await decoderCjs.createDecoder();
+    const logs: Array<{ level: string; message: string }> = [];
+    let messages = 0;
+    decoder.onLog = (r) => logs.push(r);
+    decoder.onMessage = () => messages++;
+    // A TLS ClientHello's first bytes: a record of type 22, version 3.1.
+    const tls = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...new Array(500).fill(7)]);
+    decoder.open('tls', { client: CLIENT, server: SERVER });
+    decoder.push('tls', 'client', tls);
+    decoder.close('tls');
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (let c = 0; c < 20; c++) {
+      decoder.open(c, { client: CLIENT, server: SERVER });
+      for (let k = 0; k < 50; k++) {
+        const bytes = new Uint8Array(1 + (random() << 4)).map(() => random());
+        decoder.push(c, k % 3 === 0 ? 'server' : 'client', bytes);
+      }
+      decoder.close(c);
+    }
+    const stats = decoder.stats() as { nonHttpConnections?: Record<string, number> };
+    decoder.dispose();
+    expect(messages).toBe(0);
+    expect(stats.nonHttpConnections?.tls).toBe(1);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) {
+      expect(['debug', 'info', 'warn', 'error']).toContain(l.level);
+      expect(typeof l.message).toBe('string');
+    }
+  });
+
   it('accepts the module bytes explicitly', async () => {
     const msgs = await decoderCjs.decodeStreams(exchange.client, exchange.server, { wasm: readFileSync(WASM) });
     expect(msgs).toHaveLength(10);
