@@ -13,6 +13,7 @@ APT_PACKAGES=(
   tshark tcpdump tcpflow wireshark-common     # reference decoder, capture files, tcpflow streams, editcap
   iproute2 iptables procps curl openssl       # end-to-end tests: namespaces, veth, loss; certificates
   chromium                                    # the decoder tested in a real browser
+  python3 time                                # e2e: a second real HTTP server kind; bench: CPU seconds
   wrk                                         # injector benchmark
 )
 

@@ -43,7 +43,7 @@ describe('live capture on loopback with the CLI', () => {
     const problems = checkExchanges(truth, messages, {
       server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
     });
-    expect(problems).toEqual([]);
+    expect(problems, `the sniffer's log:\n${sniffer.child.tail()}`).toEqual([]);
     expect(messages.length).toBe(want);
     expect(exit).toEqual({ code: 0, signal: null });
   });
@@ -61,7 +61,7 @@ describe('live capture on loopback with the CLI', () => {
     const problems = checkExchanges(truth, messages, {
       server: { ip: '127.0.0.1', port: python.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
     });
-    expect(problems).toEqual([]);
+    expect(problems, `the sniffer's log:\n${sniffer.child.tail()}`).toEqual([]);
     expect(exit).toEqual({ code: 0, signal: null });
   });
 
@@ -75,7 +75,7 @@ describe('live capture on loopback with the CLI', () => {
     const problems = checkExchanges(truth, withoutProbes(sniffer.messages()), {
       server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: limit,
     });
-    expect(problems).toEqual([]);
+    expect(problems, `the sniffer's log:\n${sniffer.child.tail()}`).toEqual([]);
     expect(exit).toEqual({ code: 0, signal: null });
   });
 });
@@ -103,7 +103,7 @@ describe('live capture on loopback with createSniffer', () => {
       const problems = checkExchanges(truth, withoutProbes(got), {
         server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
       });
-      expect(problems).toEqual([]);
+      expect(problems, JSON.stringify(sniffer.stats())).toEqual([]);
       expect(sniffer.stats().messages).toBeGreaterThanOrEqual(want);
     } finally {
       await sniffer.stop();

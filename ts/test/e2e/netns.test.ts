@@ -41,7 +41,7 @@ async function captureAcross(plan: string): Promise<void> {
   const problems = checkExchanges(truth, messages, {
     server: { ip: pair.serverIp, port: server.port }, clientIp: pair.clientIp, maxBodySize: MAX_BODY,
   });
-  expect(problems).toEqual([]);
+  expect(problems, `the sniffer's log:\n${sniffer.child.tail()}`).toEqual([]);
   expect(messages.length).toBe(expectedMessageCount(truth));
   expect(exit).toEqual({ code: 0, signal: null });
 }

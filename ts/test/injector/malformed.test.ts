@@ -19,7 +19,7 @@ beforeAll(async () => {
   pki = makePki(dir);
   server = await startInjector({
     certFile: path.join(dir, 'pki-tls.crt'), keyFile: path.join(dir, 'pki-tls.key'),
-    options: { server: { requestTimeoutSeconds: 1, idleTimeoutSeconds: 2, maxRequestBytes: MAX_BODY, maxConnections: 16 } },
+    options: { server: { requestTimeoutSeconds: 1, idleTimeoutSeconds: 2, maxRequestBytes: MAX_BODY, maxInFlightBytes: 100_000, maxConnections: 16 } },
   });
 });
 
@@ -103,6 +103,29 @@ describe('transport abuse', () => {
     expect(await closedWithin(socket, 10_000)).toBe('closed');
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(reply).toContain('request body exceeds');
+  });
+
+  it('request bodies in flight are bounded server-wide: past the budget, a 503', async () => {
+    const open = async () => {
+      const s = tls.connect({ host: '127.0.0.1', port: server.port, ca: pki.caCert, servername: 'localhost' });
+      await new Promise((r) => s.once('secureConnect', r));
+      let reply = '';
+      s.on('data', (d) => { reply += d.toString('latin1'); });
+      s.on('error', () => {});
+      return { s, reply: () => reply };
+    };
+    const first = await open();
+    const second = await open();
+    const head = 'POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n';
+    first.s.write(head); // 60,000 of the 100,000 bytes reserved while its body is awaited
+    await new Promise((r) => setTimeout(r, 100));
+    second.s.write(head);
+    expect(await closedWithin(second.s, 10_000)).toBe('closed');
+    expect(second.reply()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second.reply()).toContain('injector busy');
+    first.s.destroy();
+    await server.waitForLog((l) => l.message === 'request bytes in flight over the budget; request refused');
+    await expectHealthy();
   });
 
   it('a client that stalls mid-request is disconnected, and others are still served', async () => {
