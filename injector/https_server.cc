@@ -25,7 +25,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, std::shared_ptr<ssl::context> context, HttpsServer& server)
       : context_(std::move(context)), stream_(std::move(socket), *context_), server_(server) {}
 
-  ~Session() { server_.Unregister(this); }
+  ~Session() {
+    ReleaseBodyBytes();
+    server_.Unregister(this);
+  }
 
   void Run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
@@ -91,9 +94,35 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(16 * 1024);
     parser_->body_limit(limits().max_request_bytes);
     lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->OnRead(ec);
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->OnHeader(ec);
     });
+  }
+
+  // The body's bytes are reserved in the server-wide budget before they are read, so that many large
+  // requests at once cannot exhaust memory: past the budget the request gets a 503.
+  void OnHeader(beast::error_code ec) {
+    if (ec) {
+      OnRead(ec);
+      return;
+    }
+    std::uint64_t need = parser_->chunked() ? limits().max_request_bytes : parser_->content_length().value_or(0);
+    if (!server_.ReserveBodyBytes(need)) {
+      server_.busy_rejections_++;
+      LogWarn("request bytes in flight over the budget; request refused",
+              {{"maxInFlightBytes", limits().max_in_flight_bytes}});
+      Respond(503, "application/json", "{\"error\":\"injector busy: too many request bytes in flight\"}", false);
+      return;
+    }
+    reserved_ = need;
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec2, std::size_t) {
+      self->OnRead(ec2);
+    });
+  }
+
+  void ReleaseBodyBytes() {
+    server_.ReleaseBodyBytes(reserved_);
+    reserved_ = 0;
   }
 
   void OnRead(beast::error_code ec) {
@@ -143,6 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Respond(unsigned status, const std::string& content_type, std::string body, bool keep_alive) {
     parser_.reset();
+    ReleaseBodyBytes();
     response_ = {};
     response_.version(11);
     response_.result(status);
@@ -173,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_{64 * 1024};
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  std::uint64_t reserved_ = 0;  // of the server's body budget, held until the request is answered
   bool idle_ = false;
   bool draining_ = false;
 };
@@ -261,6 +292,16 @@ void HttpsServer::Accept() {
   });
 }
 
+bool HttpsServer::ReserveBodyBytes(std::uint64_t bytes) {
+  std::uint64_t current = body_bytes_in_flight_.load();
+  do {
+    if (current + bytes > options_.server.max_in_flight_bytes) return false;
+  } while (!body_bytes_in_flight_.compare_exchange_weak(current, current + bytes));
+  return true;
+}
+
+void HttpsServer::ReleaseBodyBytes(std::uint64_t bytes) { body_bytes_in_flight_ -= bytes; }
+
 void HttpsServer::Register(Session* session, const std::shared_ptr<Session>& owner) {
   std::lock_guard<std::mutex> lock(sessions_mutex_);
   sessions_[session] = owner;
@@ -324,7 +365,8 @@ boost::json::object HttpsServer::Stats() const {
           {"timeouts", timeouts_.load()},
           {"requests", requests_.load()},
           {"reviews", reviews_.load()},
-          {"badRequests", bad_requests_.load()}};
+          {"badRequests", bad_requests_.load()},
+          {"busyRejections", busy_rejections_.load()}};
 }
 
 }  // namespace injector

@@ -2,7 +2,8 @@
 // time per connection with bounded size and time, answers through RouteRequest, and drains on demand.
 //
 // Bounds: at most server.maxConnections connections (more are closed at once, counted and logged);
-// a request body of at most server.maxRequestBytes (a 400 beyond it); a handshake and a request must
+// a request body of at most server.maxRequestBytes (a 400 beyond it), and at most
+// server.maxInFlightBytes of request bodies at once across connections (a 503 beyond it); a handshake and a request must
 // complete within server.requestTimeoutSeconds once started (a stalled client is disconnected); an idle
 // kept-alive connection is closed after server.idleTimeoutSeconds.
 #pragma once
@@ -51,6 +52,8 @@ class HttpsServer {
 
   void Accept();
   void ScheduleStatsLog();
+  bool ReserveBodyBytes(std::uint64_t bytes);
+  void ReleaseBodyBytes(std::uint64_t bytes);
   void Register(Session* session, const std::shared_ptr<Session>& owner);
   void Unregister(Session* session);
 
@@ -74,6 +77,8 @@ class HttpsServer {
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> reviews_{0};
   std::atomic<std::uint64_t> bad_requests_{0};
+  std::atomic<std::uint64_t> busy_rejections_{0};
+  std::atomic<std::uint64_t> body_bytes_in_flight_{0};
   std::atomic<std::int64_t> last_refusal_log_{0};
 };
 

@@ -147,10 +147,15 @@ std::map<std::string, std::string> EnvDefaults(const json::value& v) {
 ServerOptions Server(const json::value& v) {
   ServerOptions s;
   const auto& obj = AsObject(v, "server");
-  RejectUnknown(obj, "server.", {"maxRequestBytes", "maxConnections", "requestTimeoutSeconds",
+  RejectUnknown(obj, "server.", {"maxRequestBytes", "maxInFlightBytes", "maxConnections", "requestTimeoutSeconds",
                                  "idleTimeoutSeconds", "drainTimeoutSeconds", "threads", "logLevel"});
   if (auto* p = obj.if_contains("maxRequestBytes"))
     s.max_request_bytes = AsInteger(*p, "server.maxRequestBytes", 4096, 64LL * 1024 * 1024);
+  if (auto* p = obj.if_contains("maxInFlightBytes"))
+    s.max_in_flight_bytes = AsInteger(*p, "server.maxInFlightBytes", 4096, 4LL * 1024 * 1024 * 1024);
+  if (s.max_in_flight_bytes < s.max_request_bytes) {
+    Fail("server.maxInFlightBytes", "must be at least server.maxRequestBytes");
+  }
   if (auto* p = obj.if_contains("maxConnections"))
     s.max_connections = AsInteger(*p, "server.maxConnections", 1, 100000);
   if (auto* p = obj.if_contains("requestTimeoutSeconds"))

@@ -20,7 +20,8 @@ struct SecretKeyRef {
 
 struct ServerOptions {
   std::uint64_t max_request_bytes = 3 * 1024 * 1024;  // an AdmissionReview of the largest Pod etcd holds
-  std::uint32_t max_connections = 512;
+  std::uint64_t max_in_flight_bytes = 32 * 1024 * 1024;  // all request bodies being read at once
+  std::uint32_t max_connections = 256;
   std::uint32_t request_timeout_seconds = 10;  // handshake, and a request once its first byte arrived
   std::uint32_t idle_timeout_seconds = 120;    // longer than Go's 90 s: the API server closes first
   std::uint32_t drain_timeout_seconds = 20;

@@ -40,7 +40,7 @@ TEST(InjectorOptions, ReadsEveryField) {
     "resources": {"requests": {"cpu": "0.05", "memory": "64Mi"}, "limits": {"memory": "1Gi"}},
     "terminationGracePeriodSeconds": 90, "tokenSecret": {"name": "creds", "key": "bearer.token"},
     "nativeSidecar": true, "env": {"OUTPUT_URL": " https://c.example/ ", "SAMPLE_RATE": "0.1"},
-    "server": {"maxRequestBytes": 65536, "maxConnections": 8, "requestTimeoutSeconds": 2,
+    "server": {"maxRequestBytes": 65536, "maxInFlightBytes": 131072, "maxConnections": 8, "requestTimeoutSeconds": 2,
                "idleTimeoutSeconds": 30, "drainTimeoutSeconds": 5, "threads": 1, "logLevel": "debug"}})"));
   EXPECT_EQ(o.image, "registry.example/tcp-sniffer:1.2.3");
   EXPECT_EQ(o.image_pull_policy, "Always");
@@ -52,6 +52,7 @@ TEST(InjectorOptions, ReadsEveryField) {
   EXPECT_TRUE(o.native_sidecar);
   EXPECT_EQ(o.env.at("OUTPUT_URL"), "https://c.example/");
   EXPECT_EQ(o.server.max_request_bytes, 65536u);
+  EXPECT_EQ(o.server.max_in_flight_bytes, 131072u);
   EXPECT_EQ(o.server.max_connections, 8u);
   EXPECT_EQ(o.server.request_timeout_seconds, 2u);
   EXPECT_EQ(o.server.idle_timeout_seconds, 30u);
@@ -93,6 +94,8 @@ TEST(InjectorOptions, ErrorsNameTheField) {
   EXPECT_EQ(ErrorOf(R"({"server": {"threads": 0}})"), "server.threads: must be an integer from 1 to 64");
   EXPECT_EQ(ErrorOf(R"({"server": {"logLevel": "trace"}})"), "server.logLevel: debug, info, warn or error");
   EXPECT_EQ(ErrorOf(R"({"server": {"port": 1}})"), "server.port: unknown field");
+  EXPECT_EQ(ErrorOf(R"({"server": {"maxRequestBytes": 1048576, "maxInFlightBytes": 65536}})"),
+            "server.maxInFlightBytes: must be at least server.maxRequestBytes");
   EXPECT_EQ(ErrorOf(R"([])"), "(options file): must be an object");
 }
 
