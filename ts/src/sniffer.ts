@@ -259,7 +259,7 @@ class SnifferRuntime implements Sniffer {
       this.captureError = err;
       if (err !== null) this.log.error('capture ended with an error', { error: err.message, code: (err as CaptureError).code });
       else if (this.cfg.captureFile !== undefined) this.log.info('capture file read to its end', { captureFile: this.cfg.captureFile });
-      void this.stop();
+      this.stop().catch(() => undefined); // the failure reaches done()
     } else if (err !== null) {
       this.log.warn('capture reported an error while stopping', { error: err.message });
     }
