@@ -32,10 +32,12 @@ export interface EngineStats {
   /** Batches fed while outputs were still backpressured, because the hold queue was full. */
   batchesForced: number;
   queuedBytes: number;
+  /** Batches that arrived after the end of input (a capture that outlived the drain deadline). */
+  batchesAfterFinish: number;
   [counter: string]: number;
 }
 
-/** Handed to text-only outputs instead of a parsed message; frozen so that a misuse fails loudly. */
+/** Handed to text-only outputs instead of a parsed message (they read `line`); frozen, so no one mutates it. */
 const TEXT_ONLY = Object.freeze({}) as unknown;
 
 export class Engine {
@@ -53,7 +55,7 @@ export class Engine {
   private warnedForced = false;
   private readonly counters: EngineStats = {
     messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, unreadableMessages: 0, deliveryErrors: 0,
-    batchesHeld: 0, batchesForced: 0, queuedBytes: 0,
+    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
   };
 
   constructor(core: HttpCore, outputs: Output[], log: Logger, options: EngineOptions = {}) {
@@ -72,7 +74,7 @@ export class Engine {
    */
   onBatch(batch: Uint8Array): void {
     if (this.finished) {
-      this.counters.malformedBatches++;
+      this.counters.batchesAfterFinish++;
       this.log.warn('engine: batch after finish dropped', { bytes: batch.length });
       return;
     }
