@@ -150,6 +150,7 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lostBytes, int64_t ts) {
       stashLost_ = true;
       return;
     case Mode::kParse:
+      if (SkipLostBody(s, lostBytes)) return;
       CutOrAbandon(s);
       break;
     case Mode::kStart:
@@ -160,6 +161,35 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lostBytes, int64_t ts) {
   s.interim = false;
   ++ctx_.stats.resyncs;
   EnterResync(s, /*atLineStart=*/true);
+}
+
+// A gap that falls inside a body whose end is known (Content-Length with more bytes still due than
+// were lost, or a body that runs to the close) does not lose the framing: the message goes on, ends
+// `incomplete`, and keeps no bytes after the hole (bodySize counts only bytes seen). Returns false
+// when the gap may hide a message boundary, so the caller cuts and resynchronises.
+bool HttpAssembler::SkipLostBody(Side& s, uint64_t lostBytes) {
+  if (!s.inMessage || !s.inTrailers || lostBytes == 0) return false;
+  llhttp_t& p = s.parser;
+  const bool knownLength = (p.flags & F_CONTENT_LENGTH) && !(p.flags & F_CHUNKED) &&
+                           !(p.flags & F_TRANSFER_ENCODING);
+  if (knownLength && lostBytes <= p.content_length) {
+    s.msg.incomplete = true;
+    s.msg.gapInBody = true;
+    // llhttp counts the body bytes still due in content_length while it reads an identity body.
+    // The lost bytes are taken off that count directly, except the very last one, which is fed as a
+    // placeholder (ignored by OnBody) so that llhttp itself completes the message.
+    p.content_length -= lostBytes - 1;
+    s.skipBody = 1;
+    static const uint8_t kPlaceholder[1] = {0};
+    Dispatch(s, kPlaceholder, 1);
+    return true;
+  }
+  if (!knownLength && llhttp_message_needs_eof(&p) && !(p.flags & F_CHUNKED)) {
+    s.msg.incomplete = true;
+    s.msg.gapInBody = true;
+    return true;
+  }
+  return false;
 }
 
 void HttpAssembler::OnClose(CloseReason reason, int64_t ts) {
@@ -559,6 +589,7 @@ int HttpAssembler::OnMessageBegin(llhttp_t* p) {
   s.msg.Reset(s.isClient);
   s.inMessage = true;
   s.startLineDone = s.inTrailers = s.fieldOpen = s.valueOpen = s.interim = false;
+  s.skipBody = 0;
   s.headerBytes = 0;
   Message& m = s.msg;
   m.startTs = s.curTs;
@@ -716,8 +747,16 @@ int HttpAssembler::ResponseHeadersComplete(Side& s) {
 int HttpAssembler::OnBody(llhttp_t* p, const char* at, size_t len) {
   Side& s = SideOf(p);
   Message& m = s.msg;
+  if (s.skipBody > 0) {  // placeholder bytes standing for bytes lost in a gap
+    const size_t k = len < s.skipBody ? len : static_cast<size_t>(s.skipBody);
+    s.skipBody -= k;
+    at += k;
+    len -= k;
+    if (len == 0) return 0;
+  }
   m.bodySize += len;
   m.hasBody = true;
+  if (m.gapInBody) return 0;  // a body with a hole keeps only what came before the hole
   const uint32_t maxBody = s.owner->ctx_.limits.maxBodySize;
   const size_t held = m.held.body.size();
   if (held < maxBody && !m.held.cut) {

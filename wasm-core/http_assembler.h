@@ -36,6 +36,8 @@ class HttpAssembler {
 
   // REQUIRES: len > 0.
   void OnData(Direction dir, const uint8_t* data, size_t len, int64_t ts);
+  // A gap inside a body of known extent keeps the message going (it ends `incomplete`); any
+  // other gap cuts the open message and the direction resynchronises.
   void OnGap(Direction dir, uint64_t lostBytes, int64_t ts);
   // Ends the connection: messages still open are emitted (complete for a close-delimited response
   // body at `fin`, otherwise `incomplete`). Nothing may be fed afterwards.
@@ -63,6 +65,7 @@ class HttpAssembler {
     bool valueOpen = false;       // a header value is being received
     bool interim = false;         // the current response is 1xx (not 101)
     uint32_t headerBytes = 0;
+    uint64_t skipBody = 0;        // placeholder body bytes OnBody must ignore
     int64_t curTs = -1;           // time of the bytes being parsed now
     int64_t lastTs = -1;          // time of the last data event of this direction
     // Resynchronisation: the current partial line, when it began at a line boundary.
@@ -111,6 +114,7 @@ class HttpAssembler {
   void Abandon(Side& s);
   void CutOrAbandon(Side& s);
   void EnterResync(Side& s, bool atLineStart);
+  bool SkipLostBody(Side& s, uint64_t lostBytes);
   void Skip(Side& s, const uint8_t* data, size_t len);
   void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
   void EnterTunnel();

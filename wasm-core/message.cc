@@ -20,6 +20,7 @@ void Message::Reset(bool request) {
   exchange = 0;
   startTs = endTs = requestStartTs = -1;
   incomplete = false;
+  gapInBody = false;
   upgrade.clear();
   hasUpgrade = false;
   error = nullptr;

@@ -50,6 +50,7 @@ struct Message {
   int64_t endTs = -1;
   int64_t requestStartTs = -1;  // responses: the paired request's first byte
   bool incomplete = false;
+  bool gapInBody = false;  // bytes of the body were lost: nothing after the hole is kept
   std::string upgrade;  // set on a 101 / successful CONNECT response
   bool hasUpgrade = false;
   const char* error = nullptr;  // static text or errorText
