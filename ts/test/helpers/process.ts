@@ -17,13 +17,20 @@ export class Child {
   constructor(readonly label: string, cmd: string, args: string[], opts: SpawnOptions = {}) {
     this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     live.add(this);
-    let partial = '';
+    // Pieces of the line not yet ended; joined once at its newline (appending to one string would be
+    // quadratic on a multi-megabyte line).
+    let partial: string[] = [];
     this.proc.stdout!.setEncoding('utf8');
     this.proc.stdout!.on('data', (chunk: string) => {
-      partial += chunk;
-      const parts = partial.split('\n');
-      partial = parts.pop()!;
-      for (const line of parts) if (line.length) this.lines.push(line);
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        partial.push(chunk.slice(start, nl));
+        const line = partial.join('');
+        partial = [];
+        if (line.length) this.lines.push(line);
+        start = nl + 1;
+      }
+      if (start < chunk.length) partial.push(chunk.slice(start));
       this.wake();
     });
     this.proc.stderr!.setEncoding('utf8');
@@ -34,7 +41,7 @@ export class Child {
     });
     this.exited = new Promise((resolve) => {
       this.proc.on('close', (code, signal) => {
-        if (partial.length) this.lines.push(partial);
+        if (partial.length) this.lines.push(partial.join(''));
         live.delete(this);
         this.wake();
         resolve({ code, signal });

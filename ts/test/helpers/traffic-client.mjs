@@ -73,6 +73,8 @@ const PLANS = {
     [req('GET', '/size/11'), req('POST', '/echo', 200_000), pause(1200),
       ...Array.from({ length: 5 }, (_, i) => req('POST', `/echo?after=${i}`, 30 + i)), req('GET', '/size/4444')],
   ],
+  // Output larger than any reasonable buffer between the sniffer and a slow reader: 84 MB of bodies.
+  bulk: () => Array.from({ length: 20 }, (_, c) => Array.from({ length: 70 }, (_, i) => req('GET', `/size/60000?c=${c}&i=${i}`))),
   probe: () => [[req('GET', '/size/1?probe')]],
 };
 
