@@ -119,8 +119,8 @@ describe('--read', () => {
     copyFileSync(capture, damaged);
     truncateSync(damaged, statSync(damaged).size - 30); // cuts the last record (a bare ACK) in half
     const r = await runCli(['--read', damaged, '--ports', String(port)]);
-    expect(r.code).toBe(2);
-    expect(jsonLines(r.stdout)).toHaveLength(20);
+    expect(r.code, r.stderr).toBe(2);
+    expect(jsonLines(r.stdout), r.stderr).toHaveLength(20);
     expect(logsOf(r.stderr).some((l) => l.level === 'error' && /truncated/i.test(String(l.message)))).toBe(true);
   });
 
