@@ -6,7 +6,7 @@
 // the addon is loaded at run time from ../native/capture_shim.node relative to dist/.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,8 +17,8 @@ if (!existsSync(wasm)) {
   process.exit(1);
 }
 
+// dist/ is overwritten in place, not deleted first: tests running from it meanwhile keep their files.
 const dist = join(root, 'dist');
-rmSync(dist, { recursive: true, force: true });
 
 const common = {
   bundle: true,
