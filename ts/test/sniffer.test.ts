@@ -121,6 +121,30 @@ describe('offline (captureFile)', () => {
     expect(text).not.toContain(token);
   });
 
+  it('stop ends at drainTimeoutMs: what is undelivered then is dropped, counted and logged', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let stats: Api.SnifferStats;
+    try {
+      // The callback's promises never settle: done() resolving at all shows the deadline ended the drain.
+      const sniffer = api.createSniffer({
+        captureFile: capture, ports: [capturePort], drainTimeoutMs: 300,
+        onHttpMessage: () => new Promise<void>(() => undefined), // never settles
+      });
+      await sniffer.start();
+      await sniffer.done();
+      stats = sniffer.stats();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stats.messages).toBe(20);
+    expect(stats.outputs.callback?.dropped).toBe(20);
+    expect(lines.join('')).toMatch(/drain deadline passed/);
+  });
+
   it('names captureFile when the file does not exist', async () => {
     const sniffer = api.createSniffer({ captureFile: '/nonexistent/x.pcap', onHttpMessage: () => undefined });
     const err = await sniffer.start().catch((e: unknown) => e);
