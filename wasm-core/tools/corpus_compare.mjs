@@ -116,6 +116,8 @@ for (const pcap of readdirSync(join(corpus, 'pcaps')).sort()) {
 }
 rmSync(work, { recursive: true, force: true });
 if (list) {
+  const extra = perFile.filter((f) => f.ours > f.matched).sort((a, b) => (b.ours - b.matched) - (a.ours - a.matched));
+  console.log(`most messages tshark has none for: ${extra.slice(0, 8).map((f) => `${f.name} +${f.ours - f.matched}`).join(', ')}`);
   for (const f of perFile) {
     if (f.matched < f.expected) console.log(`${f.name}: ${f.matched}/${f.expected} (ours ${f.ours})\n  ${f.misses.slice(0, 6).join('\n  ')}`);
   }
