@@ -39,11 +39,18 @@ async function dataFrames(file: string): Promise<Frame[]> {
   });
 }
 
-/** The middle one of the large data frames from `src` to `dst`: inside a body, never its first frame. */
+/**
+ * The middle one of the large data frames from `src` to `dst`: inside a body, never its first frame, and
+ * one whose bytes no other frame carries (a retransmission would fill the hole we mean to make).
+ */
 function middleOfBody(frames: Frame[], src: number, dst: number): Frame {
-  const big = frames.filter((f) => f.src === src && f.dst === dst && f.len > 8192).sort((a, b) => a.seq - b.seq);
+  const dir = frames.filter((f) => f.src === src && f.dst === dst);
+  const big = dir.filter((f) => f.len > 8192).sort((a, b) => a.seq - b.seq);
   if (big.length < 3) throw new Error(`expected a body spread over >= 3 frames ${src}->${dst}, got ${big.length}`);
-  return big[Math.floor(big.length / 2)];
+  const alone = (f: Frame) => dir.every((g) => g === f || g.seq + g.len <= f.seq || g.seq >= f.seq + f.len);
+  const inner = big.slice(1, -1).filter(alone);
+  if (!inner.length) throw new Error(`every inner body frame ${src}->${dst} is also carried by a retransmission`);
+  return inner[Math.floor(inner.length / 2)];
 }
 
 describe('a capture with frames removed, read with --read', () => {

@@ -31,9 +31,36 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Creates the pair; `tag` keeps names unique per test (interface names are at most 15 bytes). */
+/**
+ * Removes namespaces left by a test process that died without cleaning up (killed by a timeout, say):
+ * names carry the creator's pid, and a pid that no longer runs owns nothing.
+ */
+function sweepOrphans(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list']).toString();
+  } catch {
+    return;
+  }
+  for (const line of list.split('\n')) {
+    const m = /^(tsn-[a-z]+(\d+)-[sc])\b/.exec(line.trim());
+    if (!m) continue;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch {
+      try {
+        ip('netns', 'del', m[1]);
+      } catch {
+        // raced with another sweeper
+      }
+    }
+  }
+}
+
+/** Creates the pair; `tag` (lower-case letters) keeps names unique per test; interface names fit 15 bytes. */
 export function createNetnsPair(tag: string, subnetOctet: number): NetnsPair {
-  const id = `${tag}${process.pid % 100000}`;
+  sweepOrphans();
+  const id = `${tag}${process.pid}`;
   const serverNs = `tsn-${id}-s`;
   const clientNs = `tsn-${id}-c`;
   const serverIf = `vs${id}`.slice(0, 15);
@@ -79,7 +106,7 @@ export function createNetnsPair(tag: string, subnetOctet: number): NetnsPair {
   try {
     for (const ns of [serverNs, clientNs]) {
       try {
-        ip('netns', 'del', ns); // leftovers of a killed earlier run with the same pid
+        ip('netns', 'del', ns); // a leftover of an earlier process that had the same pid
       } catch {
         // none
       }
