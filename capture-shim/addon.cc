@@ -89,9 +89,8 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
       // back to the pool, warm.
       std::unique_ptr<Item> owned(item);
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, owned->batch.data(), owned->batch.size());
-      Napi::Value buf = session->buffer_from.Call(env.Global().Get("Buffer"), {ab});
       try {
-        on_batch.Call({buf});
+        on_batch.Call({session->buffer_from.Call(env.Global().Get("Buffer"), {ab})});
       } catch (...) {
         ab.Detach();
         owned->pool->Give(std::move(owned->batch));
