@@ -5,7 +5,7 @@ import { readFileSync, truncateSync, statSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADDON, captureDemo, CLI, DEMO_REQUESTS, jsonLines, runCli, runRequests, serve, spawnCli, tempDir, TS_ROOT, waitFor, WASM,
+  ADDON, captureDemo, CLI, DEMO_REQUESTS, jsonLines, runCli, runRequests, serve, spawnCli, tempDir, TS_ROOT, waitFor,
   lowPort, requireArtifacts, sleep,
 } from './runtime-support.js';
 
@@ -13,7 +13,7 @@ let capture: string;
 let port: number;
 
 beforeAll(async () => {
-  requireArtifacts(CLI, WASM, ADDON);
+  requireArtifacts(CLI, ADDON); // the .wasm is embedded in dist/
   capture = join(tempDir('cli'), 'demo.pcap');
   ({ port } = await captureDemo(capture, 2, DEMO_REQUESTS, lowPort()));
 });

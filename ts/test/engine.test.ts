@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADDON, captureDemo, CLI, jsonLines, requireArtifacts, runCli, runRequests, serve, sleep, spawnCli, tempDir, waitFor, WASM,
+  ADDON, captureDemo, CLI, jsonLines, requireArtifacts, runCli, runRequests, serve, sleep, spawnCli, tempDir, waitFor,
 } from './runtime-support.js';
 
 const RESPONSES = 400;
@@ -14,7 +14,7 @@ const BODY = 60_000; // 400 responses of 60 kB: about 24 MB of JSON lines
 const requests = Array.from({ length: RESPONSES }, (_, i) => ({ method: 'GET', path: `/big?n=${BODY}&i=${i}` }));
 
 beforeAll(() => {
-  requireArtifacts(CLI, WASM, ADDON);
+  requireArtifacts(CLI, ADDON); // the .wasm is embedded in dist/
 });
 
 interface StoppedLog {

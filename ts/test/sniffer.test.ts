@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Api from '../src/index.js';
 import type { HttpMessage } from '../src/types.js';
 import {
-  ADDON, captureDemo, DEMO_REQUESTS, DIST, requireArtifacts, requireFromHere, runRequests, serve, tempDir, waitFor, WASM,
+  ADDON, captureDemo, DEMO_REQUESTS, DIST, requireArtifacts, requireFromHere, runRequests, serve, tempDir, waitFor,
 } from './runtime-support.js';
 
 let api: typeof Api;
@@ -14,7 +14,7 @@ let capture: string;
 let capturePort: number;
 
 beforeAll(async () => {
-  requireArtifacts(join(DIST, 'index.js'), WASM, ADDON);
+  requireArtifacts(join(DIST, 'index.js'), ADDON); // the .wasm is embedded in dist/
   api = requireFromHere(join(DIST, 'index.js')) as typeof Api;
   capture = join(tempDir('sniffer'), 'demo.pcap');
   ({ port: capturePort } = await captureDemo(capture, 2));
