@@ -26,7 +26,7 @@ size_t BodyBudget::Keep(BodyHolder* holder, const uint8_t* data, size_t len) {
 void BodyBudget::Release(BodyHolder* holder) {
   used_ -= holder->body.size();
   // Large bodies give their memory back; small ones keep capacity for the next message.
-  if (holder->body.capacity() > 4096) {
+  if (holder->body.capacity() > 1024) {
     std::string().swap(holder->body);
   } else {
     holder->body.clear();

@@ -296,7 +296,7 @@ void HttpAssembler::FeedCarriedLine(Side& s) {
   s.mode = Mode::kParse;
   Dispatch(s, reinterpret_cast<const uint8_t*>(line.data()), line.size());
   s.curTs = now;
-  if (s.carry.empty() && line.capacity() <= ctx_.limits.maxStartLineBytes) {
+  if (s.carry.empty() && line.capacity() <= 1024) {
     line.clear();
     s.carry.swap(line);  // keep the storage for the next resynchronisation
   }
@@ -473,6 +473,7 @@ void HttpAssembler::Emit(Side& s) {
   if (m.bodyTruncated) ++st.truncatedBodies;
   ++messages_;
   ctx_.budget.Release(&m.held);
+  m.ReleaseLargeBuffers();
   s.inMessage = false;
 }
 

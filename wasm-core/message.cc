@@ -4,11 +4,17 @@
 
 namespace tsn {
 
+void Message::ReleaseLargeBuffers() {
+  // Small buffers are kept for the next message; large ones go back to the allocator.
+  if (arena.capacity() > 2048) std::string().swap(arena);
+  if (headers.capacity() > 64) std::vector<Header>().swap(headers);
+}
+
 void Message::Reset(bool request) {
   isRequest = request;
-  // Keep small arenas for reuse; give large ones back so an idle connection holds little.
-  if (arena.capacity() > 8192) std::string().swap(arena); else arena.clear();
-  if (headers.capacity() > 256) std::vector<Header>().swap(headers); else headers.clear();
+  ReleaseLargeBuffers();
+  arena.clear();
+  headers.clear();
   method = "";
   path = statusMessage = Span{};
   statusCode = 0;

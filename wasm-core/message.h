@@ -60,6 +60,10 @@ struct Message {
 
   // Resets every field for the next message. REQUIRES: held.body already released to the budget.
   void Reset(bool request);
+
+  // After emission: gives back large header storage at once, so an idle connection holds little.
+  // Scalar fields (exchange, flags) stay readable; text spans do not.
+  void ReleaseLargeBuffers();
 };
 
 struct Redaction {
