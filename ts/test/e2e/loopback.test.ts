@@ -3,11 +3,11 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpMessage, Sniffer, SnifferConfig } from '../../src/types';
-import { checkExchanges, expectedMessageCount } from '../helpers/exchanges';
+import { checkExchanges, expectedMessageCount, onConnectionsOf } from '../helpers/exchanges';
 import { INDEX_JS, requireBuilt } from '../helpers/paths';
 import { killAll } from '../helpers/process';
 import { runClient, startNodeServer, startPythonServer, type Server } from '../helpers/servers';
-import { LiveSniffer, withoutProbes } from '../helpers/sniffer';
+import { LiveSniffer } from '../helpers/sniffer';
 
 const MAX_BODY = 65536; // the default maxBodySize: the plans' large bodies exceed it
 
@@ -37,9 +37,9 @@ describe('live capture on loopback with the CLI', () => {
     expect(truth.filter((e) => e.clientPort === truth[0].clientPort).length).toBeGreaterThan(40);
 
     const want = expectedMessageCount(truth);
-    await sniffer.waitForCount(want);
+    await sniffer.waitForCount(want, 30_000, (ms) => onConnectionsOf(truth, ms));
     const exit = await sniffer.stop();
-    const messages = withoutProbes(sniffer.messages());
+    const messages = onConnectionsOf(truth, sniffer.messages());
     const problems = checkExchanges(truth, messages, {
       server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
     });
@@ -55,9 +55,9 @@ describe('live capture on loopback with the CLI', () => {
     expect(truth.filter((e) => e.httpVersion === '1.0').length).toBe(truth.length);
     expect(truth.some((e) => e.status === 404)).toBe(true);
 
-    await sniffer.waitForCount(expectedMessageCount(truth));
+    await sniffer.waitForCount(expectedMessageCount(truth), 30_000, (ms) => onConnectionsOf(truth, ms));
     const exit = await sniffer.stop();
-    const messages = withoutProbes(sniffer.messages());
+    const messages = onConnectionsOf(truth, sniffer.messages());
     const problems = checkExchanges(truth, messages, {
       server: { ip: '127.0.0.1', port: python.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
     });
@@ -70,9 +70,9 @@ describe('live capture on loopback with the CLI', () => {
     const sniffer = new LiveSniffer('lo', [node.port], ['--max-body-size', String(limit)]);
     await sniffer.waitUntilCapturing(probe);
     const truth = await runClient(`http://127.0.0.1:${node.port}`, 'small', limit);
-    await sniffer.waitForCount(expectedMessageCount(truth));
+    await sniffer.waitForCount(expectedMessageCount(truth), 30_000, (ms) => onConnectionsOf(truth, ms));
     const exit = await sniffer.stop();
-    const problems = checkExchanges(truth, withoutProbes(sniffer.messages()), {
+    const problems = checkExchanges(truth, onConnectionsOf(truth, sniffer.messages()), {
       server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: limit,
     });
     expect(problems, `the sniffer's log:\n${sniffer.child.tail()}`).toEqual([]);
@@ -99,8 +99,8 @@ describe('live capture on loopback with createSniffer', () => {
       const truth = await runClient(`http://127.0.0.1:${node.port}`, 'small', MAX_BODY);
       const want = expectedMessageCount(truth);
       const until = Date.now() + 30_000;
-      while (withoutProbes(got).length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      const problems = checkExchanges(truth, withoutProbes(got), {
+      while (onConnectionsOf(truth, got).length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      const problems = checkExchanges(truth, onConnectionsOf(truth, got), {
         server: { ip: '127.0.0.1', port: node.port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY,
       });
       expect(problems, JSON.stringify(sniffer.stats())).toEqual([]);

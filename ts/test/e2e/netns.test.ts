@@ -3,12 +3,12 @@
 // iptables `statistic` drops in both namespaces. TCP retransmits, so the capture holds retransmissions,
 // duplicates and reordering, and every exchange must still be exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkExchanges, expectedMessageCount } from '../helpers/exchanges';
+import { checkExchanges, expectedMessageCount, onConnectionsOf } from '../helpers/exchanges';
 import { createNetnsPair, type NetnsPair } from '../helpers/netns';
 import { requireBuilt } from '../helpers/paths';
 import { killAll } from '../helpers/process';
 import { runClient, startNodeServer, type Server } from '../helpers/servers';
-import { LiveSniffer, withoutProbes } from '../helpers/sniffer';
+import { LiveSniffer } from '../helpers/sniffer';
 
 const MAX_BODY = 65536;
 
@@ -35,9 +35,9 @@ async function captureAcross(plan: string): Promise<void> {
   const sniffer = new LiveSniffer(pair.serverIf, [server.port], [], pair.inNs(pair.serverNs));
   await sniffer.waitUntilCapturing(() => runClient(base, 'probe', 16, inClient), 60_000);
   const truth = await runClient(base, plan, MAX_BODY, inClient);
-  await sniffer.waitForCount(expectedMessageCount(truth), 60_000);
+  await sniffer.waitForCount(expectedMessageCount(truth), 60_000, (ms) => onConnectionsOf(truth, ms));
   const exit = await sniffer.stop();
-  const messages = withoutProbes(sniffer.messages());
+  const messages = onConnectionsOf(truth, sniffer.messages());
   const problems = checkExchanges(truth, messages, {
     server: { ip: pair.serverIp, port: server.port }, clientIp: pair.clientIp, maxBodySize: MAX_BODY,
   });

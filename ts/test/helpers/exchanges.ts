@@ -110,3 +110,13 @@ export function checkExchanges(truth: Exchange[], messages: Message[], opts: Che
 export function expectedMessageCount(truth: Exchange[]): number {
   return truth.reduce((n, e) => n + 2 + e.informational.length, 0);
 }
+
+/**
+ * The messages of the client's own connections. The servers of a test are private to it, so the only other
+ * traffic to them is the readiness probes; a probe in flight when the capture started can leave a response
+ * whose request was never seen, which carries no "probe" path to filter it by.
+ */
+export function onConnectionsOf(truth: Exchange[], messages: Message[]): Message[] {
+  const ports = new Set(truth.map((e) => e.clientPort));
+  return messages.filter((m) => ports.has(m.direction === 'request' ? m.source?.port : m.destination?.port));
+}

@@ -50,10 +50,10 @@ export class LiveSniffer {
     }
   }
 
-  /** Waits until at least `n` non-probe messages came out (or `timeoutMs` passed; the check then says what is missing). */
-  async waitForCount(n: number, timeoutMs = 30_000): Promise<void> {
+  /** Waits until at least `n` selected (by default: non-probe) messages came out (or `timeoutMs` passed; the check then says what is missing). */
+  async waitForCount(n: number, timeoutMs = 30_000, select: (ms: Message[]) => Message[] = withoutProbes): Promise<void> {
     await this.child
-      .waitFor(() => this.messages().filter((m) => !isProbe(m)).length >= n, timeoutMs, `${n} messages`)
+      .waitFor(() => select(this.messages()).length >= n, timeoutMs, `${n} messages`)
       .catch(() => undefined);
   }
 
