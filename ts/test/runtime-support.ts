@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { Tcpdump } from './helpers/capture';
 
 export const TS_ROOT = resolve(__dirname, '..');
 export const DIST = join(TS_ROOT, 'dist');
@@ -160,31 +161,11 @@ export async function recordExchange(requests: RequestSpec[] = DEMO_REQUESTS): P
   return { client: Buffer.concat(client), server: Buffer.concat(server) };
 }
 
-/**
- * tcpdump on lo for the given port, started and listening. Immediate mode: without it, packets wait in
- * the kernel's ring block until its timeout, and a stop soon after the traffic loses them. stop() flushes
- * and ends it. A large kernel buffer (-B, KiB) so that tcpdump keeps up with loopback at full speed.
- */
+/** tcpdump on lo for the given port, started and listening (the one capture helper: helpers/capture.ts). */
 export async function startTcpdump(port: number, file: string): Promise<{ stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-B', '262144', '-U', '-s', '0', '-w', file, `tcp port ${port}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolveReady, reject) => {
-    proc.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('listening on')) resolveReady();
-    });
-    proc.on('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${stderr}`)));
-  });
-  return {
-    stop: async () => {
-      await sleep(300); // the last segments (FIN/ACK) reach the capture
-      const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-      proc.kill('SIGINT');
-      await exited;
-    },
-  };
+  const dump = new Tcpdump(file, 'lo', ['tcp', 'port', String(port)]);
+  await dump.ready();
+  return dump;
 }
 
 /** A capture file of the demo exchange on `connections` connections, made now on lo. */

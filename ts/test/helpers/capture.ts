@@ -8,8 +8,11 @@ export class Tcpdump {
   readonly child: Child;
 
   constructor(readonly file: string, iface: string, filter: string[]) {
-    // -U: write each packet as it comes, so stopping loses nothing; -s 0: whole frames.
-    this.child = new Child('tcpdump', 'tcpdump', ['-i', iface, '-U', '-s', '0', '-B', '65536', '-w', file, ...filter]);
+    // Immediate mode: without it packets wait in the kernel's ring block until its timeout, and a stop
+    // soon after the traffic loses them uncounted. -U: write each packet as it comes; -s 0: whole
+    // frames; a large kernel buffer (-B, KiB) so tcpdump keeps up with loopback at full speed.
+    this.child = new Child('tcpdump', 'tcpdump',
+      ['-i', iface, '--immediate-mode', '-U', '-s', '0', '-B', '262144', '-w', file, ...filter]);
   }
 
   async ready(): Promise<void> {
