@@ -27,6 +27,14 @@ void AppendEndpointJson(std::string& out, const Endpoint& ep) {
   out += '}';
 }
 
+// llhttp may hand one start-line token over in several pieces (a token split across data events);
+// the pieces land back to back in the arena, so the span only grows.
+void AppendToSpan(Message& m, Span& span, const char* at, size_t len) {
+  if (span.len == 0) span.off = static_cast<uint32_t>(m.arena.size());
+  m.arena.append(at, len);
+  span.len += static_cast<uint32_t>(len);
+}
+
 }  // namespace
 
 const char* NonHttpReasonName(NonHttpReason reason) {
@@ -577,20 +585,14 @@ int HttpAssembler::OnMessageBegin(llhttp_t* p) {
 int HttpAssembler::OnUrl(llhttp_t* p, const char* at, size_t len) {
   Side& s = SideOf(p);
   if (s.owner->HeaderBytes(s, len)) return HPE_USER;
-  Message& m = s.msg;
-  if (m.path.len == 0) m.path.off = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(at, len);
-  m.path.len += static_cast<uint32_t>(len);
+  AppendToSpan(s.msg, s.msg.path, at, len);
   return 0;
 }
 
 int HttpAssembler::OnStatus(llhttp_t* p, const char* at, size_t len) {
   Side& s = SideOf(p);
   if (s.owner->HeaderBytes(s, len)) return HPE_USER;
-  Message& m = s.msg;
-  if (m.statusMessage.len == 0) m.statusMessage.off = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(at, len);
-  m.statusMessage.len += static_cast<uint32_t>(len);
+  AppendToSpan(s.msg, s.msg.statusMessage, at, len);
   return 0;
 }
 
