@@ -1,5 +1,7 @@
 #include "value_rules.h"
 
+#include "url_host.h"
+
 #include <cstdint>
 #include <set>
 #include <vector>
@@ -171,11 +173,7 @@ bool ValidHostPort(std::string_view hostport) {
   std::string_view host = hostport, port;
   if (!hostport.empty() && hostport.front() == '[') {
     std::size_t close = hostport.find(']');
-    if (close == std::string_view::npos || close < 3) return false;
-    for (char c : hostport.substr(1, close - 1)) {
-      bool ok = IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') || c == ':' || c == '.';
-      if (!ok) return false;
-    }
+    if (close == std::string_view::npos || !IsValidIpv6Literal(hostport.substr(1, close - 1))) return false;
     std::string_view rest = hostport.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') return false;
@@ -190,6 +188,9 @@ bool ValidHostPort(std::string_view hostport) {
     }
     if (host.empty()) return false;
     for (char c : host) if (ForbiddenInHost(static_cast<unsigned char>(c))) return false;
+    // WHATWG reads a host whose last label is a number as IPv4 and refuses it if that fails
+    // (999.1.1.1, 1.2.3.4.5); the sidecar's `new URL()` would, so must we.
+    if (EndsInNumber(host) && !IsValidIpv4Host(host)) return false;
   }
   if (!port.empty()) {
     auto p = ParseInteger(port);
