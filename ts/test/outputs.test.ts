@@ -150,6 +150,23 @@ describe('stdout output', () => {
     expect(await result).toBe(lines.map((l) => l + '\n').join(''));
   });
 
+  it('writes a batch of JSON lines as one block and counts each message in it, dropped ones too', async () => {
+    const child = reader('cat');
+    const result = output(child);
+    const { log, lines: logLines } = newLog();
+    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: 64 * 1024 });
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"' }) + '\n');
+    out.deliverBatch(Buffer.from(lines.join('')), 3);
+    out.deliverBatch(Buffer.from(lines[0]!), 1);
+    // Past the cap the whole batch is dropped, and counted per message.
+    out.deliverBatch(Buffer.alloc(64 * 1024 + 1, 0x20), 7);
+    await out.drain(Date.now() + 10_000);
+    child.stdin!.end();
+    expect(await result).toBe(lines.join('') + lines[0]);
+    expect(out.stats()).toMatchObject({ delivered: 4, dropped: 7, failed: 0, pending: 0 });
+    expect(logLines.filter((l) => l.includes('not being read fast enough'))).toHaveLength(1);
+  });
+
   it('logs a broken pipe once and counts every later message as dropped, without crashing', async () => {
     const child = reader('exec 0<&-; sleep 0.1');
     await new Promise((r) => setTimeout(r, 50));

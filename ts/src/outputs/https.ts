@@ -39,6 +39,7 @@ interface Item {
 
 export class HttpsOutput implements Output {
   readonly name = 'https';
+  readonly textOnly = true;
   private readonly opts: HttpsOutputOptions;
   private readonly agent: http.Agent;
   private readonly request: typeof https.request;

@@ -16,6 +16,17 @@ export interface Output {
    */
   deliver(msg: HttpMessage, line: string): void;
   /**
+   * True when the output reads only `line`, never `msg`: when every output says so, the engine skips
+   * JSON.parse and hands them an empty frozen object instead.
+   */
+  readonly textOnly?: boolean;
+  /**
+   * A byte sink's hand-over of `count` messages at once: `jsonl` is their JSON lines (placement included),
+   * each `\n`-terminated, UTF-8. When every output has it, the engine calls only this (no JS string is
+   * made for a message); otherwise only `deliver`. The output may keep `jsonl` (it is not reused). Never throws.
+   */
+  deliverBatch?(jsonl: Uint8Array, count: number): void;
+  /**
    * Non-null while the output is backpressured: the caller stops feeding until it resolves. Stdout always;
    * the collector only when reading a capture file (live, it drops instead of starving the others).
    */

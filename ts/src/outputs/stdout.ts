@@ -21,6 +21,7 @@ export interface StdoutOutputOptions {
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
+  readonly textOnly = true;
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
@@ -28,7 +29,7 @@ export class StdoutOutput implements Output {
   private delivered = 0;
   private dropped = 0;
   private failed = 0;
-  private pending = 0; // lines written but not yet flushed to the stream's destination
+  private pending = 0; // messages written but not yet flushed to the stream's destination
   private broken = false;
   private waiting: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -61,6 +62,29 @@ export class StdoutOutput implements Output {
       // A stream already destroyed throws synchronously on some Node versions.
       this.pending--;
       this.dropped++;
+      this.breakDown(err as Error);
+    }
+  }
+
+  /** `count` messages as one block of JSON lines: one write, counted per message. */
+  deliverBatch(jsonl: Uint8Array, count: number): void {
+    if (this.broken) {
+      this.dropped += count;
+      return;
+    }
+    if (this.stream.writableLength + jsonl.length > this.maxBufferedBytes) {
+      this.dropped += count;
+      this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; messages dropped', {
+        output: this.name, bufferedBytes: this.stream.writableLength, dropped: this.dropped,
+      });
+      return;
+    }
+    this.pending += count;
+    try {
+      this.stream.write(jsonl, (err?: Error | null) => this.flushed(err, count));
+    } catch (err) {
+      this.pending -= count;
+      this.dropped += count;
       this.breakDown(err as Error);
     }
   }
@@ -102,14 +126,15 @@ export class StdoutOutput implements Output {
     };
   }
 
-  private flushed(err?: Error | null): void {
+  private flushed(err?: Error | null, count = 1): void {
     if (this.pending === 0) return; // given up on at the drain deadline
-    this.pending--;
+    const n = Math.min(count, this.pending);
+    this.pending -= n;
     if (err) {
-      this.failed++;
+      this.failed += n;
       this.breakDown(err);
     } else {
-      this.delivered++;
+      this.delivered += n;
     }
   }
 

@@ -21,10 +21,19 @@ const REQUIRED_FUNCTIONS = [
   'tsn_output_len', 'tsn_output_clear', 'tsn_engine_stats', 'tsn_engine_free',
 ] as const;
 
-/** What one feed produced: message JSON texts and log records, in the order the core wrote them. */
+/**
+ * What one feed produced: message JSON texts and log records, in the order the core wrote them. In bytes
+ * mode (HttpCore.messagesAsBytes) `messages` stays empty and the messages are `jsonl` instead.
+ */
 export interface CoreOutput {
   messages: string[];
   logs: CoreLogRecord[];
+  /** Bytes mode: the messages as JSON lines (each `\n`-terminated, placement included), copied out of the module. */
+  jsonl?: Uint8Array;
+  /** Bytes mode: how many messages `jsonl` holds. */
+  jsonlCount?: number;
+  /** Bytes mode: `M` lines that were not a JSON object's braces, dropped (the engine counts them). */
+  unreadable?: number;
 }
 
 export interface CoreLogRecord {
@@ -103,6 +112,11 @@ export class HttpCore {
   private handle: number;
   /** Lines the core wrote that were neither `M` nor `L` (a contract break, counted rather than thrown). */
   unknownRecords = 0;
+  /** Bytes mode: what ends each message line (see messagesAsBytes); null in text mode. */
+  private suffix: Uint8Array | null = null;
+  private suffixEmpty: Uint8Array | null = null;
+  /** Bytes mode scratch: [start, end) of each message's text in the output, reused across calls. */
+  private spans: number[] = [];
 
   constructor(core: CoreModule, options: CoreOptions) {
     this.core = core;
@@ -111,6 +125,18 @@ export class HttpCore {
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
     this.handle = core.exports.tsn_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
     if (this.handle === 0) throw new Error('wasm-core: tsn_engine_new failed');
+  }
+
+  /**
+   * Bytes mode: from now on messages come back as one block of JSON lines (`CoreOutput.jsonl`) instead of
+   * one string each, with `placementJson` (a JSON object's text) added as the `placement` field. For
+   * byte sinks (stdout): no JS string is made for a message at all.
+   */
+  messagesAsBytes(placementJson?: string): void {
+    const enc = new TextEncoder();
+    const tail = placementJson === undefined ? '}\n' : `"placement":${placementJson}}\n`;
+    this.suffix = enc.encode(placementJson === undefined ? tail : `,${tail}`);
+    this.suffixEmpty = enc.encode(tail);
   }
 
   /** Copies a batch of stream events into the module and feeds it. */
@@ -167,6 +193,11 @@ export class HttpCore {
     const output: CoreOutput = { messages: [], logs: [] };
     if (len === 0) return output;
     const bytes = this.core.bytes(ex.tsn_output_ptr(this.handle) >>> 0, len);
+    if (this.suffix !== null) {
+      this.takeBytes(bytes, len, output);
+      ex.tsn_output_clear(this.handle);
+      return output;
+    }
     // Line by line: one string per record. Decoding the whole output into one large string and slicing
     // it was 10-20x slower (a large string is a fresh large-object allocation, page faults included).
     let start = 0;
@@ -185,6 +216,55 @@ export class HttpCore {
     }
     ex.tsn_output_clear(this.handle);
     return output;
+  }
+
+  /**
+   * Bytes mode: copies every `M` line's object into one block, its closing brace replaced by the suffix
+   * (placement, `}` and newline); `L` lines are parsed as in text mode. Two passes, so the block is
+   * allocated once at its exact size.
+   */
+  private takeBytes(bytes: Uint8Array, len: number, output: CoreOutput): void {
+    const suffix = this.suffix!;
+    const suffixEmpty = this.suffixEmpty!;
+    const spans = this.spans;
+    spans.length = 0;
+    let total = 0;
+    let unreadable = 0;
+    let start = 0;
+    while (start < len) {
+      let end = bytes.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = len;
+      const tag = bytes[start];
+      if (tag === 0x4d /* M */) {
+        // The object without its closing brace: bytes[start + 1, end - 1).
+        if (end - start < 3 || bytes[start + 1] !== 0x7b /* { */ || bytes[end - 1] !== 0x7d /* } */) {
+          unreadable++;
+        } else {
+          spans.push(start + 1, end - 1);
+          total += end - start - 2 + (end - start === 3 ? suffixEmpty.length : suffix.length);
+        }
+      } else if (tag === 0x4c /* L */) {
+        output.logs.push(parseLogRecord(this.core.text(bytes, start + 1, end)));
+      } else if (end > start) {
+        this.unknownRecords++;
+      }
+      start = end + 1;
+    }
+    output.unreadable = unreadable;
+    output.jsonlCount = spans.length / 2;
+    if (spans.length === 0) return;
+    const jsonl = new Uint8Array(total);
+    let pos = 0;
+    for (let i = 0; i < spans.length; i += 2) {
+      const s = spans[i]!;
+      const e = spans[i + 1]!;
+      jsonl.set(bytes.subarray(s, e), pos);
+      pos += e - s;
+      const tail = e - s === 1 ? suffixEmpty : suffix;
+      jsonl.set(tail, pos);
+      pos += tail.length;
+    }
+    output.jsonl = jsonl;
   }
 }
 
