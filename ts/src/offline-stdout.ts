@@ -24,6 +24,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * A stream that is done with every chunk when write() returns: _write finishes synchronously, so the
+ * Writable never holds a chunk (StdoutOutput's writesSynchronously relies on it; nothing here corks).
+ */
 export function blockingStdout(fd = STDOUT_FD): Writable {
   return new Writable({
     decodeStrings: true,

@@ -161,7 +161,7 @@ class SnifferRuntime implements Sniffer {
       redactHeaders: cfg.redactHeaders.map((h) => h.toLowerCase()),
     });
     // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
-    const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout() } } : {});
+    const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout(), writesSynchronously: true } } : {});
     const engine = new Engine(core, outputs, this.log, { placement: cfg.placement });
 
     if (outputs.length === 0) {

@@ -150,16 +150,20 @@ describe('stdout output', () => {
     expect(await result).toBe(lines.map((l) => l + '\n').join(''));
   });
 
-  it('writes a batch of JSON lines as one block and counts each message in it, dropped ones too', async () => {
+  it('writes a batch of JSON lines as one block (a copy: the engine reuses it) and counts each message in it, dropped ones too', async () => {
     const child = reader('cat');
     const result = output(child);
     const { log, lines: logLines } = newLog();
-    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: 64 * 1024 });
-    const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"' }) + '\n');
-    out.deliverBatch(Buffer.from(lines.join('')), 3);
+    const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: 4 * 1024 * 1024 });
+    // Larger than a pipe's buffer, so part of the block is still queued when deliverBatch returns.
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"'.repeat(40_000) }) + '\n');
+    // The engine reuses a batch's bytes once deliverBatch returns: a pipe's output must have copied them.
+    const block = Buffer.from(lines.join(''));
+    out.deliverBatch(block, 3);
+    block.fill(0x78);
     out.deliverBatch(Buffer.from(lines[0]!), 1);
     // Past the cap the whole batch is dropped, and counted per message.
-    out.deliverBatch(Buffer.alloc(64 * 1024 + 1, 0x20), 7);
+    out.deliverBatch(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), 7);
     await out.drain(Date.now() + 10_000);
     child.stdin!.end();
     expect(await result).toBe(lines.join('') + lines[0]);

@@ -23,7 +23,8 @@ export interface Output {
   /**
    * A byte sink's hand-over of `count` messages at once: `jsonl` is their JSON lines (placement included),
    * each `\n`-terminated, UTF-8. When every output has it, the engine calls only this (no JS string is
-   * made for a message); otherwise only `deliver`. The output may keep `jsonl` (it is not reused). Never throws.
+   * made for a message); otherwise only `deliver`. `jsonl` is reused once this returns: an output that
+   * keeps the bytes longer copies them. Never throws.
    */
   deliverBatch?(jsonl: Uint8Array, count: number): void;
   /**

@@ -17,6 +17,11 @@ export interface StdoutOutputOptions {
    * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the engine every few dozen lines.
    */
   pauseAtBytes: number;
+  /**
+   * The stream is done with a chunk when write() returns (blockingStdout): batches are written without a
+   * copy. Default false: a socket or pipe keeps the chunk until its write completes.
+   */
+  writesSynchronously: boolean;
 }
 
 export class StdoutOutput implements Output {
@@ -25,6 +30,7 @@ export class StdoutOutput implements Output {
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
+  private readonly writesSynchronously: boolean;
   private readonly limiter = new LogLimiter();
   private delivered = 0;
   private dropped = 0;
@@ -37,6 +43,7 @@ export class StdoutOutput implements Output {
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.writesSynchronously = opts.writesSynchronously ?? false;
     this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? 1024 * 1024, this.maxBufferedBytes / 2);
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
@@ -66,7 +73,7 @@ export class StdoutOutput implements Output {
     }
   }
 
-  /** `count` messages as one block of JSON lines: one write, counted per message. */
+  /** `count` messages as one block of JSON lines: one write (of a copy unless writesSynchronously), counted per message. */
   deliverBatch(jsonl: Uint8Array, count: number): void {
     if (this.broken) {
       this.dropped += count;
@@ -81,7 +88,8 @@ export class StdoutOutput implements Output {
     }
     this.pending += count;
     try {
-      this.stream.write(jsonl, (err?: Error | null) => this.flushed(err, count));
+      const chunk = this.writesSynchronously ? jsonl : Buffer.from(jsonl); // jsonl is reused after this call
+      this.stream.write(chunk, (err?: Error | null) => this.flushed(err, count));
     } catch (err) {
       this.pending -= count;
       this.dropped += count;
