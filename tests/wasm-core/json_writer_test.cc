@@ -42,6 +42,34 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");  // DEL and '/' need no escape
 }
 
+// AppendJsonStringUtf8 skips eight bytes at a time: every byte that needs escaping is found wherever it
+// falls in a word, and next to bytes (0x7f, 0x80..0xff, 0x1f+1) that the word test must not confuse.
+TEST(JsonWriter, Utf8BodyEscapesEveryByteWhereverItFallsInAWord) {
+  const std::string specials[] = {std::string(1, '\0'), "\x1f", "\"", "\\", "\n"};
+  const std::string expected[] = {"\\u0000", "\\u001f", "\\\"", "\\\\", "\\n"};
+  const std::string fillers[] = {"a", " ", "\x7f", "!", "]", "\xc3\xa9"};
+  for (const std::string& filler : fillers) {
+    for (size_t len = 0; len <= 40; ++len) {
+      std::string plain;
+      while (plain.size() < len) plain += filler;
+      std::string out;
+      AppendJsonStringUtf8(out, plain);
+      EXPECT_EQ(out, "\"" + plain + "\"");
+      for (size_t k = 0; k < 5; ++k) {
+        for (size_t at = 0; at <= plain.size(); at += filler.size()) {
+          const std::string text = plain.substr(0, at) + specials[k] + plain.substr(at);
+          std::string got;
+          AppendJsonStringUtf8(got, text);
+          EXPECT_EQ(got, "\"" + plain.substr(0, at) + expected[k] + plain.substr(at) + "\"")
+              << "filler " << filler.size() << " len " << len << " at " << at;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(Utf8("0123456789abcdef\xc3\xa9 0123456789abcdef"));
+  EXPECT_FALSE(Utf8("0123456789abcdef\xc3 0123456789abcdef"));
+}
+
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
   EXPECT_EQ(Json("a\xe9z"), "\"a\xEF\xBF\xBDz\"");          // Latin-1 byte
