@@ -5,6 +5,7 @@
 import { LogLimiter, type Logger } from '../log.js';
 import type { HttpMessage, MessageCallback } from '../types.js';
 import type { Output } from './index.js';
+import { untilIdle } from './until-idle.js';
 
 export const MAX_IN_FLIGHT = 1000;
 
@@ -59,20 +60,7 @@ export class CallbackOutput implements Output {
   }
 
   async drain(deadlineMs: number): Promise<void> {
-    if (this.inFlight > 0) {
-      const wait = deadlineMs - Date.now();
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, wait);
-          this.idle = done;
-          function done(): void {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        this.idle = null;
-      }
-    }
+    if (this.inFlight > 0) await untilIdle(deadlineMs, (wake) => (this.idle = wake));
     if (this.inFlight > 0) {
       // The promises cannot be cancelled; they are no longer waited for.
       this.log.warn('drain deadline passed with onHttpMessage promises pending', { output: this.name, pending: this.inFlight });

@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import { LogLimiter, type Logger } from '../log.js';
 import type { HttpMessage } from '../types.js';
 import type { Output } from './index.js';
+import { untilIdle } from './until-idle.js';
 
 export interface HttpsOutputOptions {
   /** Extra certificate authority to trust (tests); otherwise the system's, plus NODE_EXTRA_CA_CERTS. */
@@ -99,20 +100,7 @@ export class HttpsOutput implements Output {
   }
 
   async drain(deadlineMs: number): Promise<void> {
-    if (this.held > 0) {
-      const wait = deadlineMs - Date.now();
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, wait);
-          this.idle = done;
-          function done(): void {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        this.idle = null;
-      }
-    }
+    if (this.held > 0) await untilIdle(deadlineMs, (wake) => (this.idle = wake));
     this.closed = true;
     if (this.held > 0) {
       this.log.warn('drain deadline passed; undelivered collector messages dropped', { output: this.name, dropped: this.held });
