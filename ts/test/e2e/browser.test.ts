@@ -1,7 +1,7 @@
 // Decoder equivalence: `dist/decoder.mjs` (no Node built-ins) loaded by a real headless Chromium from a
 // page served on localhost decodes the streams of a real connection (tcpflow's files of a real capture)
 // into exactly the messages the same module gives in Node.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -9,9 +9,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpMessage } from '../../src/types';
-import { recordLoopbackCapture } from '../helpers/capture';
+import { recordTcpflowStreams } from '../helpers/capture';
 import { DECODER_MJS, requireBuilt } from '../helpers/paths';
-import { Child, killAll, run } from '../helpers/process';
+import { Child, killAll } from '../helpers/process';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'tsn-browser-'));
 
@@ -72,12 +72,7 @@ function servePage(files: Record<string, { type: string; body: Buffer | string }
 describe('the decoder module in a real headless Chromium', () => {
   it('returns the same messages as in Node for the streams of a real connection', async () => {
     requireBuilt(DECODER_MJS);
-    const pcap = path.join(work, 'capture.pcap');
-    const flows = path.join(work, 'flows');
-    mkdirSync(flows);
-    const { truth, port } = await recordLoopbackCapture(pcap, 'full');
-    const tf = await run('tcpflow', 'tcpflow', ['-r', pcap, '-o', flows]);
-    expect(tf.code, tf.stderr).toBe(0);
+    const { flows, truth, port } = await recordTcpflowStreams(work);
 
     // The long kept-alive connection of the plan: chunked, binary, HEAD, 204/304, truncated bodies.
     const clientPort = truth[0].clientPort;

@@ -1,11 +1,11 @@
 // Decoder equivalence: tcpflow's per-direction files of a real capture, decoded by
 // `cli.js --read-tcpflow DIR` (the WebAssembly decoder alone), give the same messages as `cli.js --read`
 // of the capture itself (libpcap, the shim's reassembly, then the same core).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { recordLoopbackCapture } from '../helpers/capture';
+import { recordTcpflowStreams } from '../helpers/capture';
 import { expectedMessageCount } from '../helpers/exchanges';
 import { CLI, requireBuilt } from '../helpers/paths';
 import { killAll, run } from '../helpers/process';
@@ -41,13 +41,7 @@ function comparable(messages: Message[]): Array<Record<string, unknown>> {
 describe('tcpflow streams decoded by the wasm decoder alone', () => {
   it('give the same messages as --read of the capture', async () => {
     requireBuilt();
-    const pcap = path.join(work, 'capture.pcap');
-    const flows = path.join(work, 'flows');
-    mkdirSync(flows);
-    const { truth, port } = await recordLoopbackCapture(pcap, 'full');
-
-    const tf = await run('tcpflow', 'tcpflow', ['-r', pcap, '-o', flows]);
-    expect(tf.code, tf.stderr).toBe(0);
+    const { pcap, flows, truth, port } = await recordTcpflowStreams(work);
     expect(readdirSync(flows).filter((n) => n.includes(`.${String(port).padStart(5, '0')}`)).length).toBeGreaterThan(6);
 
     const offline = await readCapture(pcap, ['--ports', String(port)]);

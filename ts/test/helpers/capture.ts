@@ -1,6 +1,7 @@
 // Capture files made from real traffic: tcpdump on loopback while the real client talks to the real server.
-import { existsSync, statSync } from 'node:fs';
-import { Child } from './process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Child, run } from './process';
 import { runClient, startNodeServer, type Exchange } from './servers';
 
 /** A running tcpdump writing `file`; `stop()` flushes and closes it. */
@@ -57,4 +58,19 @@ export async function recordLoopbackCapture(file: string, plan: string, prefixBy
   } finally {
     await server.child.stop('SIGTERM', 5000);
   }
+}
+
+/**
+ * Records the `full` plan into `<work>/capture.pcap` and splits it with tcpflow into `<work>/flows`
+ * (one file per direction of each connection), for the suites that compare decoding paths.
+ */
+export async function recordTcpflowStreams(work: string):
+  Promise<{ pcap: string; flows: string; truth: Exchange[]; port: number }> {
+  const pcap = join(work, 'capture.pcap');
+  const flows = join(work, 'flows');
+  mkdirSync(flows);
+  const { truth, port } = await recordLoopbackCapture(pcap, 'full');
+  const tf = await run('tcpflow', 'tcpflow', ['-r', pcap, '-o', flows]);
+  if (tf.code !== 0) throw new Error(`tcpflow exited ${tf.code}: ${tf.stderr}`);
+  return { pcap, flows, truth, port };
 }
