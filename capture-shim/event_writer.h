@@ -1,5 +1,5 @@
-// Writes stream events in the binary batch format of docs/internals.md §1 (24-byte little-endian
-// header + payload) into one growing buffer that is handed over whole as a batch.
+// Writes stream events in the batch format of docs/internals.md §1 (stream-format/
+// stream_event_format.h) into one growing buffer that is handed over whole as a batch.
 //
 // The buffer is reserved once per batch, so writing allocates nothing per packet.
 #ifndef CAPTURE_SHIM_EVENT_WRITER_H_
@@ -12,11 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "endpoint.h"
+#include "stream_event_format.h"
+
 namespace capture_shim {
 
-enum class EventKind : uint8_t { kOpen = 1, kData = 2, kGap = 3, kClose = 4 };
-enum class Direction : uint8_t { kClientToServer = 0, kServerToClient = 1 };
-enum class CloseReason : uint8_t { kFin = 0, kRst = 1, kIdle = 2, kEvicted = 3, kShutdown = 4 };
+using stream_format::CloseReason;
+using stream_format::Direction;
+using stream_format::EventKind;
 
 // An allocator that leaves new elements uninitialised: the writer overwrites every byte it adds, so
 // zeroing them first would only double the memory traffic.
@@ -41,15 +44,6 @@ struct UninitializedAllocator : std::allocator<T> {
 
 // One batch of events: the unit handed to JS.
 using Batch = std::vector<uint8_t, UninitializedAllocator<uint8_t>>;
-
-constexpr size_t kEventHeaderBytes = 24;
-constexpr size_t kOpenPayloadBytes = 40;
-constexpr size_t kGapPayloadBytes = 8;
-
-struct Endpoint {
-  uint8_t addr[16] = {};  // IPv4 in the first 4 bytes, rest zero
-  uint16_t port = 0;
-};
 
 class EventWriter {
  public:

@@ -14,11 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "event_writer.h"
+#include "endpoint.h"
 #include "packet_decoder.h"
 #include "reassembler.h"
+#include "stream_event_format.h"
 
 namespace capture_shim {
+
+using stream_format::Direction;
 
 // The 4-tuple in a canonical order (the lower address/port pair first), so both directions of a
 // connection find the same entry.

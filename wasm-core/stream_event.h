@@ -1,20 +1,18 @@
-// The stream events of docs/internals.md §1 as the core sees them after decoding, and the
-// connection's endpoints taken from an `open` event.
+// The stream events of docs/internals.md §1 (stream-format/stream_event_format.h) as the core sees
+// them after decoding, and the connection's endpoints taken from an `open` event.
 #ifndef TSN_WASM_CORE_STREAM_EVENT_H_
 #define TSN_WASM_CORE_STREAM_EVENT_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include "stream_event_format.h"
+
 namespace tsn {
 
-enum class EventKind : uint8_t { kOpen = 1, kData = 2, kGap = 3, kClose = 4 };
-enum class Direction : uint8_t { kClientToServer = 0, kServerToClient = 1 };
-enum class CloseReason : uint8_t { kFin = 0, kRst = 1, kIdle = 2, kEvicted = 3, kShutdown = 4 };
-
-inline constexpr size_t kEventHeaderSize = 24;
-inline constexpr size_t kOpenPayloadSize = 40;
-inline constexpr size_t kGapPayloadSize = 8;
+using stream_format::CloseReason;
+using stream_format::Direction;
+using stream_format::EventKind;
 
 struct Endpoint {
   uint8_t ipVersion = 4;  // 4 or 6

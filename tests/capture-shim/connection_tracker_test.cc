@@ -75,8 +75,8 @@ TEST_F(TrackerTest, AConnectionIsOpenDataAndCloseOnBothFins) {
   EXPECT_EQ(ev[0].payload[0], 4);
   EXPECT_EQ(0, std::memcmp(ev[0].payload.data() + 4, &kClientIp, 4));
   EXPECT_EQ(0, std::memcmp(ev[0].payload.data() + 20, &kServerIp, 4));
-  EXPECT_EQ(Le(ev[0].payload.data() + 36, 2), 40000u);
-  EXPECT_EQ(Le(ev[0].payload.data() + 38, 2), 80u);
+  EXPECT_EQ(ev[0].ClientPort(), 40000u);
+  EXPECT_EQ(ev[0].ServerPort(), 80u);
   EXPECT_EQ(ev[1].kind, 2);
   EXPECT_EQ(ev[1].arg, 0);
   EXPECT_EQ(ev[1].Text(), "GET / HTTP/1.1\r\n\r\n");
@@ -97,7 +97,7 @@ TEST_F(TrackerTest, MidStreamServerPacketFirstStillMakesPort80TheServer) {
   Send(true, 7000, 9017, kTcpAck, "GET /next HTTP/1.1\r\n", 20);
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 3u);
-  EXPECT_EQ(Le(ev[0].payload.data() + 38, 2), 80u);  // server port
+  EXPECT_EQ(ev[0].ServerPort(), 80u);  // server port
   EXPECT_EQ(ev[1].arg, 1);  // server → client
   EXPECT_EQ(ev[2].arg, 0);
 }
@@ -303,7 +303,7 @@ TEST_F(TrackerTest, EveryPortWhenPortsIsEmpty) {
   tracker_->OnSegment(s, 0);
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 2u);
-  EXPECT_EQ(Le(ev[0].payload.data() + 38, 2), 5000u);  // no SYN: the lower port serves
+  EXPECT_EQ(ev[0].ServerPort(), 5000u);  // no SYN: the lower port serves
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "packet_decoder.h"
+#include "stream_event_format.h"
 
 namespace capture_shim::testing {
 
@@ -120,10 +121,12 @@ struct Event {
   uint64_t conn = 0;
   int64_t ts = 0;
   Bytes payload;
-  uint64_t Gap() const {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | payload.at(i);
-    return v;
+  uint64_t Gap() const { return stream_format::LoadLe64(payload.data()); }
+  uint16_t ClientPort() const {
+    return stream_format::LoadLe16(payload.data() + stream_format::kOpenClientPortOffset);
+  }
+  uint16_t ServerPort() const {
+    return stream_format::LoadLe16(payload.data() + stream_format::kOpenServerPortOffset);
   }
   std::string Text() const { return std::string(payload.begin(), payload.end()); }
 };
@@ -134,34 +137,37 @@ inline uint64_t Le(const uint8_t* p, int n) {
   return v;
 }
 
-// Parses a batch; fails the test on any layout violation.
+// Parses a batch; fails the test on any layout violation. Reads the reserved field and the payload
+// sizes itself (the core's EventReader ignores the former).
 inline std::vector<Event> ParseEvents(const uint8_t* p, size_t n) {
+  namespace format = stream_format;
   std::vector<Event> out;
   size_t off = 0;
   while (off < n) {
-    EXPECT_GE(n - off, 24u) << "truncated event header at " << off;
-    if (n - off < 24) break;
+    EXPECT_GE(n - off, format::kHeaderSize) << "truncated event header at " << off;
+    if (n - off < format::kHeaderSize) break;
     const uint8_t* h = p + off;
+    const format::EventHeader header = format::DecodeHeader(h);
     Event e;
-    e.kind = h[0];
-    e.arg = h[1];
-    EXPECT_EQ(Le(h + 2, 2), 0u) << "reserved field";
-    uint64_t len = Le(h + 4, 4);
-    e.conn = Le(h + 8, 8);
-    e.ts = static_cast<int64_t>(Le(h + 16, 8));
-    EXPECT_LE(len, n - off - 24) << "event length past the batch";
-    if (len > n - off - 24) break;
-    e.payload.assign(h + 24, h + 24 + len);
+    e.kind = header.kind;
+    e.arg = header.arg;
+    e.conn = header.conn;
+    e.ts = header.ts;
+    EXPECT_EQ(format::LoadLe16(h + format::kReservedOffset), 0u) << "reserved field";
+    const uint64_t len = header.len;
+    EXPECT_LE(len, n - off - format::kHeaderSize) << "event length past the batch";
+    if (len > n - off - format::kHeaderSize) break;
+    e.payload.assign(h + format::kHeaderSize, h + format::kHeaderSize + len);
     EXPECT_NE(e.conn, 0u);
-    switch (e.kind) {
-      case 1: EXPECT_EQ(len, 40u); break;
-      case 2: EXPECT_GT(len, 0u); break;
-      case 3: EXPECT_EQ(len, 8u); break;
-      case 4: EXPECT_EQ(len, 0u); break;
+    switch (static_cast<format::EventKind>(e.kind)) {
+      case format::EventKind::kOpen: EXPECT_EQ(len, format::kOpenPayloadSize); break;
+      case format::EventKind::kData: EXPECT_GT(len, 0u); break;
+      case format::EventKind::kGap: EXPECT_EQ(len, format::kGapPayloadSize); break;
+      case format::EventKind::kClose: EXPECT_EQ(len, format::kClosePayloadSize); break;
       default: ADD_FAILURE() << "unknown kind " << int(e.kind);
     }
     out.push_back(std::move(e));
-    off += 24 + len;
+    off += format::kHeaderSize + len;
   }
   return out;
 }
@@ -172,8 +178,10 @@ inline std::string StreamOf(const std::vector<Event>& events, uint64_t conn, uin
   std::string s;
   for (const Event& e : events) {
     if (e.conn != conn || e.arg != dir) continue;
-    if (e.kind == 2) s += e.Text();
-    if (e.kind == 3) s += "<gap " + std::to_string(e.Gap()) + ">";
+    if (e.kind == static_cast<uint8_t>(stream_format::EventKind::kData)) s += e.Text();
+    if (e.kind == static_cast<uint8_t>(stream_format::EventKind::kGap)) {
+      s += "<gap " + std::to_string(e.Gap()) + ">";
+    }
   }
   return s;
 }

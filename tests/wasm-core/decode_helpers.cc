@@ -6,7 +6,7 @@ namespace tsn::test {
 
 Step Client(std::string bytes, int64_t ts) {
   Step s;
-  s.dir = 0;
+  s.dir = Direction::kClientToServer;
   s.bytes = std::move(bytes);
   s.ts = ts;
   return s;
@@ -14,11 +14,11 @@ Step Client(std::string bytes, int64_t ts) {
 
 Step Server(std::string bytes, int64_t ts) {
   Step s = Client(std::move(bytes), ts);
-  s.dir = 1;
+  s.dir = Direction::kServerToClient;
   return s;
 }
 
-Step GapOf(int dir, uint64_t lost, int64_t ts) {
+Step GapOf(Direction dir, uint64_t lost, int64_t ts) {
   Step s;
   s.kind = Step::kGap;
   s.dir = dir;
@@ -27,7 +27,7 @@ Step GapOf(int dir, uint64_t lost, int64_t ts) {
   return s;
 }
 
-Step CloseWith(int reason, int64_t ts) {
+Step CloseWith(CloseReason reason, int64_t ts) {
   Step s;
   s.kind = Step::kClose;
   s.reason = reason;

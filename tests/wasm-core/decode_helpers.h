@@ -11,16 +11,17 @@
 
 #include "batch_writer.h"
 #include "engine.h"
+#include "stream_event.h"
 
 namespace tsn::test {
 
 // One step of a scripted connection.
 struct Step {
   enum Kind { kData, kGap, kClose } kind = kData;
-  int dir = 0;            // 0 client→server, 1 server→client
+  Direction dir = Direction::kClientToServer;
   std::string bytes;      // kData
   uint64_t lost = 0;      // kGap
-  int reason = 0;         // kClose
+  CloseReason reason = CloseReason::kFin;  // kClose
   int64_t ts = -1;
 };
 
@@ -44,8 +45,8 @@ void ParseOutput(const std::string& output, DecodeResult* result);
 
 Step Client(std::string bytes, int64_t ts = -1);
 Step Server(std::string bytes, int64_t ts = -1);
-Step GapOf(int dir, uint64_t lost, int64_t ts = -1);
-Step CloseWith(int reason = 0, int64_t ts = -1);
+Step GapOf(Direction dir, uint64_t lost, int64_t ts = -1);
+Step CloseWith(CloseReason reason = CloseReason::kFin, int64_t ts = -1);
 
 }  // namespace tsn::test
 

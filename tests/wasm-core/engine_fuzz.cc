@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (pos < size) {
     const uint8_t head = data[pos++];
     const size_t len = head & 0x3F;
-    const int dir = (head >> 6) & 1;
+    const auto dir = static_cast<stream_format::Direction>((head >> 6) & 1);
     if (head & 0x80 && len == 0) {
       w.Gap(1, dir, 1 + (pos < size ? data[pos] : 0), ts);
       continue;
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (n > 0) w.Data(1, dir, std::string_view(reinterpret_cast<const char*>(data + pos), n), ts++);
     pos += n;
   }
-  w.Close(1, size > 0 ? data[0] % 5 : 0, ts);
+  w.Close(1, static_cast<stream_format::CloseReason>(size > 0 ? data[0] % 5 : 0), ts);
   engine.Feed(w.bytes().data(), w.bytes().size());
   if (engine.bufferedBodyBytes() != 0) __builtin_trap();  // every kept byte is given back at close
   return 0;

@@ -25,7 +25,7 @@ TEST(Engine, MalformedBatchKeepsEarlierEventsAndCountsTheRest) {
   Engine engine(EngineOptions{});
   BatchWriter w;
   w.Open(1, kClientIp, 5000, kServerIp, 80);
-  w.Data(1, 0, "GET / HTTP/1.1\r\n\r\n");
+  w.Data(1, Direction::kClientToServer, "GET / HTTP/1.1\r\n\r\n");
   std::vector<uint8_t> b = w.bytes();
   b.insert(b.end(), {2, 0, 0, 0, 0xFF, 0, 0, 0});  // a truncated header
   EXPECT_EQ(engine.Feed(b.data(), b.size()), -1);
@@ -42,9 +42,9 @@ TEST(Engine, MalformedBatchKeepsEarlierEventsAndCountsTheRest) {
 TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
   Engine engine(EngineOptions{});
   BatchWriter w;
-  w.Data(42, 0, "GET / HTTP/1.1\r\n\r\n");
-  w.Gap(42, 0, 10);
-  w.Close(42, 0);
+  w.Data(42, Direction::kClientToServer, "GET / HTTP/1.1\r\n\r\n");
+  w.Gap(42, Direction::kClientToServer, 10);
+  w.Close(42, CloseReason::kFin);
   EXPECT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
   EXPECT_EQ(Stats(engine)["unknownConnectionEvents"].as_int64(), 3);
   EXPECT_TRUE(engine.output().empty());
@@ -71,11 +71,11 @@ TEST(Engine, ConnectionsAreIndependentAndNamedByTheirId) {
   BatchWriter w;
   w.Open(7, kClientIp, 1111, kServerIp, 8080);
   w.Open(9, kClientIp, 2222, kServerIp, 8080);
-  w.Data(7, 0, "GET /seven HTTP/1.1\r\n");
-  w.Data(9, 0, "GET /nine HTTP/1.1\r\n\r\n");
-  w.Data(7, 0, "\r\n");
-  w.Close(7, 0);
-  w.Close(9, 0);
+  w.Data(7, Direction::kClientToServer, "GET /seven HTTP/1.1\r\n");
+  w.Data(9, Direction::kClientToServer, "GET /nine HTTP/1.1\r\n\r\n");
+  w.Data(7, Direction::kClientToServer, "\r\n");
+  w.Close(7, CloseReason::kFin);
+  w.Close(9, CloseReason::kFin);
   engine.Feed(w.bytes().data(), w.bytes().size());
   auto out = Output(engine);
   ASSERT_EQ(out.messages.size(), 2u);
@@ -90,7 +90,7 @@ TEST(Engine, FinishClosesEveryConnectionAsShutdown) {
   Engine engine(EngineOptions{});
   BatchWriter w;
   w.Open(1, kClientIp, 1, kServerIp, 80);
-  w.Data(1, 1, "HTTP/1.1 200 OK\r\n\r\nclose-delimited");
+  w.Data(1, Direction::kServerToClient, "HTTP/1.1 200 OK\r\n\r\nclose-delimited");
   engine.Feed(w.bytes().data(), w.bytes().size());
   EXPECT_TRUE(engine.output().empty());
   engine.Finish(123);
@@ -107,14 +107,15 @@ TEST(Engine, BudgetIsSharedByAllConnections) {
   BatchWriter w;
   for (uint64_t c = 1; c <= 4; ++c) {
     w.Open(c, kClientIp, static_cast<uint16_t>(c), kServerIp, 80);
-    w.Data(c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + std::string(300, 'x'));
+    w.Data(c, Direction::kServerToClient,
+           "HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + std::string(300, 'x'));
   }
   engine.Feed(w.bytes().data(), w.bytes().size());
   EXPECT_LE(engine.bufferedBodyBytes(), 1000u);
   auto stats = Stats(engine);
   EXPECT_GE(stats["budgetCuts"].as_int64(), 1);
   w.Clear();
-  for (uint64_t c = 1; c <= 4; ++c) w.Close(c, 0);
+  for (uint64_t c = 1; c <= 4; ++c) w.Close(c, CloseReason::kFin);
   engine.Feed(w.bytes().data(), w.bytes().size());
   EXPECT_EQ(engine.bufferedBodyBytes(), 0u);
   auto out = Output(engine);
@@ -132,7 +133,7 @@ TEST(Engine, ManyIdleConnectionsHoldLittle) {
   BatchWriter w;
   for (uint64_t c = 1; c <= 2000; ++c) {
     w.Open(c, kClientIp, static_cast<uint16_t>(c), kServerIp, 80);
-    w.Data(c, 0, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    w.Data(c, Direction::kClientToServer, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   }
   engine.Feed(w.bytes().data(), w.bytes().size());
   EXPECT_EQ(engine.openConnections(), 2000u);
@@ -146,7 +147,7 @@ TEST(Engine, RedactionListIsCaseInsensitiveAndTrimmed) {
   Engine engine(options);
   BatchWriter w;
   w.Open(1, kClientIp, 1, kServerIp, 80);
-  w.Data(1, 0, "GET / HTTP/1.1\r\nX-API-KEY: k\r\nauthorization: a\r\nCookie: c\r\n\r\n");
+  w.Data(1, Direction::kClientToServer, "GET / HTTP/1.1\r\nX-API-KEY: k\r\nauthorization: a\r\nCookie: c\r\n\r\n");
   engine.Feed(w.bytes().data(), w.bytes().size());
   auto out = Output(engine);
   ASSERT_EQ(out.messages.size(), 1u);

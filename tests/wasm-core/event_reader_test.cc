@@ -13,9 +13,9 @@ const uint8_t kServerIp[4] = {10, 0, 0, 1};
 TEST(EventReader, ReadsEveryKindWithItsFields) {
   BatchWriter w;
   w.Open(7, kClientIp, 51234, kServerIp, 8080, 1000);
-  w.Data(7, 1, "abc", 2000);
-  w.Gap(7, 0, 1234567, 3000);
-  w.Close(7, 3, 4000);
+  w.Data(7, Direction::kServerToClient, "abc", 2000);
+  w.Gap(7, Direction::kClientToServer, 1234567, 3000);
+  w.Close(7, CloseReason::kEvicted, 4000);
   EventReader r(w.bytes().data(), w.bytes().size());
   StreamEvent ev;
   const char* reason = nullptr;
@@ -44,7 +44,7 @@ TEST(EventReader, ReadsEveryKindWithItsFields) {
 
 TEST(EventReader, NegativeTimestampMeansUnknown) {
   BatchWriter w;
-  w.Data(1, 0, "x", -1);
+  w.Data(1, Direction::kClientToServer, "x", -1);
   EventReader r(w.bytes().data(), w.bytes().size());
   StreamEvent ev;
   const char* reason = nullptr;
@@ -54,7 +54,7 @@ TEST(EventReader, NegativeTimestampMeansUnknown) {
 
 TEST(EventReader, TruncatedHeaderIsMalformedAndCountsTheRest) {
   BatchWriter w;
-  w.Data(1, 0, "hello");
+  w.Data(1, Direction::kClientToServer, "hello");
   std::vector<uint8_t> bytes = w.bytes();
   bytes.insert(bytes.end(), {2, 0, 0, 0, 1});  // 5 bytes of a next header
   EventReader r(bytes.data(), bytes.size());
@@ -100,8 +100,8 @@ TEST(EventReader, EventsBreakingARuleAreSkippedAlone) {
   BatchWriter e2; e2.RawHeader(3, 0, 4, 1, 0); add(e2); b.insert(b.end(), 4, 0);
   BatchWriter e3; e3.RawHeader(4, 5, 0, 1, 0); add(e3);
   BatchWriter e4; e4.RawHeader(1, 1, 39, 1, 0); add(e4); b.insert(b.end(), 39, 0);
-  BatchWriter e5; e5.Data(0, 0, "y"); add(e5);
-  BatchWriter e6; e6.Data(3, 0, "ok"); add(e6);
+  BatchWriter e5; e5.Data(0, Direction::kClientToServer, "y"); add(e5);
+  BatchWriter e6; e6.Data(3, Direction::kClientToServer, "ok"); add(e6);
   EventReader r(b.data(), b.size());
   StreamEvent ev;
   const char* reason = nullptr;

@@ -59,13 +59,6 @@ int64_t ParseTs(std::istringstream& in) {
   return -1;
 }
 
-int CloseReasonCode(const std::string& name) {
-  static const char* kNames[] = {"fin", "rst", "idle", "evicted", "shutdown"};
-  for (int i = 0; i < 5; ++i) {
-    if (name == kNames[i]) return i;
-  }
-  return -1;
-}
 
 bool ParseFixtureFile(const std::string& path, const std::string& name, std::vector<FixtureCase>* out,
                       std::string* error) {
@@ -117,7 +110,7 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
       ev >> kind;
       Step step;
       if (kind == "client" || kind == "server") {
-        step.dir = kind == "client" ? 0 : 1;
+        step.dir = kind == "client" ? Direction::kClientToServer : Direction::kServerToClient;
         step.ts = ParseTs(ev);
         section = kData;
       } else if (kind == "gap") {
@@ -125,15 +118,16 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
         ev >> dir >> step.lost;
         if (dir != "client" && dir != "server") return fail("gap needs client|server");
         step.kind = Step::kGap;
-        step.dir = dir == "client" ? 0 : 1;
+        step.dir = dir == "client" ? Direction::kClientToServer : Direction::kServerToClient;
         step.ts = ParseTs(ev);
         section = kNone;
       } else if (kind == "close") {
         std::string reason;
         ev >> reason;
         step.kind = Step::kClose;
-        step.reason = CloseReasonCode(reason);
-        if (step.reason < 0) return fail("unknown close reason " + reason);
+        if (!stream_format::ParseCloseReason(reason, &step.reason)) {
+          return fail("unknown close reason " + reason);
+        }
         step.ts = ParseTs(ev);
         section = kNone;
       } else {

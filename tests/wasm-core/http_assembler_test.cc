@@ -93,9 +93,9 @@ TEST(HttpAssembler, RandomisedTrafficNeverBreaksTheOutput) {
       const size_t n = std::min(src.size() - pos, static_cast<size_t>(rng() % 40 + 1));
       steps.push_back(client ? Client(src.substr(pos, n), iter) : Server(src.substr(pos, n), iter));
       pos += n;
-      if (rng() % 25 == 0) steps.push_back(GapOf(client ? 0 : 1, rng() % 30 + 1));
+      if (rng() % 25 == 0) steps.push_back(GapOf(client ? Direction::kClientToServer : Direction::kServerToClient, rng() % 30 + 1));
     }
-    steps.push_back(CloseWith(static_cast<int>(rng() % 5)));
+    steps.push_back(CloseWith(static_cast<CloseReason>(rng() % 5)));
     auto r = Decode(steps, options);  // Decode checks the output parses and the budget drains
     ASSERT_FALSE(HasFatalFailure()) << "iteration " << iter;
     for (auto& m : r.messages) {

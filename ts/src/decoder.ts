@@ -5,9 +5,9 @@ import type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 import { CoreModule, HttpCore, type CoreLogRecord, type CoreOutput } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
 import {
-  CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, GAP_PAYLOAD_BYTES, KIND_CLOSE,
-  KIND_DATA, KIND_GAP, KIND_OPEN, OPEN_PAYLOAD_BYTES, parseIp, writeEventHeader, writeOpenPayload,
-  type BinaryEndpoint,
+  CLOSE_FIN, CLOSE_PAYLOAD_BYTES, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES,
+  GAP_PAYLOAD_BYTES, KIND_CLOSE, KIND_DATA, KIND_GAP, KIND_OPEN, OPEN_PAYLOAD_BYTES, OPEN_SAMPLED, parseIp,
+  writeEventHeader, writeGapPayload, writeOpenPayload, type BinaryEndpoint,
 } from './wasm/events.js';
 
 export type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
@@ -160,7 +160,7 @@ class StreamDecoder implements Decoder {
     this.idOfConn.set(conn.toString(), key);
     const { ptr, bytes } = this.module.input(EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    writeEventHeader(view, 0, KIND_OPEN, 1 /* sampled */, OPEN_PAYLOAD_BYTES, conn, micros(timestampMs));
+    writeEventHeader(view, 0, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, micros(timestampMs));
     writeOpenPayload(view, EVENT_HEADER_BYTES, client, server);
     this.feed(ptr, bytes.byteLength);
   }
@@ -190,7 +190,7 @@ class StreamDecoder implements Decoder {
     const { ptr, bytes } = this.module.input(EVENT_HEADER_BYTES + GAP_PAYLOAD_BYTES);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     writeEventHeader(view, 0, KIND_GAP, dir, GAP_PAYLOAD_BYTES, c.conn, micros(timestampMs));
-    view.setBigUint64(EVENT_HEADER_BYTES, BigInt(lostBytes), true);
+    writeGapPayload(view, EVENT_HEADER_BYTES, BigInt(lostBytes));
     this.feed(ptr, bytes.byteLength);
   }
 
@@ -199,7 +199,7 @@ class StreamDecoder implements Decoder {
     this.open_.delete(c.id);
     const { ptr, bytes } = this.module.input(EVENT_HEADER_BYTES);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    writeEventHeader(view, 0, KIND_CLOSE, CLOSE_FIN, 0, c.conn, micros(timestampMs));
+    writeEventHeader(view, 0, KIND_CLOSE, CLOSE_FIN, CLOSE_PAYLOAD_BYTES, c.conn, micros(timestampMs));
     try {
       this.feed(ptr, bytes.byteLength);
     } finally {

@@ -1,52 +1,53 @@
 #include "batch_writer.h"
 
+#include <cstring>
+
 namespace tsn {
 
-void BatchWriter::U16(uint16_t v) {
-  U8(static_cast<uint8_t>(v));
-  U8(static_cast<uint8_t>(v >> 8));
-}
-void BatchWriter::U32(uint32_t v) {
-  U16(static_cast<uint16_t>(v));
-  U16(static_cast<uint16_t>(v >> 16));
-}
-void BatchWriter::U64(uint64_t v) {
-  U32(static_cast<uint32_t>(v));
-  U32(static_cast<uint32_t>(v >> 32));
+namespace format = stream_format;
+
+uint8_t* BatchWriter::Grow(size_t n) {
+  const size_t at = bytes_.size();
+  bytes_.resize(at + n);
+  return bytes_.data() + at;
 }
 
 void BatchWriter::RawHeader(uint8_t kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts) {
-  U8(kind);
-  U8(arg);
-  U16(0);
-  U32(len);
-  U64(conn);
-  U64(static_cast<uint64_t>(ts));
+  format::EncodeHeader(Grow(format::kHeaderSize), {kind, arg, len, conn, ts});
 }
 
 void BatchWriter::Open(uint64_t conn, const uint8_t clientIp[4], uint16_t clientPort,
                        const uint8_t serverIp[4], uint16_t serverPort, int64_t ts) {
-  RawHeader(1, 1, 40, conn, ts);
-  U8(4);
-  U8(0); U8(0); U8(0);
-  for (int i = 0; i < 16; ++i) U8(i < 4 ? clientIp[i] : 0);
-  for (int i = 0; i < 16; ++i) U8(i < 4 ? serverIp[i] : 0);
-  U16(clientPort);
-  U16(serverPort);
+  uint8_t client[format::kAddressSize] = {}, server[format::kAddressSize] = {};
+  std::memcpy(client, clientIp, 4);
+  std::memcpy(server, serverIp, 4);
+  Open(conn, format::IpVersion::kV4, client, clientPort, server, serverPort, true, ts);
 }
 
-void BatchWriter::Data(uint64_t conn, int dir, std::string_view bytes, int64_t ts) {
-  RawHeader(2, static_cast<uint8_t>(dir), static_cast<uint32_t>(bytes.size()), conn, ts);
+void BatchWriter::Open(uint64_t conn, format::IpVersion version, const uint8_t* clientAddr,
+                       uint16_t clientPort, const uint8_t* serverAddr, uint16_t serverPort,
+                       bool sampled, int64_t ts) {
+  RawHeader(static_cast<uint8_t>(format::EventKind::kOpen), sampled ? format::kOpenSampled : 0,
+            format::kOpenPayloadSize, conn, ts);
+  format::EncodeOpenPayload(Grow(format::kOpenPayloadSize), version, clientAddr, clientPort,
+                            serverAddr, serverPort);
+}
+
+void BatchWriter::Data(uint64_t conn, Direction dir, std::string_view bytes, int64_t ts) {
+  RawHeader(static_cast<uint8_t>(format::EventKind::kData), static_cast<uint8_t>(dir),
+            static_cast<uint32_t>(bytes.size()), conn, ts);
   bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
 }
 
-void BatchWriter::Gap(uint64_t conn, int dir, uint64_t lost, int64_t ts) {
-  RawHeader(3, static_cast<uint8_t>(dir), 8, conn, ts);
-  U64(lost);
+void BatchWriter::Gap(uint64_t conn, Direction dir, uint64_t lost, int64_t ts) {
+  RawHeader(static_cast<uint8_t>(format::EventKind::kGap), static_cast<uint8_t>(dir),
+            format::kGapPayloadSize, conn, ts);
+  format::StoreLe64(Grow(format::kGapPayloadSize), lost);
 }
 
-void BatchWriter::Close(uint64_t conn, int reason, int64_t ts) {
-  RawHeader(4, static_cast<uint8_t>(reason), 0, conn, ts);
+void BatchWriter::Close(uint64_t conn, CloseReason reason, int64_t ts) {
+  RawHeader(static_cast<uint8_t>(format::EventKind::kClose), static_cast<uint8_t>(reason),
+            format::kClosePayloadSize, conn, ts);
 }
 
 }  // namespace tsn

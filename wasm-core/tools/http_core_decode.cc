@@ -29,7 +29,10 @@ bool ReadFile(const char* path, std::string* out) {
   return ok;
 }
 
-void AddStream(tsn::BatchWriter& w, int dir, const std::string& bytes, size_t chunk) {
+using stream_format::CloseReason;
+using stream_format::Direction;
+
+void AddStream(tsn::BatchWriter& w, Direction dir, const std::string& bytes, size_t chunk) {
   for (size_t off = 0; off < bytes.size(); off += chunk) {
     w.Data(1, dir, std::string_view(bytes).substr(off, chunk));
   }
@@ -79,9 +82,9 @@ int main(int argc, char** argv) {
   const uint8_t clientIp[4] = {10, 0, 0, 1}, serverIp[4] = {10, 0, 0, 2};
   tsn::BatchWriter w;
   w.Open(1, clientIp, 40000, serverIp, 80);
-  AddStream(w, 0, client, chunk);
-  AddStream(w, 1, server, chunk);
-  w.Close(1, 0);
+  AddStream(w, Direction::kClientToServer, client, chunk);
+  AddStream(w, Direction::kServerToClient, server, chunk);
+  w.Close(1, CloseReason::kFin);
 
   tsn::EngineOptions options;
   options.maxBodySize = maxBody;
@@ -93,14 +96,14 @@ int main(int argc, char** argv) {
       tsn::BatchWriter b;
       b.Open(1, clientIp, 40000, serverIp, 80);
       auto flush = [&] { batches.push_back(b.bytes()); b.Clear(); };
-      for (int dir = 0; dir < 2; ++dir) {
-        const std::string& bytes = dir == 0 ? client : server;
+      for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
+        const std::string& bytes = dir == Direction::kClientToServer ? client : server;
         for (size_t off = 0; off < bytes.size(); off += chunk) {
           b.Data(1, dir, std::string_view(bytes).substr(off, chunk));
           if (b.bytes().size() >= 262144) flush();
         }
       }
-      b.Close(1, 0);
+      b.Close(1, CloseReason::kFin);
       flush();
     }
     uint64_t messages = 0, outputBytes = 0;

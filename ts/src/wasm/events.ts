@@ -1,9 +1,15 @@
 // Writers of the stream-event format (docs/internals.md §1): the same bytes the capture shim produces,
 // written by the decoder straight into the module's input buffer. Little-endian throughout.
+// The constants mirror stream-format/stream_event_format.h (test/stream-format.test.ts compares them
+// with the header), and fixtures/stream-events/cases.md pins the bytes these writers produce.
 
 export const EVENT_HEADER_BYTES = 24;
-export const OPEN_PAYLOAD_BYTES = 40;
-export const GAP_PAYLOAD_BYTES = 8;
+export const KIND_OFFSET = 0;
+export const ARG_OFFSET = 1;
+export const RESERVED_OFFSET = 2;
+export const LEN_OFFSET = 4;
+export const CONN_OFFSET = 8;
+export const TS_OFFSET = 16;
 
 export const KIND_OPEN = 1;
 export const KIND_DATA = 2;
@@ -15,12 +21,31 @@ export const DIR_SERVER_TO_CLIENT = 1;
 
 export const CLOSE_FIN = 0;
 export const CLOSE_RST = 1;
+export const CLOSE_IDLE = 2;
+export const CLOSE_EVICTED = 3;
 export const CLOSE_SHUTDOWN = 4;
+
+/** The open event's arg: flag bits. */
+export const OPEN_SAMPLED = 1;
+
+export const IP_V4 = 4;
+export const IP_V6 = 6;
+
+export const OPEN_PAYLOAD_BYTES = 40;
+export const OPEN_IP_VERSION_OFFSET = 0;
+export const OPEN_CLIENT_ADDR_OFFSET = 4;
+export const OPEN_SERVER_ADDR_OFFSET = 20;
+export const OPEN_CLIENT_PORT_OFFSET = 36;
+export const OPEN_SERVER_PORT_OFFSET = 38;
+export const ADDRESS_SIZE = 16;
+
+export const GAP_PAYLOAD_BYTES = 8;
+export const CLOSE_PAYLOAD_BYTES = 0;
 
 /** An endpoint in the form the open event carries. */
 export interface BinaryEndpoint {
   version: 4 | 6;
-  address: Uint8Array; // 16 bytes; IPv4 in the first 4
+  address: Uint8Array; // ADDRESS_SIZE bytes; IPv4 in the first 4
   port: number;
 }
 
@@ -31,12 +56,12 @@ export interface BinaryEndpoint {
 export function writeEventHeader(
   view: DataView, offset: number, kind: number, arg: number, len: number, conn: bigint, tsMicros: number,
 ): void {
-  view.setUint8(offset, kind);
-  view.setUint8(offset + 1, arg);
-  view.setUint16(offset + 2, 0, true);
-  view.setUint32(offset + 4, len, true);
-  view.setBigUint64(offset + 8, conn, true);
-  view.setBigInt64(offset + 16, BigInt(tsMicros < 0 ? -1 : Math.round(tsMicros)), true);
+  view.setUint8(offset + KIND_OFFSET, kind);
+  view.setUint8(offset + ARG_OFFSET, arg);
+  view.setUint16(offset + RESERVED_OFFSET, 0, true);
+  view.setUint32(offset + LEN_OFFSET, len, true);
+  view.setBigUint64(offset + CONN_OFFSET, conn, true);
+  view.setBigInt64(offset + TS_OFFSET, BigInt(tsMicros < 0 ? -1 : Math.round(tsMicros)), true);
 }
 
 /**
@@ -46,16 +71,24 @@ export function writeEventHeader(
 export function writeOpenPayload(view: DataView, offset: number, client: BinaryEndpoint, server: BinaryEndpoint): void {
   const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, OPEN_PAYLOAD_BYTES);
   bytes.fill(0);
-  bytes[0] = client.version;
-  bytes.set(client.address, 4);
-  bytes.set(server.address, 20);
-  view.setUint16(offset + 36, client.port, true);
-  view.setUint16(offset + 38, server.port, true);
+  bytes[OPEN_IP_VERSION_OFFSET] = client.version;
+  bytes.set(client.address, OPEN_CLIENT_ADDR_OFFSET);
+  bytes.set(server.address, OPEN_SERVER_ADDR_OFFSET);
+  view.setUint16(offset + OPEN_CLIENT_PORT_OFFSET, client.port, true);
+  view.setUint16(offset + OPEN_SERVER_PORT_OFFSET, server.port, true);
+}
+
+/**
+ * Writes a gap payload (the bytes lost) at `offset`.
+ * REQUIRES: GAP_PAYLOAD_BYTES fit from `offset`; lostBytes is a non-negative integer.
+ */
+export function writeGapPayload(view: DataView, offset: number, lostBytes: bigint): void {
+  view.setBigUint64(offset, lostBytes, true);
 }
 
 /** Parses an IPv4 dotted quad or an IPv6 text address; null when it is neither. */
 export function parseIp(text: string): { version: 4 | 6; address: Uint8Array } | null {
-  const address = new Uint8Array(16);
+  const address = new Uint8Array(ADDRESS_SIZE);
   if (text.includes(':')) return parseIpv6(text, address) ? { version: 6, address } : null;
   return parseIpv4(text, address, 0) ? { version: 4, address } : null;
 }
