@@ -1,8 +1,10 @@
 // Smoke test of the built http_core.wasm: it instantiates with no imports, exports the C ABI of
-// docs/internals.md §2, and decodes one request/response pair fed as a stream-event batch.
+// docs/internals.md §2, and decodes one request/response pair fed as the golden stream-event batch of
+// fixtures/stream-events/cases.md ("A whole exchange").
 // Usage: node wasm_smoke_test.mjs PATH/TO/http_core.wasm
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { readGoldenCases } from '../stream-format/golden_cases.mjs';
 
 const wasmPath = process.argv[2];
 const module = new WebAssembly.Module(readFileSync(wasmPath));
@@ -15,29 +17,12 @@ for (const name of ['memory', 'tsn_input', 'tsn_engine_new', 'tsn_engine_feed', 
 const { exports: x } = new WebAssembly.Instance(module, {});
 if (typeof x._initialize === 'function') x._initialize();
 
-const enc = new TextEncoder();
-function event(kind, arg, conn, ts, payload) {
-  const b = new Uint8Array(24 + payload.length);
-  const v = new DataView(b.buffer);
-  v.setUint8(0, kind); v.setUint8(1, arg); v.setUint32(4, payload.length, true);
-  v.setBigUint64(8, BigInt(conn), true); v.setBigInt64(16, BigInt(ts), true);
-  b.set(payload, 24);
-  return b;
-}
-const open = new Uint8Array(40);
-open[0] = 4; open.set([127, 0, 0, 1], 4); open.set([127, 0, 0, 1], 20);
-new DataView(open.buffer).setUint16(36, 51234, true);
-new DataView(open.buffer).setUint16(38, 8080, true);
-const parts = [
-  event(1, 1, 7, 1700000000000000, open),
-  event(2, 0, 7, 1700000000000000, enc.encode('GET /hello HTTP/1.1\r\nAuthorization: secret\r\n\r\n')),
-  event(2, 1, 7, 1700000000000412, enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi')),
-  event(4, 0, 7, 1700000000000500, new Uint8Array(0)),
-];
-const batch = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-let off = 0;
-for (const p of parts) { batch.set(p, off); off += p.length; }
+// The batch is the golden case every writer and reader of the stream-event format agrees on.
+const exchange = readGoldenCases().find((c) => c.title === 'A whole exchange');
+assert.ok(exchange, 'fixtures/stream-events/cases.md has the case "A whole exchange"');
+const batch = exchange.bytes;
 
+const enc = new TextEncoder();
 const redact = enc.encode('authorization');
 let ptr = x.tsn_input(redact.length);
 new Uint8Array(x.memory.buffer, ptr, redact.length).set(redact);
