@@ -1,6 +1,8 @@
 // Golden files for the whole admission answer: for each fixtures/admission/<case>.review.json (with
 // optional <case>.options.json), the decoded JSON Patch must equal <case>.patch.json (null when the pod is
-// admitted unchanged) and the warnings must equal <case>.warnings.json.
+// admitted unchanged) and the warnings must equal <case>.warnings.json. The cases are found by listing
+// the directory, and a file there that no case produces (a golden left behind by a renamed or removed
+// case) fails the set.
 //
 // Regenerate on purpose, then read the diff:  UPDATE_GOLDEN=1 build/tests/injector/injector_tests
 //
@@ -10,6 +12,7 @@
 #include "injector_options.h"
 #include "sidecar_patch.h"
 
+#include "golden_files.h"
 #include "patch_apply.h"
 #include "pretty_json.h"
 
@@ -29,18 +32,7 @@ namespace fs = std::filesystem;
 
 const std::string kDir = std::string(FIXTURES_DIR) + "/admission/";
 
-std::vector<std::string> CaseNames() {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(kDir)) {
-    std::string file = entry.path().filename().string();
-    const std::string suffix = ".review.json";
-    if (file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      names.push_back(file.substr(0, file.size() - suffix.size()));
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> CaseNames() { return testing::GoldenCaseNames(kDir); }
 
 class AdmissionGolden : public ::testing::TestWithParam<std::string> {};
 
@@ -119,6 +111,11 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, AdmissionGolden, ::testing::ValuesIn(CaseName
 TEST(AdmissionGoldenSet, HasTheCasesItClaims) {
   // A missing fixture directory would otherwise run zero parameterized tests and pass.
   EXPECT_GE(CaseNames().size(), 25u);
+}
+
+TEST(AdmissionGoldenSet, EveryFileBelongsToACase) {
+  EXPECT_EQ(testing::LeftoverGoldenFiles(kDir), std::vector<std::string>{})
+      << "remove each leftover golden, or add the <case>.review.json that produces it";
 }
 
 }  // namespace
