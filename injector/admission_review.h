@@ -2,8 +2,9 @@
 // Thin: decode → eligibility and patch (sidecar_patch.h) → encode. Pure, so the handler's every answer
 // is testable without a server.
 //
-// A 400 only when there is no request.uid to answer (DESIGN §6): under failurePolicy Fail a 400
-// blocks the pod, so anything answerable is answered "allowed", with a warning saying what was wrong.
+// A 400 only when there is no request.uid to answer (docs/injector.md, "Which pods get the sidecar"):
+// under failurePolicy Fail a 400 blocks the pod, so anything answerable is answered "allowed", with a
+// warning saying what was wrong.
 #pragma once
 
 #include "injector_options.h"

@@ -38,7 +38,8 @@ struct InjectorOptions {
   std::int64_t termination_grace_period_seconds = 30;
   std::optional<SecretKeyRef> token_secret = SecretKeyRef{"tcp-sniffer-token", "token"};
   bool native_sidecar = false;
-  // Default sidecar environment (DESIGN §5.2 names), normalized; pod annotations override some.
+  // Default sidecar environment (the variable names of docs/configuration.md), normalized; pod
+  // annotations override some.
   std::map<std::string, std::string> env = {};
   ServerOptions server;
 };

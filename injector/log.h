@@ -1,5 +1,5 @@
 // The injector's one logger: one JSON object per line on stderr (`timestamp`, `level`, `message`, plus
-// fields), the shape every component of the project logs in (DESIGN §5.4).
+// fields), the shape every component of the project logs in (docs/configuration.md, "Logs").
 //
 // Thread-safe: each line is written with one fwrite under a mutex, so lines from the server's threads
 // never interleave. Callers must never pass a secret as a field (token values, URLs with credentials).

@@ -70,7 +70,7 @@ json::object BuildSidecarContainer(const SidecarSettings& settings, const Inject
       {"env", std::move(env)},
       {"resources", {{"requests", ResourceList(options.requests)}, {"limits", ResourceList(options.limits)}}},
       // Root with only NET_RAW: Kubernetes has no ambient capabilities, so a non-root process would
-      // not hold NET_RAW (DESIGN §6).
+      // not hold NET_RAW (docs/injector.md, "What the patch adds").
       {"securityContext",
        {{"runAsUser", 0},
         {"runAsNonRoot", false},

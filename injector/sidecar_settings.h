@@ -1,5 +1,6 @@
 // Eligibility and per-pod settings: decides from a Pod and the injector's options whether the sidecar
-// is added, and with what. Pure: no I/O, no clock, no global state (DESIGN §6).
+// is added, and with what. Pure: no I/O, no clock, no global state (docs/injector.md, "Tests and
+// benchmark": the golden files test it whole).
 #pragma once
 
 #include "injector_options.h"

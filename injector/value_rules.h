@@ -1,7 +1,7 @@
-// The configuration value rules shared with the TS library (DESIGN §5.1), applied to raw strings as the
-// environment, the CLI and the injector's annotations carry them. The reading of a raw string is fixed
-// by fixtures/validation/README.md; tests/injector/value_rules_test.cc runs every case of
-// fixtures/validation/cases.json through CheckValue so the two implementations cannot drift.
+// The configuration value rules shared with the TS library (docs/configuration.md), applied to raw
+// strings as the environment, the CLI and the injector's annotations carry them. The reading of a
+// raw string is fixed by fixtures/validation/README.md; tests/injector/value_rules_test.cc runs every
+// case of fixtures/validation/cases.json through CheckValue so the two implementations cannot drift.
 //
 // The production-only rule (`https: in production`) is not applied: the injector cannot know the
 // sidecar's runtime setting, and the sidecar applies it itself at start.

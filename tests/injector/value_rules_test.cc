@@ -1,5 +1,5 @@
 // Every case of the shared table fixtures/validation/cases.json that the injector can judge: the same
-// verdict and the same rule text as the TS library (DESIGN §5.1).
+// verdict and the same rule text as the TS library (docs/configuration.md).
 #include "value_rules.h"
 
 #include "pretty_json.h"
