@@ -5,7 +5,8 @@
 // A 400 only when there is no request.uid to answer (docs/injector.md, "Which pods get the sidecar"):
 // under failurePolicy Fail a 400 blocks the pod, so anything answerable is answered "allowed", with a
 // warning saying what was wrong.
-#pragma once
+#ifndef INJECTOR_ADMISSION_REVIEW_H_
+#define INJECTOR_ADMISSION_REVIEW_H_
 
 #include "injector_options.h"
 
@@ -25,3 +26,5 @@ struct ReviewAnswer {
 ReviewAnswer AnswerAdmissionReview(std::string_view body, const InjectorOptions& options);
 
 }  // namespace injector
+
+#endif  // INJECTOR_ADMISSION_REVIEW_H_

@@ -1,7 +1,8 @@
 // Watches the directories of the certificate and key (not the files: a Secret volume rotates by
 // swapping its `..data` symlink, which a watch on the file would miss) and reloads the certificate when
 // anything there changes. A slow poll backs inotify up, in case a watch is lost.
-#pragma once
+#ifndef INJECTOR_CERTIFICATE_WATCHER_H_
+#define INJECTOR_CERTIFICATE_WATCHER_H_
 
 #include "tls_certificates.h"
 
@@ -42,3 +43,5 @@ class CertificateWatcher {
 };
 
 }  // namespace injector
+
+#endif  // INJECTOR_CERTIFICATE_WATCHER_H_

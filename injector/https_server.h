@@ -6,7 +6,8 @@
 // server.maxInFlightBytes of request bodies at once across connections (a 503 beyond it); a handshake and a request must
 // complete within server.requestTimeoutSeconds once started (a stalled client is disconnected); an idle
 // kept-alive connection is closed after server.idleTimeoutSeconds.
-#pragma once
+#ifndef INJECTOR_HTTPS_SERVER_H_
+#define INJECTOR_HTTPS_SERVER_H_
 
 #include "injector_options.h"
 #include "tls_certificates.h"
@@ -83,3 +84,5 @@ class HttpsServer {
 };
 
 }  // namespace injector
+
+#endif  // INJECTOR_HTTPS_SERVER_H_

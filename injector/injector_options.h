@@ -1,7 +1,8 @@
 // The injector's options: what the sidecar looks like and how the server behaves. Read from a JSON file
 // (`--config`) over built-in defaults; every field is optional, unknown fields are errors. See
 // docs/injector.md for the file format.
-#pragma once
+#ifndef INJECTOR_INJECTOR_OPTIONS_H_
+#define INJECTOR_INJECTOR_OPTIONS_H_
 
 #include <boost/json/value.hpp>
 
@@ -59,3 +60,5 @@ OptionsResult LoadOptionsFile(const std::string& path);
 const std::vector<std::string>& ConfigurableEnvNames();
 
 }  // namespace injector
+
+#endif  // INJECTOR_INJECTOR_OPTIONS_H_

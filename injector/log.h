@@ -3,7 +3,8 @@
 //
 // Thread-safe: each line is written with one fwrite under a mutex, so lines from the server's threads
 // never interleave. Callers must never pass a secret as a field (token values, URLs with credentials).
-#pragma once
+#ifndef INJECTOR_LOG_H_
+#define INJECTOR_LOG_H_
 
 #include <boost/json/object.hpp>
 
@@ -31,3 +32,5 @@ inline void LogWarn(std::string_view m, boost::json::object f = {}) { Log(LogLev
 inline void LogError(std::string_view m, boost::json::object f = {}) { Log(LogLevel::kError, m, std::move(f)); }
 
 }  // namespace injector
+
+#endif  // INJECTOR_LOG_H_

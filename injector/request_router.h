@@ -1,6 +1,7 @@
 // Maps one HTTP request of the webhook's API to its answer: POST /mutate, GET /healthz, GET /readyz.
 // The API server appends `?timeout=10s` to the webhook's path; the query is ignored.
-#pragma once
+#ifndef INJECTOR_REQUEST_ROUTER_H_
+#define INJECTOR_REQUEST_ROUTER_H_
 
 #include "admission_review.h"
 #include "injector_options.h"
@@ -22,3 +23,5 @@ RouteAnswer RouteRequest(std::string_view method, std::string_view target, std::
                          const InjectorOptions& options);
 
 }  // namespace injector
+
+#endif  // INJECTOR_REQUEST_ROUTER_H_

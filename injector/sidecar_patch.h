@@ -1,6 +1,7 @@
 // The JSON Patch (RFC 6902) that adds the sniffer sidecar to a Pod: a pure function of (pod, options),
 // so that it can be tested alone against golden files (fixtures/admission/).
-#pragma once
+#ifndef INJECTOR_SIDECAR_PATCH_H_
+#define INJECTOR_SIDECAR_PATCH_H_
 
 #include "injector_options.h"
 #include "sidecar_settings.h"
@@ -30,3 +31,5 @@ boost::json::object BuildSidecarContainer(const SidecarSettings& settings, const
 std::string EscapeJsonPointerToken(std::string_view token);
 
 }  // namespace injector
+
+#endif  // INJECTOR_SIDECAR_PATCH_H_

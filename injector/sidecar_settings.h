@@ -1,7 +1,8 @@
 // Eligibility and per-pod settings: decides from a Pod and the injector's options whether the sidecar
 // is added, and with what. Pure: no I/O, no clock, no global state (docs/injector.md, "Tests and
 // benchmark": the golden files test it whole).
-#pragma once
+#ifndef INJECTOR_SIDECAR_SETTINGS_H_
+#define INJECTOR_SIDECAR_SETTINGS_H_
 
 #include "injector_options.h"
 
@@ -45,3 +46,5 @@ SettingsResult ResolveSidecarSettings(const boost::json::object& pod, const Inje
 std::string QuoteForWarning(std::string_view value);
 
 }  // namespace injector
+
+#endif  // INJECTOR_SIDECAR_SETTINGS_H_

@@ -1,7 +1,8 @@
 // The server's certificate and key, swappable at run time (cert-manager rotates them in place).
 // Each TLS connection takes the context current when it is accepted and keeps it (shared ownership),
 // so a reload never disturbs open connections.
-#pragma once
+#ifndef INJECTOR_TLS_CERTIFICATES_H_
+#define INJECTOR_TLS_CERTIFICATES_H_
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -42,3 +43,5 @@ class TlsCertificates {
 };
 
 }  // namespace injector
+
+#endif  // INJECTOR_TLS_CERTIFICATES_H_

@@ -2,7 +2,8 @@
 // sidecar's `new URL()` rejects (a value the injector admits but the sidecar refuses makes the sidecar
 // exit at start and the Pod crash-loop). Domain names are checked by the caller (forbidden code
 // points); these functions decide only the numeric forms.
-#pragma once
+#ifndef INJECTOR_URL_HOST_H_
+#define INJECTOR_URL_HOST_H_
 
 #include <string_view>
 
@@ -21,3 +22,5 @@ bool IsValidIpv4Host(std::string_view host);
 bool IsValidIpv6Literal(std::string_view literal);
 
 }  // namespace injector
+
+#endif  // INJECTOR_URL_HOST_H_

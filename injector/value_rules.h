@@ -5,7 +5,8 @@
 //
 // The production-only rule (`https: in production`) is not applied: the injector cannot know the
 // sidecar's runtime setting, and the sidecar applies it itself at start.
-#pragma once
+#ifndef INJECTOR_VALUE_RULES_H_
+#define INJECTOR_VALUE_RULES_H_
 
 #include <optional>
 #include <string>
@@ -29,3 +30,5 @@ std::optional<ValueCheck> CheckValue(std::string_view key, std::string_view raw)
 std::string_view TrimBlanks(std::string_view raw);
 
 }  // namespace injector
+
+#endif  // INJECTOR_VALUE_RULES_H_

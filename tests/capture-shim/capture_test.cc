@@ -264,11 +264,11 @@ void ExpectSameBytes(const std::string& got, const std::string& want) {
 
 void ExpectTheExchange(const std::vector<Event>& ev, const Recorded& r, CloseReason reason) {
   ASSERT_GE(ev.size(), 3u);
-  ASSERT_EQ(ev[0].kind, 1);
+  ASSERT_EQ(ev[0].kind, EventKind::kOpen);
   uint64_t conn = ev[0].conn;
   ExpectSameBytes(StreamOf(ev, conn, 0), r.request);
   ExpectSameBytes(StreamOf(ev, conn, 1), r.response);
-  EXPECT_EQ(ev.back().kind, 4);
+  EXPECT_EQ(ev.back().kind, EventKind::kClose);
   EXPECT_EQ(ev.back().arg, static_cast<uint8_t>(reason));
   EXPECT_EQ(ev.back().conn, conn);
 }
@@ -326,7 +326,7 @@ TEST(OfflineCapture, AFileCutPartwayDeliversWhatCameBeforeThenFails) {
   EXPECT_GT(got.size(), 20000u);  // the request and part of the response came through
   ExpectSameBytes(StreamOf(ev, ev[0].conn, 0), r.request);
   EXPECT_EQ(r.response.compare(0, StreamOf(ev, ev[0].conn, 1).size(), StreamOf(ev, ev[0].conn, 1)), 0);
-  EXPECT_EQ(ev.back().kind, 4);
+  EXPECT_EQ(ev.back().kind, EventKind::kClose);
   EXPECT_EQ(ev.back().arg, static_cast<uint8_t>(CloseReason::kShutdown));
   unlink(cut.c_str());
 }
@@ -347,8 +347,8 @@ TEST(OfflineCapture, FramesRemovedWithEditcapBecomeGaps) {
     uint64_t total = 0;
     for (const Event& e : ev) {
       if (e.arg != dir || e.conn != ev[0].conn) continue;
-      if (e.kind == 2) total += e.payload.size();
-      if (e.kind == 3) total += e.Gap();
+      if (e.kind == EventKind::kData) total += e.payload.size();
+      if (e.kind == EventKind::kGap) total += e.Gap();
     }
     EXPECT_EQ(total, dir == 0 ? r.request.size() : r.response.size()) << "direction " << int(dir);
   }
@@ -434,7 +434,7 @@ std::vector<Event> CaptureLive(int refuse, size_t batch_bytes, const std::string
   // Wait until the close is captured (both FINs), then stop.
   for (int i = 0; i < 100; ++i) {
     std::vector<Event> ev = out.Events();
-    if (!ev.empty() && ev.back().kind == 4) break;
+    if (!ev.empty() && ev.back().kind == EventKind::kClose) break;
     std::this_thread::sleep_for(50ms);
   }
   cap->Stop();
@@ -481,9 +481,10 @@ TEST(LiveCapture, RefusedBatchesAreShedAsGapsAndCounted) {
   for (uint8_t dir : {0, 1}) {
     uint64_t total = 0;
     for (const Event& e : ev) {
-      if (e.arg != dir || e.conn != conn || e.kind == 1 || e.kind == 4) continue;
-      if (e.kind == 2) total += e.payload.size();
-      if (e.kind == 3) {
+      if (e.arg != dir || e.conn != conn) continue;
+      if (e.kind == EventKind::kOpen || e.kind == EventKind::kClose) continue;
+      if (e.kind == EventKind::kData) total += e.payload.size();
+      if (e.kind == EventKind::kGap) {
         total += e.Gap();
         saw_gap = true;
       }
@@ -491,7 +492,7 @@ TEST(LiveCapture, RefusedBatchesAreShedAsGapsAndCounted) {
     EXPECT_EQ(total, dir == 0 ? r.request.size() : r.response.size());
   }
   EXPECT_TRUE(saw_gap);
-  EXPECT_EQ(ev.back().kind, 4);
+  EXPECT_EQ(ev.back().kind, EventKind::kClose);
 }
 
 }  // namespace

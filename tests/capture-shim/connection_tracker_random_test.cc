@@ -20,7 +20,7 @@ class EventRules {
   void Check(const std::vector<Event>& events) {
     for (const Event& e : events) {
       auto it = state_.find(e.conn);
-      if (e.kind == 1) {
+      if (e.kind == EventKind::kOpen) {
         ASSERT_TRUE(it == state_.end()) << "second open of " << e.conn;
         state_[e.conn] = kOpen;
         ++opens;
@@ -28,8 +28,11 @@ class EventRules {
       }
       ASSERT_TRUE(it != state_.end()) << "event before open on " << e.conn;
       ASSERT_EQ(it->second, kOpen) << "event after close on " << e.conn;
-      ASSERT_LE(e.arg, e.kind == 4 ? 4 : 1);
-      if (e.kind == 4) {
+      const uint8_t last_arg = e.kind == EventKind::kClose
+                                   ? static_cast<uint8_t>(stream_format::kLastCloseReason)
+                                   : static_cast<uint8_t>(stream_format::kLastDirection);
+      ASSERT_LE(e.arg, last_arg);
+      if (e.kind == EventKind::kClose) {
         it->second = kClosed;
         ++closes;
       }

@@ -69,21 +69,21 @@ TEST_F(TrackerTest, AConnectionIsOpenDataAndCloseOnBothFins) {
 
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 4u);
-  EXPECT_EQ(ev[0].kind, 1);
-  EXPECT_EQ(ev[0].arg, 1);  // sampled
+  EXPECT_EQ(ev[0].kind, EventKind::kOpen);
+  EXPECT_EQ(ev[0].arg, stream_format::kOpenSampled);
   EXPECT_EQ(ev[0].ts, 1000);  // the connection's first packet
   EXPECT_EQ(ev[0].payload[0], 4);
   EXPECT_EQ(0, std::memcmp(ev[0].payload.data() + 4, &kClientIp, 4));
   EXPECT_EQ(0, std::memcmp(ev[0].payload.data() + 20, &kServerIp, 4));
   EXPECT_EQ(ev[0].ClientPort(), 40000u);
   EXPECT_EQ(ev[0].ServerPort(), 80u);
-  EXPECT_EQ(ev[1].kind, 2);
-  EXPECT_EQ(ev[1].arg, 0);
+  EXPECT_EQ(ev[1].kind, EventKind::kData);
+  EXPECT_EQ(ev[1].arg, static_cast<uint8_t>(Direction::kClientToServer));
   EXPECT_EQ(ev[1].Text(), "GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(ev[1].ts, 2000);
-  EXPECT_EQ(ev[2].arg, 1);
+  EXPECT_EQ(ev[2].arg, static_cast<uint8_t>(Direction::kServerToClient));
   EXPECT_EQ(ev[2].Text(), "HTTP/1.1 200 OK\r\n\r\n");
-  EXPECT_EQ(ev[3].kind, 4);
+  EXPECT_EQ(ev[3].kind, EventKind::kClose);
   EXPECT_EQ(ev[3].arg, static_cast<uint8_t>(CloseReason::kFin));
   EXPECT_EQ(ev[3].ts, 5000);
   for (const Event& e : ev) EXPECT_EQ(e.conn, ev[0].conn);
@@ -98,8 +98,8 @@ TEST_F(TrackerTest, MidStreamServerPacketFirstStillMakesPort80TheServer) {
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 3u);
   EXPECT_EQ(ev[0].ServerPort(), 80u);  // server port
-  EXPECT_EQ(ev[1].arg, 1);  // server → client
-  EXPECT_EQ(ev[2].arg, 0);
+  EXPECT_EQ(ev[1].arg, static_cast<uint8_t>(Direction::kServerToClient));
+  EXPECT_EQ(ev[2].arg, static_cast<uint8_t>(Direction::kClientToServer));
 }
 
 TEST_F(TrackerTest, AHandshakeAloneProducesNoEvents) {
@@ -116,7 +116,7 @@ TEST_F(TrackerTest, ResetClosesWithReasonRst) {
   Send(false, 501, 104, kTcpRst, "", 20);
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 3u);
-  EXPECT_EQ(ev[2].kind, 4);
+  EXPECT_EQ(ev[2].kind, EventKind::kClose);
   EXPECT_EQ(ev[2].arg, static_cast<uint8_t>(CloseReason::kRst));
   EXPECT_EQ(tracker_->active_connections(), 0u);
 }
@@ -149,10 +149,10 @@ TEST_F(TrackerTest, TheTableIsBoundedAndEvictsTheLeastRecent) {
   Send(true, 1, 0, kTcpAck, "c", 40, 1003);  // evicts 1002
   std::vector<Event> ev = Events();
   uint64_t conn_1002 = ev[2].conn;
-  ASSERT_EQ(ev[2].kind, 1);
+  ASSERT_EQ(ev[2].kind, EventKind::kOpen);
   bool closed = false;
   for (const Event& e : ev) {
-    if (e.kind == 4) {
+    if (e.kind == EventKind::kClose) {
       EXPECT_EQ(e.conn, conn_1002);
       EXPECT_EQ(e.arg, static_cast<uint8_t>(CloseReason::kEvicted));
       closed = true;
@@ -221,7 +221,7 @@ TEST_F(TrackerTest, SheddingTurnsDataIntoOneMergedGap) {
   ev = Events();
   // The server's shed bytes are reported before the close.
   EXPECT_EQ(StreamOf(ev, ev[0].conn, 1), "<gap 5>");
-  EXPECT_EQ(ev.back().kind, 4);
+  EXPECT_EQ(ev.back().kind, EventKind::kClose);
   EXPECT_EQ(ev.back().arg, static_cast<uint8_t>(CloseReason::kShutdown));
 }
 
@@ -269,7 +269,7 @@ TEST_F(TrackerTest, AFullBudgetCutsTheLargestHolderNotTheNewcomer) {
   uint64_t a = ev[0].conn;
   EXPECT_EQ(StreamOf(ev, a, 0), "a<gap 1>" + std::string(5000, 'A'));  // A was cut: gap, then its data
   uint64_t b = 0;
-  for (const Event& e : ev) if (e.kind == 1 && e.conn != a) b = e.conn;
+  for (const Event& e : ev) if (e.kind == EventKind::kOpen && e.conn != a) b = e.conn;
   EXPECT_EQ(StreamOf(ev, b, 0), "b");  // B still waits for its hole
   Send(true, 2, 0, kTcpAck, "-", 50, 1002);
   ev = Events();
@@ -283,8 +283,8 @@ TEST_F(TrackerTest, ANewSynOnAUsedTupleStartsANewConnection) {
   Send(true, 90001, 0, kTcpAck, "two", 30);
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 5u);
-  EXPECT_EQ(ev[2].kind, 4);
-  EXPECT_EQ(ev[3].kind, 1);
+  EXPECT_EQ(ev[2].kind, EventKind::kClose);
+  EXPECT_EQ(ev[3].kind, EventKind::kOpen);
   EXPECT_NE(ev[3].conn, ev[0].conn);
   EXPECT_GT(ev[3].conn, ev[0].conn);
   EXPECT_EQ(StreamOf(ev, ev[3].conn, 0), "two");

@@ -116,7 +116,7 @@ inline Bytes Ethernet(const Bytes& l3, uint16_t ethertype, std::vector<uint16_t>
 
 // One event as read back from a batch.
 struct Event {
-  uint8_t kind = 0;
+  stream_format::EventKind kind = stream_format::EventKind::kData;
   uint8_t arg = 0;
   uint64_t conn = 0;
   int64_t ts = 0;
@@ -149,7 +149,7 @@ inline std::vector<Event> ParseEvents(const uint8_t* p, size_t n) {
     const uint8_t* h = p + off;
     const format::EventHeader header = format::DecodeHeader(h);
     Event e;
-    e.kind = header.kind;
+    e.kind = static_cast<format::EventKind>(header.kind);
     e.arg = header.arg;
     e.conn = header.conn;
     e.ts = header.ts;
@@ -159,12 +159,12 @@ inline std::vector<Event> ParseEvents(const uint8_t* p, size_t n) {
     if (len > n - off - format::kHeaderSize) break;
     e.payload.assign(h + format::kHeaderSize, h + format::kHeaderSize + len);
     EXPECT_NE(e.conn, 0u);
-    switch (static_cast<format::EventKind>(e.kind)) {
+    switch (e.kind) {
       case format::EventKind::kOpen: EXPECT_EQ(len, format::kOpenPayloadSize); break;
       case format::EventKind::kData: EXPECT_GT(len, 0u); break;
       case format::EventKind::kGap: EXPECT_EQ(len, format::kGapPayloadSize); break;
       case format::EventKind::kClose: EXPECT_EQ(len, format::kClosePayloadSize); break;
-      default: ADD_FAILURE() << "unknown kind " << int(e.kind);
+      default: ADD_FAILURE() << "unknown kind " << int(header.kind);
     }
     out.push_back(std::move(e));
     off += format::kHeaderSize + len;
@@ -178,8 +178,8 @@ inline std::string StreamOf(const std::vector<Event>& events, uint64_t conn, uin
   std::string s;
   for (const Event& e : events) {
     if (e.conn != conn || e.arg != dir) continue;
-    if (e.kind == static_cast<uint8_t>(stream_format::EventKind::kData)) s += e.Text();
-    if (e.kind == static_cast<uint8_t>(stream_format::EventKind::kGap)) {
+    if (e.kind == stream_format::EventKind::kData) s += e.Text();
+    if (e.kind == stream_format::EventKind::kGap) {
       s += "<gap " + std::to_string(e.Gap()) + ">";
     }
   }

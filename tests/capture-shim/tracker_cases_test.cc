@@ -185,21 +185,23 @@ Streams RunCase(const Case& c) {
     tracker.OnSegment(seg, t);
     payloads.clear();
   }
-  static const char* kReasons[] = {"fin", "rst", "idle", "evicted", "shutdown"};
   Streams s;
   std::map<uint64_t, int> rank;
   for (const Event& e : ParseEvents(writer.data(), writer.size())) {
-    if (e.kind == 1) {
+    if (e.kind == EventKind::kOpen) {
       int r = static_cast<int>(rank.size()) + 1;
       rank[e.conn] = r;
-      Add(s, r, "open " + std::to_string(Le(e.payload.data() + 36, 2)), "");
+      Add(s, r, "open " + std::to_string(e.ClientPort()), "");
       continue;
     }
     int r = rank.count(e.conn) ? rank[e.conn] : 0;
-    std::string dir = e.arg == 0 ? "c" : "s";
-    if (e.kind == 2) Add(s, r, "data " + dir + " ", Escape(e.Text()));
-    if (e.kind == 3) Add(s, r, "gap " + dir + " " + std::to_string(e.Gap()), "");
-    if (e.kind == 4) Add(s, r, std::string("close ") + kReasons[e.arg < 5 ? e.arg : 0], "");
+    std::string dir = e.arg == static_cast<uint8_t>(Direction::kClientToServer) ? "c" : "s";
+    if (e.kind == EventKind::kData) Add(s, r, "data " + dir + " ", Escape(e.Text()));
+    if (e.kind == EventKind::kGap) Add(s, r, "gap " + dir + " " + std::to_string(e.Gap()), "");
+    if (e.kind == EventKind::kClose) {
+      const bool known = e.arg <= static_cast<uint8_t>(stream_format::kLastCloseReason);
+      Add(s, r, std::string("close ") + stream_format::kCloseReasonNames[known ? e.arg : 0], "");
+    }
   }
   return s;
 }

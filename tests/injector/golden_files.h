@@ -1,8 +1,8 @@
 // The admission golden directory as the harness sees it: which cases exist (one per
 // <case>.review.json, found by listing the directory, never by a hand-kept list) and which files no
 // case produces (a golden left behind when a case was renamed or removed).
-#ifndef INJECTOR_TESTS_GOLDEN_FILES_H_
-#define INJECTOR_TESTS_GOLDEN_FILES_H_
+#ifndef TESTS_INJECTOR_GOLDEN_FILES_H_
+#define TESTS_INJECTOR_GOLDEN_FILES_H_
 
 #include <string>
 #include <vector>
@@ -18,4 +18,4 @@ std::vector<std::string> LeftoverGoldenFiles(const std::string& dir);
 
 }  // namespace injector::testing
 
-#endif  // INJECTOR_TESTS_GOLDEN_FILES_H_
+#endif  // TESTS_INJECTOR_GOLDEN_FILES_H_

@@ -1,6 +1,7 @@
 // Test helpers: base64 decoding of a response's patch, and RFC 6902 "add" applied strictly, so that the
 // C++ tests can prove a patch's paths valid for the pod it was made for.
-#pragma once
+#ifndef TESTS_INJECTOR_PATCH_APPLY_H_
+#define TESTS_INJECTOR_PATCH_APPLY_H_
 
 #include <boost/json/value.hpp>
 
@@ -18,3 +19,5 @@ std::optional<std::string> Base64Decode(std::string_view text);
 std::string ApplyAdd(boost::json::value& document, const std::string& path, const boost::json::value& value);
 
 }  // namespace injector::testing
+
+#endif  // TESTS_INJECTOR_PATCH_APPLY_H_

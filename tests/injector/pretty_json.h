@@ -1,6 +1,7 @@
 // Test helper: JSON text for golden files, indented two spaces so that reviewers read diffs, with keys
 // in the order the value holds them.
-#pragma once
+#ifndef TESTS_INJECTOR_PRETTY_JSON_H_
+#define TESTS_INJECTOR_PRETTY_JSON_H_
 
 #include <boost/json/value.hpp>
 
@@ -15,3 +16,5 @@ std::string ReadFile(const std::string& path);
 boost::json::value ReadJsonFile(const std::string& path);
 
 }  // namespace injector::testing
+
+#endif  // TESTS_INJECTOR_PRETTY_JSON_H_

@@ -152,7 +152,7 @@ TEST(StreamFormatGolden, ShimTestReaderReadsTheGoldenBytes) {
     ASSERT_EQ(got.size(), c.events.size());
     for (size_t i = 0; i < got.size(); ++i) {
       const GoldenEvent& w = c.events[i];
-      EXPECT_EQ(got[i].kind, static_cast<uint8_t>(w.kind));
+      EXPECT_EQ(got[i].kind, w.kind);
       EXPECT_EQ(got[i].arg, w.Arg());
       EXPECT_EQ(got[i].conn, w.conn);
       EXPECT_EQ(got[i].ts, w.ts);
