@@ -7,6 +7,14 @@
 namespace tsn {
 namespace {
 
+// Raw header bytes, for events that break a rule on purpose.
+constexpr uint8_t kOpen = static_cast<uint8_t>(EventKind::kOpen);
+constexpr uint8_t kData = static_cast<uint8_t>(EventKind::kData);
+constexpr uint8_t kGap = static_cast<uint8_t>(EventKind::kGap);
+constexpr uint8_t kClose = static_cast<uint8_t>(EventKind::kClose);
+constexpr uint8_t kNoSuchKind = 9;
+constexpr uint8_t kToServer = static_cast<uint8_t>(Direction::kClientToServer);
+
 const uint8_t kClientIp[4] = {192, 168, 1, 2};
 const uint8_t kServerIp[4] = {10, 0, 0, 1};
 
@@ -68,7 +76,7 @@ TEST(EventReader, TruncatedHeaderIsMalformedAndCountsTheRest) {
 
 TEST(EventReader, LengthPastTheBatchIsMalformed) {
   BatchWriter w;
-  w.RawHeader(2, 0, 100, 1, 0);
+  w.RawHeader(kData, kToServer, 100, 1, 0);
   std::vector<uint8_t> bytes = w.bytes();
   bytes.resize(bytes.size() + 99);
   EventReader r(bytes.data(), bytes.size());
@@ -81,7 +89,7 @@ TEST(EventReader, LengthPastTheBatchIsMalformed) {
 
 TEST(EventReader, HugeLengthDoesNotOverflowTheBoundsCheck) {
   BatchWriter w;
-  w.RawHeader(2, 0, 0xFFFFFFFFu, 1, 0);
+  w.RawHeader(kData, kToServer, 0xFFFFFFFFu, 1, 0);
   EventReader r(w.bytes().data(), w.bytes().size());
   StreamEvent ev;
   const char* reason = nullptr;
@@ -91,15 +99,16 @@ TEST(EventReader, HugeLengthDoesNotOverflowTheBoundsCheck) {
 TEST(EventReader, EventsBreakingARuleAreSkippedAlone) {
   // Each event below has a sound frame (its payload present) but breaks one rule.
   BatchWriter full;
-  full.RawHeader(9, 0, 0, 1, 0);
-  full.RawHeader(2, 2, 1, 1, 0);
+  full.RawHeader(kNoSuchKind, 0, 0, 1, 0);
+  full.RawHeader(kData, 2 /* no such direction */, 1, 1, 0);
   std::vector<uint8_t> b = full.bytes();
   b.push_back('x');
   auto add = [&b](const BatchWriter& bw) { b.insert(b.end(), bw.bytes().begin(), bw.bytes().end()); };
-  BatchWriter e1; e1.RawHeader(2, 0, 0, 1, 0); add(e1);
-  BatchWriter e2; e2.RawHeader(3, 0, 4, 1, 0); add(e2); b.insert(b.end(), 4, 0);
-  BatchWriter e3; e3.RawHeader(4, 5, 0, 1, 0); add(e3);
-  BatchWriter e4; e4.RawHeader(1, 1, 39, 1, 0); add(e4); b.insert(b.end(), 39, 0);
+  BatchWriter e1; e1.RawHeader(kData, kToServer, 0, 1, 0); add(e1);
+  BatchWriter e2; e2.RawHeader(kGap, kToServer, 4, 1, 0); add(e2); b.insert(b.end(), 4, 0);
+  BatchWriter e3; e3.RawHeader(kClose, 5 /* no such reason */, 0, 1, 0); add(e3);
+  BatchWriter e4; e4.RawHeader(kOpen, stream_format::kOpenSampled, 39, 1, 0); add(e4);
+  b.insert(b.end(), 39, 0);
   BatchWriter e5; e5.Data(0, Direction::kClientToServer, "y"); add(e5);
   BatchWriter e6; e6.Data(3, Direction::kClientToServer, "ok"); add(e6);
   EventReader r(b.data(), b.size());
@@ -120,10 +129,10 @@ TEST(EventReader, EventsBreakingARuleAreSkippedAlone) {
 
 TEST(EventReader, OpenWithBadIpVersionIsSkipped) {
   BatchWriter w;
-  w.RawHeader(1, 1, 40, 5, 0);
+  w.RawHeader(kOpen, stream_format::kOpenSampled, stream_format::kOpenPayloadSize, 5, 0);
   std::vector<uint8_t> b = w.bytes();
-  b.push_back(5);
-  b.insert(b.end(), 39, 0);
+  b.push_back(5);  // ipVersion: neither 4 nor 6
+  b.insert(b.end(), stream_format::kOpenPayloadSize - 1, 0);
   EventReader r(b.data(), b.size());
   StreamEvent ev;
   const char* reason = nullptr;
