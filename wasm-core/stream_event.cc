@@ -2,17 +2,6 @@
 
 namespace tsn {
 
-const char* CloseReasonName(CloseReason reason) {
-  switch (reason) {
-    case CloseReason::kFin: return "fin";
-    case CloseReason::kRst: return "rst";
-    case CloseReason::kIdle: return "idle";
-    case CloseReason::kEvicted: return "evicted";
-    case CloseReason::kShutdown: return "shutdown";
-  }
-  return "unknown";
-}
-
 namespace {
 
 // Small bounded writer: never writes past cap - 1, always NUL-terminates.

@@ -33,8 +33,6 @@ struct StreamEvent {
   uint64_t lostBytes = 0;   // kGap
 };
 
-const char* CloseReasonName(CloseReason reason);
-
 // Appends the textual form of ep's address ("10.0.0.1", "2001:db8::1") to out.
 void AppendIpText(char* out, size_t cap, const Endpoint& ep);
 
