@@ -59,7 +59,6 @@ int64_t ParseTs(std::istringstream& in) {
   return -1;
 }
 
-
 bool ParseFixtureFile(const std::string& path, const std::string& name, std::vector<FixtureCase>* out,
                       std::string* error) {
   std::ifstream in(path);

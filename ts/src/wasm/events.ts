@@ -44,7 +44,7 @@ export const CLOSE_PAYLOAD_BYTES = 0;
 
 /** An endpoint in the form the open event carries. */
 export interface BinaryEndpoint {
-  version: 4 | 6;
+  version: typeof IP_V4 | typeof IP_V6;
   address: Uint8Array; // ADDRESS_SIZE bytes; IPv4 in the first 4
   port: number;
 }
@@ -87,10 +87,10 @@ export function writeGapPayload(view: DataView, offset: number, lostBytes: bigin
 }
 
 /** Parses an IPv4 dotted quad or an IPv6 text address; null when it is neither. */
-export function parseIp(text: string): { version: 4 | 6; address: Uint8Array } | null {
+export function parseIp(text: string): Omit<BinaryEndpoint, 'port'> | null {
   const address = new Uint8Array(ADDRESS_SIZE);
-  if (text.includes(':')) return parseIpv6(text, address) ? { version: 6, address } : null;
-  return parseIpv4(text, address, 0) ? { version: 4, address } : null;
+  if (text.includes(':')) return parseIpv6(text, address) ? { version: IP_V6, address } : null;
+  return parseIpv4(text, address, 0) ? { version: IP_V4, address } : null;
 }
 
 function parseIpv4(text: string, out: Uint8Array, at: number): boolean {
