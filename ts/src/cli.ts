@@ -5,7 +5,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig, ValidationError } from './config.js';
 import { createDecoder } from './decoder.js';
-import { helpText, OPTIONS, parseCommandLine } from './env.js';
+import { helpText, OPTIONS, parseCommandLine } from './command-line.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { createSnifferWith } from './sniffer.js';

@@ -1,6 +1,6 @@
 // stdout for offline reads: a stream whose writes block until the reader has taken the bytes.
 //
-// Reading a file, the capture thread outruns any reader of stdout. Holding batches in JS (the engine's
+// Reading a file, the capture thread outruns any reader of stdout. Holding batches in JS (the pipeline's
 // bounded queue) only delays the moment messages must be dropped. Blocking the JS thread instead stops
 // it from taking batches from the addon, whose bounded queue then makes the file reader wait: a slow
 // `--read FILE | consumer` loses nothing and memory stays bounded. Live captures keep the asynchronous

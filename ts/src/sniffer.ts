@@ -1,10 +1,11 @@
-// createSniffer: the lifecycle around one capture (the native addon), one wasm engine handle and the
-// outputs. Stop order matters: the capture stops and hands over its last batch, the engine closes every
-// connection, the outputs drain until the deadline, and only then is the engine's memory released.
+// createSniffer: the lifecycle around one capture (the native addon), one HTTP core (wasm-core's
+// connection table), the pipeline between them and the outputs. Stop order matters: the capture stops and
+// hands over its last batch, the core closes every connection, the outputs drain until the deadline, and
+// only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { Engine } from './engine.js';
+import { Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { blockingStdout } from './offline-stdout.js';
 import { createOutputs, type Output } from './outputs/index.js';
@@ -94,7 +95,7 @@ class SnifferRuntime implements Sniffer {
   private stopPromise: Promise<void> | undefined;
   private running = false;
   private core: HttpCore | undefined;
-  private engine: Engine | undefined;
+  private pipeline: Pipeline | undefined;
   private outputs: Output[] = [];
   private capture: { addon: CaptureAddon; handle: CaptureHandle } | undefined;
   private lastCaptureStats: Record<string, number> = {};
@@ -102,8 +103,8 @@ class SnifferRuntime implements Sniffer {
   private captureEndedYet = false;
   /** Why the capture ended by itself (a damaged file, a failed interface); null after a clean end. */
   private captureError: Error | null = null;
-  /** The wasm engine threw (a trap, memory exhausted): the sniffer stops and done() rejects with it. */
-  private engineError: Error | null = null;
+  /** The pipeline threw (a wasm trap, memory exhausted): the sniffer stops and done() rejects with it. */
+  private pipelineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -141,13 +142,13 @@ class SnifferRuntime implements Sniffer {
     }
     const outputs: Record<string, Record<string, number>> = {};
     for (const o of this.outputs) outputs[o.name] = o.stats();
-    const engine = this.engine?.stats();
+    const pipeline = this.pipeline?.stats();
     return {
       capture: { ...this.lastCaptureStats },
       // The core's counters, and the adapter's (batches held under backpressure, delivery errors) beside them.
-      decoder: { ...(this.core?.stats() ?? {}), engine: engine ?? {} },
+      decoder: { ...(this.core?.stats() ?? {}), pipeline: pipeline ?? {} },
       outputs,
-      messages: engine?.messages ?? 0,
+      messages: pipeline?.messages ?? 0,
     };
   }
 
@@ -162,7 +163,7 @@ class SnifferRuntime implements Sniffer {
     });
     // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
     const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout(), writesSynchronously: true } } : {});
-    const engine = new Engine(core, outputs, this.log, { placement: cfg.placement });
+    const pipeline = new Pipeline(core, outputs, this.log, { placement: cfg.placement });
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {
@@ -183,20 +184,20 @@ class SnifferRuntime implements Sniffer {
       maxBufferedBytes: cfg.maxBufferedBytes,
       batchBytes: BATCH_BYTES,
       maxQueuedBatches: MAX_QUEUED_BATCHES,
-      // The engine copies a batch into wasm memory during onBatch (or copies it when it must wait),
+      // The pipeline copies a batch into wasm memory during onBatch (or copies it when it must wait),
       // so the shim's warm batch memory can be reused.
       reuseBatches: true,
     };
     let handle: CaptureHandle;
     try {
-      handle = capture.start(opts, (batch) => this.onBatch(engine, batch), (err) => this.onCaptureEnd(err));
+      handle = capture.start(opts, (batch) => this.onBatch(pipeline, batch), (err) => this.onCaptureEnd(err));
     } catch (e) {
       core.free();
       throw this.openError(e as CaptureError, capture);
     }
     this.core = core;
     this.outputs = outputs;
-    this.engine = engine;
+    this.pipeline = pipeline;
     this.capture = { addon: capture, handle };
     this.running = true;
     // From here the kernel keeps packets for us: tools (and tests) wait for this line before sending traffic.
@@ -233,13 +234,13 @@ class SnifferRuntime implements Sniffer {
   }
 
   /** An exception here would cross into the addon's thread-safe call and end the process: stop instead. */
-  private onBatch(engine: Engine, batch: Uint8Array): void {
-    if (this.engineError !== null) return;
+  private onBatch(pipeline: Pipeline, batch: Uint8Array): void {
+    if (this.pipelineError !== null) return;
     try {
-      engine.onBatch(batch);
+      pipeline.onBatch(batch);
     } catch (e) {
-      this.engineError = e instanceof Error ? e : new Error(String(e));
-      this.log.error('engine failure: stopping', { error: this.engineError.message });
+      this.pipelineError = e instanceof Error ? e : new Error(String(e));
+      this.log.error('pipeline failure: stopping', { error: this.pipelineError.message });
       void this.stop().catch(() => undefined);
     }
   }
@@ -286,9 +287,9 @@ class SnifferRuntime implements Sniffer {
         const timedOut = await withDeadline(this.captureEnded.promise, deadline);
         if (timedOut) this.log.warn('capture did not hand over its last batch before the drain deadline');
       }
-      // After a failure the engine's state cannot be trusted: deliver what is queued in the outputs only.
-      if (this.engineError === null) {
-        await this.engine!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
+      // After a failure the core's state cannot be trusted: deliver what is queued in the outputs only.
+      if (this.pipelineError === null) {
+        await this.pipeline!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
       }
       await Promise.all(this.outputs.map((o) => o.drain(deadline)));
     } catch (e) {
@@ -303,7 +304,7 @@ class SnifferRuntime implements Sniffer {
       // an instance that trapped may trap again; its memory goes with it
     }
     if (failure !== null) this.finished.reject(failure);
-    else if (this.engineError !== null) this.finished.reject(this.engineError);
+    else if (this.pipelineError !== null) this.finished.reject(this.pipelineError);
     else if (this.captureError !== null) this.finished.reject(this.captureError);
     else this.finished.resolve();
     if (failure !== null) throw failure;

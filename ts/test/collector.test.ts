@@ -209,7 +209,7 @@ describe('https output', () => {
     expect(c.requests).toHaveLength(5);
   });
 
-  it('reading a file, asks the engine to wait instead of dropping; live, never waits and drops', async () => {
+  it('reading a file, asks the pipeline to wait instead of dropping; live, never waits and drops', async () => {
     const c = await collector();
     const fileCfg = validateConfig({ captureFile: '/tmp/x.pcap', outputUrl: c.url }, {});
     const offline = createOutputs(fileCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;

@@ -26,7 +26,7 @@ export interface HttpsOutputOptions {
   /** A request that has not completed by then is abandoned (and retried). Default 10 s. */
   requestTimeoutMs: number;
   /**
-   * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the engine to wait until it
+   * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the pipeline to wait until it
    * is half empty, so a file is delivered whole however slow the collector. Live capture leaves this off:
    * waiting there would starve the other outputs, so the budget drops instead. Default false.
    */

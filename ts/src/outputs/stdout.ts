@@ -1,5 +1,5 @@
 // JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer holds
-// more than `pauseAtBytes`, `ready()` hands the engine a promise so it stops feeding; a caller that keeps
+// more than `pauseAtBytes`, `ready()` hands the pipeline a promise so it stops feeding; a caller that keeps
 // delivering anyway hits a hard byte cap, past which lines are dropped and counted. A stream that breaks
 // (EPIPE: the reader went away) is logged once; every later line is dropped and counted.
 
@@ -13,8 +13,8 @@ export interface StdoutOutputOptions {
   /** Hard cap on bytes waiting in the stream's buffer. Default 16 MiB. */
   maxBufferedBytes: number;
   /**
-   * From this many buffered bytes on, `ready()` asks the engine to wait (until the buffer empties).
-   * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the engine every few dozen lines.
+   * From this many buffered bytes on, `ready()` asks the pipeline to wait (until the buffer empties).
+   * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the pipeline every few dozen lines.
    */
   pauseAtBytes: number;
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig, ValidationError } from '../src/config.js';
-import { helpText, OPTIONS, parseCommandLine } from '../src/env.js';
+import { helpText, OPTIONS, parseCommandLine } from '../src/command-line.js';
 
 const error = (argv: string[], env: Record<string, string> = {}): ValidationError => {
   try {

@@ -1,4 +1,4 @@
-// The adapter between the capture shim and the outputs: batches of stream events go into the wasm core,
+// The pipeline between the capture shim and the outputs: batches of stream events go into the wasm core,
 // finished messages come out and are handed to every output. Backpressure: while an output's ready()
 // is pending, batches wait here in a bounded queue (the shim's own bounded queue sheds load behind it).
 import type { Logger } from './log.js';
@@ -6,7 +6,7 @@ import type { Output } from './outputs/index.js';
 import type { HttpMessage, Placement } from './types.js';
 import type { ByteOps, CoreOutput, HttpCore } from './wasm/core.js';
 
-export interface EngineOptions {
+export interface PipelineOptions {
   placement?: Placement;
   /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
   maxQueuedBytes?: number;
@@ -14,7 +14,7 @@ export interface EngineOptions {
 
 const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
-export interface EngineStats {
+export interface PipelineStats {
   messages: number;
   batches: number;
   batchBytes: number;
@@ -55,7 +55,7 @@ function nodeByteOps(): ByteOps {
 /** Handed to text-only outputs instead of a parsed message (they read `line`); frozen, so no one mutates it. */
 const TEXT_ONLY = Object.freeze({}) as unknown;
 
-export class Engine {
+export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
   private readonly log: Logger;
@@ -71,12 +71,12 @@ export class Engine {
   private idleWaiters: Array<() => void> = [];
   private finished = false;
   private warnedForced = false;
-  private readonly counters: EngineStats = {
+  private readonly counters: PipelineStats = {
     messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, unreadableMessages: 0, deliveryErrors: 0,
     batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
   };
 
-  constructor(core: HttpCore, outputs: Output[], log: Logger, options: EngineOptions = {}) {
+  constructor(core: HttpCore, outputs: Output[], log: Logger, options: PipelineOptions = {}) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
@@ -97,7 +97,7 @@ export class Engine {
   onBatch(batch: Uint8Array): void {
     if (this.finished) {
       this.counters.batchesAfterFinish++;
-      this.log.warn('engine: batch after finish dropped', { bytes: batch.length });
+      this.log.warn('pipeline: batch after finish dropped', { bytes: batch.length });
       return;
     }
     if (this.waiting !== null || this.queue.length > 0) {
@@ -110,7 +110,7 @@ export class Engine {
       }
       if (!this.warnedForced) {
         this.warnedForced = true;
-        this.log.warn('engine: outputs are backpressured and the hold queue is full; feeding anyway', {
+        this.log.warn('pipeline: outputs are backpressured and the hold queue is full; feeding anyway', {
           maxQueuedBytes: this.maxQueuedBytes,
         });
       }
@@ -136,7 +136,7 @@ export class Engine {
     this.dispatch(this.core.finish(tsMicros));
   }
 
-  stats(): EngineStats {
+  stats(): PipelineStats {
     return { ...this.counters };
   }
 
@@ -159,7 +159,7 @@ export class Engine {
     const { status, output } = this.core.feed(batch);
     if (status < 0) {
       this.counters.malformedBatches++;
-      this.log.warn('engine: malformed batch, rest of it dropped', { status, bytes: batch.length });
+      this.log.warn('pipeline: malformed batch, rest of it dropped', { status, bytes: batch.length });
     }
     this.dispatch(output);
     this.watchBackpressure();
@@ -177,7 +177,7 @@ export class Engine {
     for (const text of output.messages) {
       if (text.charCodeAt(0) !== 0x7b /* { */ || text.charCodeAt(text.length - 1) !== 0x7d /* } */) {
         this.counters.unreadableMessages++;
-        this.log.warn('engine: wasm-core wrote a message that is not a JSON object; dropped', { length: text.length });
+        this.log.warn('pipeline: wasm-core wrote a message that is not a JSON object; dropped', { length: text.length });
         continue;
       }
       // Splice rather than re-stringify: the text outputs write the core's text as it is.
@@ -190,7 +190,7 @@ export class Engine {
           message = JSON.parse(text) as HttpMessage;
         } catch {
           this.counters.unreadableMessages++;
-          this.log.warn('engine: wasm-core wrote a message that is not JSON; dropped', { length: text.length });
+          this.log.warn('pipeline: wasm-core wrote a message that is not JSON; dropped', { length: text.length });
           continue;
         }
         if (this.placement !== undefined) message.placement = this.placement;
@@ -201,7 +201,7 @@ export class Engine {
           out.deliver(message, line);
         } catch (e) {
           this.counters.deliveryErrors++;
-          this.log.error('engine: output threw while accepting a message', { output: out.name, error: String(e) });
+          this.log.error('pipeline: output threw while accepting a message', { output: out.name, error: String(e) });
         }
       }
     }
@@ -211,7 +211,7 @@ export class Engine {
     const unreadable = output.unreadable ?? 0;
     if (unreadable > 0) {
       this.counters.unreadableMessages += unreadable;
-      this.log.warn('engine: wasm-core wrote messages that are not JSON objects; dropped', { count: unreadable });
+      this.log.warn('pipeline: wasm-core wrote messages that are not JSON objects; dropped', { count: unreadable });
     }
     const count = output.jsonlCount ?? 0;
     if (count === 0 || output.jsonl === undefined) return;
@@ -221,7 +221,7 @@ export class Engine {
         out.deliverBatch!(output.jsonl, count);
       } catch (e) {
         this.counters.deliveryErrors++;
-        this.log.error('engine: output threw while accepting messages', { output: out.name, error: String(e) });
+        this.log.error('pipeline: output threw while accepting messages', { output: out.name, error: String(e) });
       }
     }
   }
