@@ -130,11 +130,15 @@ async function readTcpflow(
   let pending: HttpMessage[] = [];
   decoder.onMessage = (m) => pending.push(m);
   const emit = async (): Promise<void> => {
-    for (const msg of pending) {
-      if (cfg.placement !== undefined) msg.placement = cfg.placement;
-      const line = JSON.stringify(msg);
-      for (const out of outputs) out.deliver(msg, line);
-      messages++;
+    if (pending.length > 0) {
+      let text = '';
+      for (const msg of pending) {
+        if (cfg.placement !== undefined) msg.placement = cfg.placement;
+        text += JSON.stringify(msg) + '\n';
+      }
+      const jsonl = Buffer.from(text);
+      for (const out of outputs) out.deliver(jsonl, pending.length);
+      messages += pending.length;
     }
     pending = [];
     for (const out of outputs) await out.ready();

@@ -143,6 +143,7 @@ class StreamDecoder implements Decoder {
   /** The core's connectionId (decimal conn) → the caller's id, for connections whose messages may still come. */
   private readonly idOfConn = new Map<string, string>();
   private nextConn = 1n;
+  private readonly utf8 = new TextDecoder('utf-8');
 
   constructor(module: CoreModule, options: ResolvedDecoderOptions) {
     this.module = module;
@@ -241,8 +242,22 @@ class StreamDecoder implements Decoder {
         if (!failed) (failed = true), (firstError = e);
       }
     }
-    for (const text of output.messages) {
-      const message = JSON.parse(text) as HttpMessage;
+    if (output.unreadable > 0 || output.unknown > 0) {
+      try {
+        this.onLog?.({
+          level: 'error', message: 'wasm-core wrote lines that are not messages or log records; dropped',
+          unreadableMessages: output.unreadable, unknownRecords: output.unknown,
+        });
+      } catch (e) {
+        if (!failed) (failed = true), (firstError = e);
+      }
+    }
+    const { jsonl } = output;
+    for (let start = 0; start < jsonl.length;) {
+      let end = jsonl.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = jsonl.length;
+      const message = JSON.parse(this.utf8.decode(jsonl.subarray(start, end))) as HttpMessage;
+      start = end + 1;
       message.connectionId = this.idOfConn.get(message.connectionId) ?? message.connectionId;
       try {
         this.onMessage?.(message);

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { Pipeline } from './pipeline.js';
+import { NODE_BYTE_OPS, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { blockingStdout } from './offline-stdout.js';
 import { createOutputs, type Output } from './outputs/index.js';
@@ -159,11 +159,13 @@ class SnifferRuntime implements Sniffer {
     const core = new HttpCore(module, {
       maxBodySize: cfg.maxBodySize,
       maxBufferedBytes: cfg.maxBufferedBytes,
-      redactHeaders: cfg.redactHeaders.map((h) => h.toLowerCase()),
+      redactHeaders: cfg.redactHeaders,
+      placement: cfg.placement,
+      byteOps: NODE_BYTE_OPS,
     });
     // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
     const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout(), writesSynchronously: true } } : {});
-    const pipeline = new Pipeline(core, outputs, this.log, { placement: cfg.placement });
+    const pipeline = new Pipeline(core, outputs, this.log);
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {

@@ -8,7 +8,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { LogLimiter, type Logger } from '../log.js';
-import type { HttpMessage } from '../types.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
 
@@ -40,7 +39,6 @@ interface Item {
 
 export class HttpsOutput implements Output {
   readonly name = 'https';
-  readonly textOnly = true;
   private readonly opts: HttpsOutputOptions;
   private readonly agent: http.Agent;
   private readonly request: typeof https.request;
@@ -77,18 +75,15 @@ export class HttpsOutput implements Output {
     if (token) this.headers.authorization = `Bearer ${token}`;
   }
 
-  deliver(_msg: HttpMessage, line: string): void {
-    const bytes = Buffer.byteLength(line);
-    if (this.closed || this.held + 1 > this.opts.maxQueued || this.heldBytes + bytes > this.opts.maxQueuedBytes) {
-      this.counts.dropped++;
-      this.limiter.log(this.log, 'warn', 'full', this.closed ? 'collector output is closed; message dropped' : 'collector queue is full; message dropped', {
-        output: this.name, queued: this.held, queuedBytes: this.heldBytes, dropped: this.counts.dropped,
-      });
-      return;
+  /** Each line becomes one request body (a copy: `jsonl` is reused), without its newline. */
+  deliver(jsonl: Uint8Array): void {
+    const block = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
+    for (let start = 0; start < block.length;) {
+      let end = block.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = block.length;
+      this.accept(block, start, end);
+      start = end + 1;
     }
-    this.held++;
-    this.heldBytes += bytes;
-    this.queue.push({ body: Buffer.from(line), attempt: 0 });
     this.pump();
   }
 
@@ -120,6 +115,20 @@ export class HttpsOutput implements Output {
 
   stats(): Record<string, number> {
     return { ...this.counts, inFlight: this.inFlight.size, queued: this.held, queuedBytes: this.heldBytes };
+  }
+
+  private accept(block: Buffer, start: number, end: number): void {
+    const bytes = end - start;
+    if (this.closed || this.held + 1 > this.opts.maxQueued || this.heldBytes + bytes > this.opts.maxQueuedBytes) {
+      this.counts.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', this.closed ? 'collector output is closed; message dropped' : 'collector queue is full; message dropped', {
+        output: this.name, queued: this.held, queuedBytes: this.heldBytes, dropped: this.counts.dropped,
+      });
+      return;
+    }
+    this.held++;
+    this.heldBytes += bytes;
+    this.queue.push({ body: Buffer.copyBytesFrom(block, start, bytes), attempt: 0 });
   }
 
   private pump(): void {

@@ -1,10 +1,10 @@
-// JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer holds
-// more than `pauseAtBytes`, `ready()` hands the pipeline a promise so it stops feeding; a caller that keeps
-// delivering anyway hits a hard byte cap, past which lines are dropped and counted. A stream that breaks
-// (EPIPE: the reader went away) is logged once; every later line is dropped and counted.
+// JSON lines on stdout (or any writable stream), written as the blocks the pipeline hands over. Honours
+// the stream's backpressure: while its buffer holds more than `pauseAtBytes`, `ready()` hands the pipeline
+// a promise so it stops feeding; a caller that keeps delivering anyway hits a hard byte cap, past which
+// messages are dropped and counted. A stream that breaks (EPIPE: the reader went away) is logged once;
+// every later message is dropped and counted.
 
 import { LogLimiter, type Logger } from '../log.js';
-import type { HttpMessage } from '../types.js';
 import type { Output } from './index.js';
 
 export interface StdoutOutputOptions {
@@ -26,7 +26,6 @@ export interface StdoutOutputOptions {
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
-  readonly textOnly = true;
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
@@ -50,31 +49,8 @@ export class StdoutOutput implements Output {
     this.stream.on('close', () => this.wakeUp());
   }
 
-  deliver(_msg: HttpMessage, line: string): void {
-    if (this.broken) {
-      this.dropped++;
-      return;
-    }
-    if (this.stream.writableLength + line.length + 1 > this.maxBufferedBytes) {
-      this.dropped++;
-      this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; message dropped', {
-        output: this.name, bufferedBytes: this.stream.writableLength, dropped: this.dropped,
-      });
-      return;
-    }
-    this.pending++;
-    try {
-      this.stream.write(line + '\n', (err?: Error | null) => this.flushed(err));
-    } catch (err) {
-      // A stream already destroyed throws synchronously on some Node versions.
-      this.pending--;
-      this.dropped++;
-      this.breakDown(err as Error);
-    }
-  }
-
-  /** `count` messages as one block of JSON lines: one write (of a copy unless writesSynchronously), counted per message. */
-  deliverBatch(jsonl: Uint8Array, count: number): void {
+  /** One write of the whole block (of a copy unless writesSynchronously), counted per message. */
+  deliver(jsonl: Uint8Array, count: number): void {
     if (this.broken) {
       this.dropped += count;
       return;
@@ -91,6 +67,7 @@ export class StdoutOutput implements Output {
       const chunk = this.writesSynchronously ? jsonl : Buffer.from(jsonl); // jsonl is reused after this call
       this.stream.write(chunk, (err?: Error | null) => this.flushed(err, count));
     } catch (err) {
+      // A stream already destroyed throws synchronously on some Node versions.
       this.pending -= count;
       this.dropped += count;
       this.breakDown(err as Error);
@@ -134,7 +111,7 @@ export class StdoutOutput implements Output {
     };
   }
 
-  private flushed(err?: Error | null, count = 1): void {
+  private flushed(err: Error | null | undefined, count: number): void {
     if (this.pending === 0) return; // given up on at the drain deadline
     const n = Math.min(count, this.pending);
     this.pending -= n;
