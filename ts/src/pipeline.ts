@@ -2,9 +2,11 @@
 // outputs: each batch goes into the wasm core, and the JSON lines it produces go to every output as one
 // block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
 // source's own bounded queue sheds load or waits behind it).
+import type { ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
-import type { ByteOps, CoreOutput, HttpCore } from './wasm/core.js';
+import { CoreModule, HttpCore, type ByteOps, type CoreOutput } from './wasm/core.js';
+import { embeddedModule } from './wasm/embedded.js';
 
 export interface PipelineOptions {
   /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
@@ -35,6 +37,18 @@ export const NODE_BYTE_OPS: ByteOps = {
   alloc: (len) => Buffer.allocUnsafe(len),
   copy: (src, start, end, dst, at) => void (src as Buffer).copy(dst, at, start, end),
 };
+
+/** The HTTP core for a validated configuration: every option it takes comes from `cfg`. */
+export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
+  const module = await CoreModule.instantiate(await embeddedModule());
+  return new HttpCore(module, {
+    maxBodySize: cfg.maxBodySize,
+    maxBufferedBytes: cfg.maxBufferedBytes,
+    redactHeaders: cfg.redactHeaders,
+    placement: cfg.placement,
+    byteOps: NODE_BYTE_OPS,
+  });
+}
 
 export class Pipeline {
   private readonly core: HttpCore;

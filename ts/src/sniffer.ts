@@ -5,13 +5,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { NODE_BYTE_OPS, Pipeline } from './pipeline.js';
+import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
-import { blockingStdout } from './offline-stdout.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
-import { CoreModule, HttpCore } from './wasm/core.js';
-import { embeddedModule } from './wasm/embedded.js';
+import type { HttpCore } from './wasm/core.js';
 
 /** The addon's surface (docs/internals.md §3). */
 interface CaptureOptions {
@@ -155,16 +153,8 @@ class SnifferRuntime implements Sniffer {
   private async open(): Promise<void> {
     const cfg = this.cfg;
     const capture = loadAddon();
-    const module = await CoreModule.instantiate(await embeddedModule());
-    const core = new HttpCore(module, {
-      maxBodySize: cfg.maxBodySize,
-      maxBufferedBytes: cfg.maxBufferedBytes,
-      redactHeaders: cfg.redactHeaders,
-      placement: cfg.placement,
-      byteOps: NODE_BYTE_OPS,
-    });
-    // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
-    const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout(), writesSynchronously: true } } : {});
+    const core = await openCore(cfg);
+    const outputs = createOutputs(cfg, this.log);
     const pipeline = new Pipeline(core, outputs, this.log);
 
     if (outputs.length === 0) {

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
 import { HttpsOutput, type HttpsOutputOptions } from './https.js';
+import { blockingStdout } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
 export interface Output {
@@ -45,7 +46,11 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
       ...deps.https,
     }));
   }
-  if (cfg.outputStdout) outputs.push(new StdoutOutput(log, deps.stdout));
+  if (cfg.outputStdout) {
+    // Reading a file, stdout blocks: a slow reader then slows the file reader instead of losing messages.
+    const offline = cfg.captureFile !== undefined ? { stream: blockingStdout(), writesSynchronously: true } : {};
+    outputs.push(new StdoutOutput(log, { ...offline, ...deps.stdout }));
+  }
   // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
   if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));
   return outputs;
