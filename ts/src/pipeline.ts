@@ -2,18 +2,12 @@
 // outputs: each batch goes into the wasm core, and the JSON lines it produces go to every output as one
 // block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
 // source's own bounded queue sheds load or waits behind it).
-import type { ResolvedConfig } from './config.js';
+import { LIMITS, type ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
 import { CoreModule, HttpCore, type ByteOps, type CoreOutput } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
 
-export interface PipelineOptions {
-  /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
-  maxQueuedBytes?: number;
-}
-
-const DEFAULT_MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export interface PipelineStats {
   messages: number;
@@ -54,7 +48,8 @@ export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
   private readonly log: Logger;
-  private readonly maxQueuedBytes: number;
+  /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
+  private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
   private readonly queue: Uint8Array[] = [];
   private waiting: Promise<void> | null = null;
@@ -66,11 +61,10 @@ export class Pipeline {
     batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
   };
 
-  constructor(core: HttpCore, outputs: Output[], log: Logger, options: PipelineOptions = {}) {
+  constructor(core: HttpCore, outputs: Output[], log: Logger) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
   }
 
   /**

@@ -4,7 +4,7 @@
 // only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
 import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
@@ -24,7 +24,7 @@ interface CaptureOptions {
   maxBufferedBytes: number;
   batchBytes: number;
   maxQueuedBatches: number;
-  reuseBatches?: boolean;
+  reuseBatches: boolean;
 }
 type CaptureHandle = object;
 interface CaptureAddon {
@@ -35,11 +35,6 @@ interface CaptureAddon {
 }
 type CaptureError = Error & { code?: string; interfaces?: string[] };
 
-const STATS_INTERVAL_MS = 60_000;
-const SNAPLEN = 262_144;
-const KERNEL_BUFFER_BYTES = 32 * 1024 * 1024;
-const BATCH_BYTES = 256 * 1024;
-const MAX_QUEUED_BATCHES = 64;
 
 let addon: CaptureAddon | undefined;
 
@@ -168,14 +163,14 @@ class SnifferRuntime implements Sniffer {
     const opts: CaptureOptions = {
       ...(cfg.captureFile !== undefined ? { file: cfg.captureFile } : { interface: cfg.interface }),
       ports: cfg.ports,
-      snaplen: SNAPLEN,
-      bufferSize: KERNEL_BUFFER_BYTES,
+      snaplen: LIMITS.capture.snaplen,
+      bufferSize: LIMITS.capture.kernelBufferBytes,
       sampleRate: cfg.sampleRate,
       maxConcurrentConnections: cfg.maxConcurrentConnections,
       connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
       maxBufferedBytes: cfg.maxBufferedBytes,
-      batchBytes: BATCH_BYTES,
-      maxQueuedBatches: MAX_QUEUED_BATCHES,
+      batchBytes: LIMITS.capture.batchBytes,
+      maxQueuedBatches: LIMITS.capture.maxQueuedBatches,
       // The pipeline copies a batch into wasm memory during onBatch (or copies it when it must wait),
       // so the shim's warm batch memory can be reused.
       reuseBatches: true,
@@ -194,7 +189,7 @@ class SnifferRuntime implements Sniffer {
     this.running = true;
     // From here the kernel keeps packets for us: tools (and tests) wait for this line before sending traffic.
     this.log.info('capturing', cfg.captureFile !== undefined ? { captureFile: cfg.captureFile } : { interface: cfg.interface });
-    this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), STATS_INTERVAL_MS);
+    this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), LIMITS.statsIntervalMs);
     this.statsTimer.unref();
   }
 

@@ -4,7 +4,7 @@
 // to the pipeline, which adds placement and applies the outputs' backpressure like for a capture file.
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, ValidationError } from './config.js';
+import { LIMITS, validateConfig, ValidationError } from './config.js';
 import type { Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { openCore, Pipeline } from './pipeline.js';
@@ -18,7 +18,7 @@ import {
 const TCPFLOW_NAME = /^(.+)\.(\d{5})-(.+)\.(\d{5})((?:--\d+)?(?:c\d+)?)$/;
 
 /** Files are read in pieces of this size: a flow of any size costs one piece of memory, not its size. */
-const PIECE_BYTES = 1024 * 1024;
+const PIECE_BYTES = LIMITS.maxDataEventBytes;
 
 interface FlowFile {
   path: string;

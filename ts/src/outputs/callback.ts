@@ -1,14 +1,13 @@
 // The user's onHttpMessage, the only output that reads messages as objects: it parses each JSON line it is
 // handed. The callback's failures are the user's bugs, not ours: caught, counted, logged at most once per
 // interval, and never allowed to stop the other outputs. A returned promise is awaited, at most
-// MAX_IN_FLIGHT at once (docs/outputs.md); past that the callback's messages are dropped and counted.
+// LIMITS.callback.maxInFlight at once (docs/outputs.md); past that the callback's messages are dropped and counted.
 
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { HttpMessage, MessageCallback } from '../types.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
-
-export const MAX_IN_FLIGHT = 1000;
 
 export class CallbackOutput implements Output {
   readonly name = 'callback';
@@ -22,7 +21,7 @@ export class CallbackOutput implements Output {
   constructor(
     private readonly fn: MessageCallback,
     private readonly log: Logger,
-    private readonly maxInFlight = MAX_IN_FLIGHT,
+    private readonly maxInFlight: number = LIMITS.callback.maxInFlight,
   ) {}
 
   /** The one place a message line becomes an object: each line is parsed here, then handed to the callback. */

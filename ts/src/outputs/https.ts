@@ -7,6 +7,7 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
@@ -14,15 +15,15 @@ import { untilIdle } from './until-idle.js';
 export interface HttpsOutputOptions {
   /** Extra certificate authority to trust (tests); otherwise the system's, plus NODE_EXTRA_CA_CERTS. */
   ca?: string | Buffer;
-  /** Concurrent requests (= kept-alive connections). Default 8. */
+  /** Concurrent requests (= kept-alive connections). Default: LIMITS.https (config.ts), as for the rest. */
   maxSockets: number;
-  /** Messages accepted and not yet settled, at most. Default 10,000. */
+  /** Messages accepted and not yet settled, at most. */
   maxQueued: number;
-  /** Bytes of those messages, at most. Default 32 MiB. */
+  /** Bytes of those messages, at most. */
   maxQueuedBytes: number;
-  /** Waits before each retry; its length is the number of retries. Default [1000, 2000, 4000]. */
+  /** Waits before each retry; its length is the number of retries. */
   retryDelaysMs: number[];
-  /** A request that has not completed by then is abandoned (and retried). Default 10 s. */
+  /** A request that has not completed by then is abandoned (and retried). */
   requestTimeoutMs: number;
   /**
    * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the pipeline to wait until it
@@ -57,15 +58,7 @@ export class HttpsOutput implements Output {
   private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0 };
 
   constructor(private readonly url: URL, token: string | undefined, private readonly log: Logger, opts: Partial<HttpsOutputOptions> = {}) {
-    this.opts = {
-      maxSockets: 8,
-      maxQueued: 10_000,
-      maxQueuedBytes: 32 * 1024 * 1024,
-      retryDelaysMs: [1000, 2000, 4000],
-      requestTimeoutMs: 10_000,
-      waitWhenFull: false,
-      ...opts,
-    };
+    this.opts = { ...LIMITS.https, retryDelaysMs: [...LIMITS.https.retryDelaysMs], waitWhenFull: false, ...opts };
     const secure = url.protocol === 'https:';
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...(this.opts.ca ? { ca: this.opts.ca } : {}) })

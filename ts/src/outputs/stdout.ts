@@ -4,17 +4,19 @@
 // messages are dropped and counted. A stream that breaks (EPIPE: the reader went away) is logged once;
 // every later message is dropped and counted.
 
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { Output } from './index.js';
 
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
   stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
-  /** Hard cap on bytes waiting in the stream's buffer. Default 16 MiB. */
+  /** Hard cap on bytes waiting in the stream's buffer. Default LIMITS.stdout (config.ts). */
   maxBufferedBytes: number;
   /**
    * From this many buffered bytes on, `ready()` asks the pipeline to wait (until the buffer empties).
-   * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the pipeline every few dozen lines.
+   * Default LIMITS.stdout (1 MiB): a pipe's own high-water mark (16 KiB) would stall the pipeline every few
+   * dozen lines (docs/outputs.md).
    */
   pauseAtBytes: number;
   /**
@@ -41,9 +43,9 @@ export class StdoutOutput implements Output {
 
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
-    this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.stdout.maxBufferedBytes;
     this.writesSynchronously = opts.writesSynchronously ?? false;
-    this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? 1024 * 1024, this.maxBufferedBytes / 2);
+    this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? LIMITS.stdout.pauseAtBytes, this.maxBufferedBytes / 2);
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
     this.stream.on('close', () => this.wakeUp());
