@@ -1,4 +1,4 @@
-// The tcp-sniffer bin and container entrypoint (DESIGN §5.3, §5.4). stdout carries only messages (and
+// The tcp-sniffer bin and container entrypoint (docs/configuration.md, docs/architecture.md). stdout carries only messages (and
 // --help / --version text when asked); logs go to stderr. Exit: 0 clean stop, 1 configuration error,
 // 2 runtime error.
 import { helpText, OPTIONS, parseCommandLine } from './command-line.js';

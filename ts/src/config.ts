@@ -1,4 +1,4 @@
-// Configuration: the one validator (DESIGN §5.1). The library, the environment and the CLI all end here;
+// Configuration: the one validator of the rules in docs/configuration.md. The library, the environment and the CLI all end here;
 // the raw-string parsers are the ones the shared cases in fixtures/validation/cases.json exercise, and the
 // injector implements the same rules in C++ against the same table.
 
@@ -312,7 +312,7 @@ const KNOWN_KEYS = new Set<string>([
 ]);
 
 /**
- * Checks every rule of DESIGN §5.1 and fills in the defaults. Throws a `ValidationError` naming the
+ * Checks every rule of docs/configuration.md and fills in the defaults. Throws a `ValidationError` naming the
  * first key that breaks a rule. `env` decides production mode (default: `process.env`).
  */
 export function validateConfig(config: SnifferConfig, env: Record<string, string | undefined> = process.env): ResolvedConfig {

@@ -299,7 +299,7 @@ class SnifferRuntime implements Sniffer {
 }
 
 /** True when `deadline` (a Date.now() time) passed before `p` settled. The timer keeps the process alive. */
-export async function withDeadline(p: Promise<unknown>, deadline: number): Promise<boolean> {
+async function withDeadline(p: Promise<unknown>, deadline: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));

@@ -225,7 +225,7 @@ describe('https output', () => {
 
   it('reading a file, asks the pipeline to wait instead of dropping; live, never waits and drops', async () => {
     const c = await collector();
-    const fileCfg = validateConfig({ captureFile: '/tmp/x.pcap', outputUrl: c.url }, {});
+    const fileCfg = validateConfig({ captureFile: 'any.pcap', outputUrl: c.url }, {});
     const offline = createOutputs(fileCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
     outputs.push(offline as HttpsOutput);
     let waits = 0;

@@ -28,12 +28,12 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * A stream that is done with every chunk when write() returns: _write finishes synchronously, so the
  * Writable never holds a chunk (StdoutOutput's writesSynchronously relies on it; nothing here corks).
  */
-export function blockingStdout(fd = STDOUT_FD): Writable {
+export function blockingStdout(): Writable {
   return new Writable({
     decodeStrings: true,
     write(chunk: Buffer, _encoding, callback) {
       try {
-        writeAll(fd, chunk);
+        writeAll(STDOUT_FD, chunk);
         callback();
       } catch (e) {
         callback(e as Error); // EPIPE: the output logs it once and counts every later line as dropped

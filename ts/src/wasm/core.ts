@@ -61,8 +61,8 @@ export interface CoreOptions {
 
 /**
  * How the output walker finds line ends and copies them out of the module's memory. The default uses only
- * Uint8Array; Node's Buffer (see nodeByteOps) is several times faster at both (TypedArray indexOf and set
- * cost more than the core's whole decoding on a large capture).
+ * Uint8Array; Node's Buffer (NODE_BYTE_OPS in pipeline.ts) is faster at both (figures in
+ * docs/performance.md).
  */
 export interface ByteOps {
   /** A view of `len` bytes at `offset` of `buffer`; its indexOf is used to find newlines. */
@@ -73,7 +73,7 @@ export interface ByteOps {
   copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void;
 }
 
-export const PORTABLE_BYTE_OPS: ByteOps = {
+const PORTABLE_BYTE_OPS: ByteOps = {
   view: (buffer, offset, len) => new Uint8Array(buffer, offset, len),
   alloc: (len) => new Uint8Array(len),
   copy: (src, start, end, dst, at) => dst.set(src.subarray(start, end), at),
@@ -147,8 +147,8 @@ export class HttpCore {
   /** Scratch: [start, end) of each message's text in the output, reused across calls. */
   private readonly spans: number[] = [];
   /**
-   * The message block, reused by every feed: a fresh block per feed cost a page fault per 4 KiB, about a
-   * sixth of the CPU time on a large capture.
+   * The message block, reused by every feed: a fresh block per feed costs a page fault per 4 KiB
+   * (docs/performance.md).
    */
   private scratch: Uint8Array = NO_BYTES;
   /** Contract breaks by the core, counted rather than thrown (reported by stats()). */
