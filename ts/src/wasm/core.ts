@@ -165,7 +165,9 @@ export class HttpCore {
     const redact = enc.encode(options.redactHeaders.join(','));
     const { ptr } = core.input(redact.length);
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
-    this.handle = core.exports.tsn_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    // The ABI takes a u32; the module's memory is at most 2 GiB, so a larger limit keeps the same bodies.
+    const maxBodySize = Math.min(options.maxBodySize, 0xffffffff);
+    this.handle = core.exports.tsn_engine_new(maxBodySize, options.maxBufferedBytes, ptr, redact.length);
     if (this.handle === 0) throw new Error('wasm-core: tsn_engine_new failed');
   }
 
