@@ -26,7 +26,7 @@ const endpoint = (ip: string, port: number) => ({ ...parseIp(ip)!, port });
 /** One batch holding `exchanges` GET exchanges on connection `conn`, then its close. */
 function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
   const enc = new TextEncoder();
-  const request = enc.encode('GET /a?q="é" HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(exchanges));
+  const request = enc.encode('GET /a?q=caf%C3%A9 HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(exchanges));
   const response = enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhé"\n'.repeat(exchanges));
   const total = 4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length;
   const batch = new Uint8Array(total);
