@@ -1,7 +1,7 @@
 // `--read-tcpflow DIR`: tcpflow's per-direction files decoded through the same pipeline and outputs as a
 // capture. The files are paired into connections (the server is the side whose port is in --ports), each
 // connection is written as stream events (open, the client's bytes, the server's bytes, close) and fed
-// to the pipeline, which adds placement and applies the outputs' backpressure like for a capture file.
+// to the pipeline: placement and the outputs' backpressure apply as for a capture file.
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMITS, validateConfig, ValidationError } from './config.js';
