@@ -11,7 +11,7 @@ import { openCore, Pipeline } from './pipeline.js';
 import type { Endpoint, SnifferConfig } from './types.js';
 import {
   CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, KIND_CLOSE, KIND_DATA, KIND_OPEN,
-  OPEN_PAYLOAD_BYTES, parseIp, writeEventHeader, writeOpenPayload, type BinaryEndpoint,
+  OPEN_PAYLOAD_BYTES, OPEN_SAMPLED, parseIp, writeEventHeader, writeOpenPayload, type BinaryEndpoint,
 } from './wasm/events.js';
 
 /** tcpflow's default file name: %A.%a-%B.%b%V%v%C%c (zero-padded address and port, VLAN, connection count). */
@@ -54,7 +54,7 @@ export async function readTcpflowDirectory(
     for (let i = 0; i < connections.length; i++) {
       const c = connections[i]!;
       const conn = BigInt(i + 1); // the messages' connectionId: "1", "2", … in file order
-      writeEventHeader(view, 0, KIND_OPEN, 1 /* sampled */, OPEN_PAYLOAD_BYTES, conn, -1);
+      writeEventHeader(view, 0, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, -1);
       writeOpenPayload(view, EVENT_HEADER_BYTES, c.client, c.server);
       await send(EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES);
       // The client's bytes first, so that each response is read knowing its request (HEAD, CONNECT).

@@ -11,7 +11,7 @@ import type { HttpMessage, Placement } from '../src/types.js';
 import { CoreModule, HttpCore } from '../src/wasm/core.js';
 import {
   CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, KIND_CLOSE, KIND_DATA, KIND_OPEN,
-  OPEN_PAYLOAD_BYTES, parseIp, writeEventHeader, writeOpenPayload,
+  OPEN_PAYLOAD_BYTES, OPEN_SAMPLED, parseIp, writeEventHeader, writeOpenPayload,
 } from '../src/wasm/events.js';
 import { requireBuilt, WASM } from './helpers/paths.js';
 
@@ -32,7 +32,7 @@ function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
   const batch = new Uint8Array(total);
   const view = new DataView(batch.buffer);
   let at = 0;
-  writeEventHeader(view, at, KIND_OPEN, 1, OPEN_PAYLOAD_BYTES, conn, 1_700_000_000_000_000);
+  writeEventHeader(view, at, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, 1_700_000_000_000_000);
   writeOpenPayload(view, at + EVENT_HEADER_BYTES, endpoint('10.0.0.2', 40000), endpoint('10.0.0.1', 8080));
   at += EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES;
   for (const [dir, bytes] of [[DIR_CLIENT_TO_SERVER, request], [DIR_SERVER_TO_CLIENT, response]] as const) {
