@@ -39,7 +39,7 @@ nobody_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-nobody.$$.cpu)
 nobody_msgs=$(grep -o '"stdout":{"delivered":[0-9]*' /tmp/offline-nobody.$$.log | grep -o '[0-9]*$' || echo 0)
 ours_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-ours.$$.cpu)
 tshark_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-tshark.$$.cpu)
-decoded=$(grep -o '"engine":{"messages":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || true)
+decoded=$(grep -o '"pipeline":{"messages":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || true)
 dropped=$(grep -o '"stdout":{[^}]*"dropped":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || true)
 # Messages written to stdout, from the CLI's own stop statistics (stdout itself went to /dev/null).
 ours_msgs=$(grep -o '"stdout":{"delivered":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || echo 0)

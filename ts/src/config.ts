@@ -1,8 +1,8 @@
-// Configuration: the one validator (DESIGN §5.1). The library, the environment and the CLI all end here;
+// Configuration: the one validator of the rules in docs/configuration.md. The library, the environment and the CLI all end here;
 // the raw-string parsers are the ones the shared cases in fixtures/validation/cases.json exercise, and the
 // injector implements the same rules in C++ against the same table.
 
-import type { MessageCallback, Placement, SnifferConfig } from './types.js';
+import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from './types.js';
 import { isLogLevel, type LogLevel } from './log.js';
 
 /** A configuration value broke a rule. `field` is named as the user wrote it (key, variable or flag). */
@@ -57,6 +57,29 @@ export const DEFAULTS = {
   connectionIdleTimeoutMs: 60_000,
   drainTimeoutMs: 25_000,
   maxBufferedBytes: 134_217_728,
+} as const;
+
+/**
+ * The values the TS layer passes to the capture addon, the pipeline and the outputs that are not user
+ * options. The addon and the core take every value explicitly; none of them keeps a default of its own.
+ * Why each value is what it is: docs/internals.md §3 (capture), docs/outputs.md (outputs).
+ */
+export const LIMITS = {
+  capture: {
+    /** The largest snapshot libpcap takes: whole segments, even offloaded ones. */
+    snaplen: 262_144,
+    kernelBufferBytes: 32 * 1024 * 1024,
+    batchBytes: 256 * 1024,
+    maxQueuedBatches: 64,
+  },
+  /** Batches the pipeline holds (copied) while an output is backpressured. */
+  pipelineMaxQueuedBytes: 32 * 1024 * 1024,
+  /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
+  maxDataEventBytes: 1024 * 1024,
+  statsIntervalMs: 60_000,
+  https: { maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000 },
+  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
+  callback: { maxInFlight: 1000 },
 } as const;
 
 /** The rule texts, exactly as in fixtures/validation/cases.json. */
@@ -255,12 +278,12 @@ function checkInteger(key: IntegerKey, v: unknown): number {
 function checkRedactHeaders(names: unknown): string[] {
   if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
   const out = new Set<string>();
-  for (const n of names) {
+  names.forEach((n: unknown, i) => {
     if (typeof n !== 'string' || !TOKEN.test(n)) {
-      throw new ValidationError('redactHeaders', RULES.redactHeaders, `got ${typeof n === 'string' ? quote(n) : typeof n}`);
+      throw new ValidationError('redactHeaders', RULES.redactHeaders, `redactHeaders[${i}] is ${typeof n === 'string' ? quote(n) : typeof n}`);
     }
     out.add(n.toLowerCase());
-  }
+  });
   return [...out];
 }
 
@@ -289,7 +312,7 @@ const KNOWN_KEYS = new Set<string>([
 ]);
 
 /**
- * Checks every rule of DESIGN §5.1 and fills in the defaults. Throws a `ValidationError` naming the
+ * Checks every rule of docs/configuration.md and fills in the defaults. Throws a `ValidationError` naming the
  * first key that breaks a rule. `env` decides production mode (default: `process.env`).
  */
 export function validateConfig(config: SnifferConfig, env: Record<string, string | undefined> = process.env): ResolvedConfig {
@@ -348,9 +371,15 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   };
 }
 
-/** True when at least one output is configured (the sniffer warns at start otherwise). */
-export function hasOutput(cfg: ResolvedConfig): boolean {
-  return cfg.outputUrl !== undefined || cfg.outputStdout || cfg.onHttpMessage !== undefined;
+/** The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table. */
+export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
+  if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
+  const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
+  return {
+    maxBodySize: integer('maxBodySize'),
+    maxBufferedBytes: integer('maxBufferedBytes'),
+    redactHeaders: options.redactHeaders === undefined ? [...DEFAULT_REDACT_HEADERS] : checkRedactHeaders(options.redactHeaders),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 // `tcp-sniffer/decoder`: the WebAssembly HTTP core alone, for saved byte streams, in any JS runtime.
 // No Node built-ins here or in what this imports: the bundle is built for esbuild's neutral platform.
-import { DEFAULT_REDACT_HEADERS } from './config.js';
+import { LIMITS, validateDecoderOptions } from './config.js';
 import type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 import { CoreModule, HttpCore, type CoreLogRecord, type CoreOutput } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
@@ -13,11 +13,8 @@ import {
 export type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 export type { CoreLogRecord as DecoderLogRecord } from './wasm/core.js';
 
-const DEFAULT_MAX_BODY_SIZE = 65536;
-const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 /** Larger pushes are fed in pieces of this size, so the input buffer inside the module stays small. */
-const MAX_DATA_EVENT_BYTES = 1024 * 1024;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const MAX_DATA_EVENT_BYTES = LIMITS.maxDataEventBytes;
 
 export type ConnectionKey = string | number;
 export type Side = 'client' | 'server';
@@ -43,7 +40,7 @@ export interface Decoder {
 
 /** Creates a decoder on its own instance of the module. */
 export async function createDecoder(options: DecoderOptions = {}): Promise<Decoder> {
-  const resolved = resolveOptions(options);
+  const resolved = validateDecoderOptions(options);
   const module = await CoreModule.instantiate(await loadModule(options.wasm));
   return new StreamDecoder(module, resolved);
 }
@@ -93,32 +90,6 @@ export function decodeStreamsWith(
   return messages;
 }
 
-interface ResolvedDecoderOptions {
-  maxBodySize: number;
-  maxBufferedBytes: number;
-  redactHeaders: string[];
-}
-
-function resolveOptions(options: DecoderOptions): ResolvedDecoderOptions {
-  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
-  if (!Number.isInteger(maxBodySize) || maxBodySize < 0 || maxBodySize > 0xffffffff) {
-    throw new RangeError(`maxBodySize: must be an integer >= 0 (got ${String(maxBodySize)})`);
-  }
-  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < 1024 * 1024) {
-    throw new RangeError(`maxBufferedBytes: must be an integer >= 1048576 (got ${String(maxBufferedBytes)})`);
-  }
-  const redact = options.redactHeaders ?? DEFAULT_REDACT_HEADERS;
-  if (!Array.isArray(redact)) throw new TypeError('redactHeaders: must be an array of header names');
-  const redactHeaders = redact.map((name, i) => {
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
-      throw new TypeError(`redactHeaders[${i}]: must be an HTTP header name (got ${JSON.stringify(name)})`);
-    }
-    return name.toLowerCase();
-  });
-  return { maxBodySize, maxBufferedBytes, redactHeaders };
-}
-
 async function loadModule(wasm: DecoderOptions['wasm']): Promise<BufferSource | WebAssembly.Module> {
   if (wasm === undefined) return embeddedModule();
   if (wasm instanceof URL) {
@@ -143,8 +114,9 @@ class StreamDecoder implements Decoder {
   /** The core's connectionId (decimal conn) → the caller's id, for connections whose messages may still come. */
   private readonly idOfConn = new Map<string, string>();
   private nextConn = 1n;
+  private readonly utf8 = new TextDecoder('utf-8');
 
-  constructor(module: CoreModule, options: ResolvedDecoderOptions) {
+  constructor(module: CoreModule, options: ReturnType<typeof validateDecoderOptions>) {
     this.module = module;
     this.core = new HttpCore(module, options);
   }
@@ -241,8 +213,22 @@ class StreamDecoder implements Decoder {
         if (!failed) (failed = true), (firstError = e);
       }
     }
-    for (const text of output.messages) {
-      const message = JSON.parse(text) as HttpMessage;
+    if (output.unreadable > 0 || output.unknown > 0) {
+      try {
+        this.onLog?.({
+          level: 'error', message: 'wasm-core wrote lines that are not messages or log records; dropped',
+          unreadableMessages: output.unreadable, unknownRecords: output.unknown,
+        });
+      } catch (e) {
+        if (!failed) (failed = true), (firstError = e);
+      }
+    }
+    const { jsonl } = output;
+    for (let start = 0; start < jsonl.length;) {
+      let end = jsonl.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = jsonl.length;
+      const message = JSON.parse(this.utf8.decode(jsonl.subarray(start, end))) as HttpMessage;
+      start = end + 1;
       message.connectionId = this.idOfConn.get(message.connectionId) ?? message.connectionId;
       try {
         this.onMessage?.(message);

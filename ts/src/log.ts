@@ -1,10 +1,10 @@
-// The one logger: one JSON object per line on stderr (DESIGN §5.4). Secrets given at creation (the
+// The one logger: one JSON object per line on stderr (docs/configuration.md, "Logs"). Secrets given at creation (the
 // collector token) are scrubbed from every finished line as a last line of defence: code should never
 // log them, and this makes sure a mistake does not leak them anyway.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface Logger {
   debug(message: string, fields?: object): void;

@@ -1,16 +1,15 @@
-// createSniffer: the lifecycle around one capture (the native addon), one wasm engine handle and the
-// outputs. Stop order matters: the capture stops and hands over its last batch, the engine closes every
-// connection, the outputs drain until the deadline, and only then is the engine's memory released.
+// createSniffer: the lifecycle around one capture (the native addon), one HTTP core (wasm-core's
+// connection table), the pipeline between them and the outputs. Stop order matters: the capture stops and
+// hands over its last batch, the core closes every connection, the outputs drain until the deadline, and
+// only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describeConfig, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { Engine } from './engine.js';
+import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
-import { blockingStdout } from './offline-stdout.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
-import { CoreModule, HttpCore } from './wasm/core.js';
-import { embeddedModule } from './wasm/embedded.js';
+import type { HttpCore } from './wasm/core.js';
 
 /** The addon's surface (docs/internals.md §3). */
 interface CaptureOptions {
@@ -25,7 +24,7 @@ interface CaptureOptions {
   maxBufferedBytes: number;
   batchBytes: number;
   maxQueuedBatches: number;
-  reuseBatches?: boolean;
+  reuseBatches: boolean;
 }
 type CaptureHandle = object;
 interface CaptureAddon {
@@ -36,11 +35,6 @@ interface CaptureAddon {
 }
 type CaptureError = Error & { code?: string; interfaces?: string[] };
 
-const STATS_INTERVAL_MS = 60_000;
-const SNAPLEN = 262_144;
-const KERNEL_BUFFER_BYTES = 32 * 1024 * 1024;
-const BATCH_BYTES = 256 * 1024;
-const MAX_QUEUED_BATCHES = 64;
 
 let addon: CaptureAddon | undefined;
 
@@ -94,7 +88,7 @@ class SnifferRuntime implements Sniffer {
   private stopPromise: Promise<void> | undefined;
   private running = false;
   private core: HttpCore | undefined;
-  private engine: Engine | undefined;
+  private pipeline: Pipeline | undefined;
   private outputs: Output[] = [];
   private capture: { addon: CaptureAddon; handle: CaptureHandle } | undefined;
   private lastCaptureStats: Record<string, number> = {};
@@ -102,8 +96,8 @@ class SnifferRuntime implements Sniffer {
   private captureEndedYet = false;
   /** Why the capture ended by itself (a damaged file, a failed interface); null after a clean end. */
   private captureError: Error | null = null;
-  /** The wasm engine threw (a trap, memory exhausted): the sniffer stops and done() rejects with it. */
-  private engineError: Error | null = null;
+  /** The pipeline threw (a wasm trap, memory exhausted): the sniffer stops and done() rejects with it. */
+  private pipelineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -141,28 +135,22 @@ class SnifferRuntime implements Sniffer {
     }
     const outputs: Record<string, Record<string, number>> = {};
     for (const o of this.outputs) outputs[o.name] = o.stats();
-    const engine = this.engine?.stats();
+    const pipeline = this.pipeline?.stats();
     return {
       capture: { ...this.lastCaptureStats },
       // The core's counters, and the adapter's (batches held under backpressure, delivery errors) beside them.
-      decoder: { ...(this.core?.stats() ?? {}), engine: engine ?? {} },
+      decoder: { ...(this.core?.stats() ?? {}), pipeline: pipeline ?? {} },
       outputs,
-      messages: engine?.messages ?? 0,
+      messages: pipeline?.messages ?? 0,
     };
   }
 
   private async open(): Promise<void> {
     const cfg = this.cfg;
     const capture = loadAddon();
-    const module = await CoreModule.instantiate(await embeddedModule());
-    const core = new HttpCore(module, {
-      maxBodySize: cfg.maxBodySize,
-      maxBufferedBytes: cfg.maxBufferedBytes,
-      redactHeaders: cfg.redactHeaders.map((h) => h.toLowerCase()),
-    });
-    // Offline, stdout blocks so that a slow reader slows the file reader instead of losing messages.
-    const outputs = createOutputs(cfg, this.log, cfg.captureFile !== undefined ? { stdout: { stream: blockingStdout(), writesSynchronously: true } } : {});
-    const engine = new Engine(core, outputs, this.log, { placement: cfg.placement });
+    const core = await openCore(cfg);
+    const outputs = createOutputs(cfg, this.log);
+    const pipeline = new Pipeline(core, outputs, this.log);
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {
@@ -175,33 +163,33 @@ class SnifferRuntime implements Sniffer {
     const opts: CaptureOptions = {
       ...(cfg.captureFile !== undefined ? { file: cfg.captureFile } : { interface: cfg.interface }),
       ports: cfg.ports,
-      snaplen: SNAPLEN,
-      bufferSize: KERNEL_BUFFER_BYTES,
+      snaplen: LIMITS.capture.snaplen,
+      bufferSize: LIMITS.capture.kernelBufferBytes,
       sampleRate: cfg.sampleRate,
       maxConcurrentConnections: cfg.maxConcurrentConnections,
       connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
       maxBufferedBytes: cfg.maxBufferedBytes,
-      batchBytes: BATCH_BYTES,
-      maxQueuedBatches: MAX_QUEUED_BATCHES,
-      // The engine copies a batch into wasm memory during onBatch (or copies it when it must wait),
+      batchBytes: LIMITS.capture.batchBytes,
+      maxQueuedBatches: LIMITS.capture.maxQueuedBatches,
+      // The pipeline copies a batch into wasm memory during onBatch (or copies it when it must wait),
       // so the shim's warm batch memory can be reused.
       reuseBatches: true,
     };
     let handle: CaptureHandle;
     try {
-      handle = capture.start(opts, (batch) => this.onBatch(engine, batch), (err) => this.onCaptureEnd(err));
+      handle = capture.start(opts, (batch) => this.onBatch(pipeline, batch), (err) => this.onCaptureEnd(err));
     } catch (e) {
       core.free();
       throw this.openError(e as CaptureError, capture);
     }
     this.core = core;
     this.outputs = outputs;
-    this.engine = engine;
+    this.pipeline = pipeline;
     this.capture = { addon: capture, handle };
     this.running = true;
     // From here the kernel keeps packets for us: tools (and tests) wait for this line before sending traffic.
     this.log.info('capturing', cfg.captureFile !== undefined ? { captureFile: cfg.captureFile } : { interface: cfg.interface });
-    this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), STATS_INTERVAL_MS);
+    this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), LIMITS.statsIntervalMs);
     this.statsTimer.unref();
   }
 
@@ -233,13 +221,13 @@ class SnifferRuntime implements Sniffer {
   }
 
   /** An exception here would cross into the addon's thread-safe call and end the process: stop instead. */
-  private onBatch(engine: Engine, batch: Uint8Array): void {
-    if (this.engineError !== null) return;
+  private onBatch(pipeline: Pipeline, batch: Uint8Array): void {
+    if (this.pipelineError !== null) return;
     try {
-      engine.onBatch(batch);
+      pipeline.onBatch(batch);
     } catch (e) {
-      this.engineError = e instanceof Error ? e : new Error(String(e));
-      this.log.error('engine failure: stopping', { error: this.engineError.message });
+      this.pipelineError = e instanceof Error ? e : new Error(String(e));
+      this.log.error('pipeline failure: stopping', { error: this.pipelineError.message });
       void this.stop().catch(() => undefined);
     }
   }
@@ -286,9 +274,9 @@ class SnifferRuntime implements Sniffer {
         const timedOut = await withDeadline(this.captureEnded.promise, deadline);
         if (timedOut) this.log.warn('capture did not hand over its last batch before the drain deadline');
       }
-      // After a failure the engine's state cannot be trusted: deliver what is queued in the outputs only.
-      if (this.engineError === null) {
-        await this.engine!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
+      // After a failure the core's state cannot be trusted: deliver what is queued in the outputs only.
+      if (this.pipelineError === null) {
+        await this.pipeline!.finish(deadline, this.cfg.captureFile !== undefined ? -1 : Date.now() * 1000);
       }
       await Promise.all(this.outputs.map((o) => o.drain(deadline)));
     } catch (e) {
@@ -303,7 +291,7 @@ class SnifferRuntime implements Sniffer {
       // an instance that trapped may trap again; its memory goes with it
     }
     if (failure !== null) this.finished.reject(failure);
-    else if (this.engineError !== null) this.finished.reject(this.engineError);
+    else if (this.pipelineError !== null) this.finished.reject(this.pipelineError);
     else if (this.captureError !== null) this.finished.reject(this.captureError);
     else this.finished.resolve();
     if (failure !== null) throw failure;
@@ -311,7 +299,7 @@ class SnifferRuntime implements Sniffer {
 }
 
 /** True when `deadline` (a Date.now() time) passed before `p` settled. The timer keeps the process alive. */
-export async function withDeadline(p: Promise<unknown>, deadline: number): Promise<boolean> {
+async function withDeadline(p: Promise<unknown>, deadline: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));

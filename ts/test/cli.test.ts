@@ -1,11 +1,11 @@
 // The tcp-sniffer bin (dist/cli.js) as a real process: flags, exit codes, stdout carrying only messages,
-// SIGTERM draining, libpcap's real errors, and tcpflow's output decoded by the wasm decoder alone.
+// SIGTERM draining, libpcap's real errors, and tcpflow's output decoded without the capture addon.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, truncateSync, statSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADDON, captureDemo, CLI, DEMO_REQUESTS, jsonLines, runCli, runRequests, serve, spawnCli, tempDir, TS_ROOT, waitFor,
+  ADDON, captureDemo, cleanEnv, CLI, DEMO_REQUESTS, jsonLines, runCli, runRequests, serve, spawnCli, tempDir, TS_ROOT, waitFor,
   lowPort, requireArtifacts, sleep,
 } from './runtime-support.js';
 
@@ -169,17 +169,21 @@ describe('live', () => {
 });
 
 describe('--read-tcpflow', () => {
-  it("decodes tcpflow's files with the wasm decoder alone, the same messages as --read", async () => {
+  it("decodes tcpflow's files without the capture addon, the same messages as --read, placement included", async () => {
     const dir = tempDir('tcpflow');
     execFileSync('tcpflow', ['-r', capture, '-o', dir], { stdio: 'ignore' });
-    const viaTcpflow = await runCli(['--read-tcpflow', dir, '--ports', String(port)]);
+    const env = { ...cleanEnv(), POD_NAME: 'web-0', NAMESPACE: 'shop' };
+    const viaTcpflow = await runCli(['--read-tcpflow', dir, '--ports', String(port)], { env });
     expect(viaTcpflow.code).toBe(0);
-    const viaPcap = await runCli(['--read', capture, '--ports', String(port)]);
+    const viaPcap = await runCli(['--read', capture, '--ports', String(port)], { env });
     const a = jsonLines(viaTcpflow.stdout);
     expect(a).toHaveLength(20);
     for (const m of a) expect(m.timestamp).toBeUndefined();
+    for (const m of a) expect(m.placement).toEqual({ pod: 'web-0', namespace: 'shop' });
     expect(a.map(essence).sort()).toEqual(jsonLines(viaPcap.stdout).map(essence).sort());
-    expect(new Set(a.map((m) => m.connectionId)).size).toBe(2);
+    expect(new Set(a.map((m) => m.connectionId))).toEqual(new Set(['1', '2']));
+    const decoded = logsOf(viaTcpflow.stderr).find((l) => l.message === 'tcpflow directory decoded')!;
+    expect(decoded).toMatchObject({ connections: 2, decoder: { pipeline: { messages: 20 } }, outputs: { stdout: { delivered: 20, dropped: 0 } } });
   });
 
   it('without --ports the lower port is the server', async () => {

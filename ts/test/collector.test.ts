@@ -22,10 +22,11 @@ const message = (i: number): HttpMessage => ({
   exchange: 1, httpVersion: '1.1', method: 'POST', path: `/orders/${i}`, headers: { 'content-type': 'application/json' },
   body: '{"n":1}', bodyEncoding: 'utf8', bodySize: 7, bodyTruncated: false,
 });
+/** One message as the pipeline hands it over: its JSON line, newline-terminated. */
+const lineOf = (m: HttpMessage): Buffer => Buffer.from(JSON.stringify(m) + '\n');
 const send = (out: HttpsOutput, i: number): string => {
-  const m = message(i);
-  const line = JSON.stringify(m);
-  out.deliver(m, line);
+  const line = JSON.stringify(message(i));
+  out.deliver(Buffer.from(line + '\n'), 1);
   return line;
 };
 // Polls on real I/O turns; the cap only keeps a broken output from hanging the run.
@@ -83,6 +84,19 @@ describe('https output', () => {
     // Kept alive: 40 requests, at most 2 connections.
     expect(new Set(c.requests.map((r) => r.connection)).size).toBeLessThanOrEqual(2);
     expect(out.stats()).toMatchObject({ delivered: 40, failed: 0, dropped: 0, retries: 0, queued: 0 });
+  });
+
+  it('splits a block of JSON lines into one POST per message, each body its line, copied before the block is reused', async () => {
+    const c = await collector();
+    const out = output(c.url, { maxSockets: 1 });
+    // Non-ASCII bodies: lines are split on bytes, not characters.
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: `é "q" ${i}` }));
+    const block = Buffer.from(lines.map((l) => l + '\n').join(''));
+    out.deliver(block, 3);
+    block.fill(0x78); // the pipeline reuses its block once deliver returns
+    await out.drain(Date.now() + 10_000);
+    expect(c.requests.map((r) => r.body)).toEqual(lines);
+    expect(out.stats()).toMatchObject({ delivered: 3, failed: 0, dropped: 0 });
   });
 
   it('sends no authorization header without a token', async () => {
@@ -166,7 +180,7 @@ describe('https output', () => {
     let maxQueued = 0;
     for (let i = 0; i < offered; i++) {
       const m = { ...message(i), body: pad + i };
-      out.deliver(m, JSON.stringify(m));
+      out.deliver(lineOf(m), 1);
       if (i % 1000 === 0) {
         maxQueued = Math.max(maxQueued, out.stats().queued);
         await new Promise((r) => setImmediate(r)); // let requests fail and retries be scheduled
@@ -209,9 +223,9 @@ describe('https output', () => {
     expect(c.requests).toHaveLength(5);
   });
 
-  it('reading a file, asks the engine to wait instead of dropping; live, never waits and drops', async () => {
+  it('reading a file, asks the pipeline to wait instead of dropping; live, never waits and drops', async () => {
     const c = await collector();
-    const fileCfg = validateConfig({ captureFile: '/tmp/x.pcap', outputUrl: c.url }, {});
+    const fileCfg = validateConfig({ captureFile: 'any.pcap', outputUrl: c.url }, {});
     const offline = createOutputs(fileCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
     outputs.push(offline as HttpsOutput);
     let waits = 0;
@@ -224,7 +238,7 @@ describe('https output', () => {
         expect(offline.stats().queued).toBeLessThan(5);
       }
       const m = message(i);
-      offline.deliver(m, JSON.stringify(m));
+      offline.deliver(lineOf(m), 1);
     }
     await offline.drain(Date.now() + 30_000);
     expect(waits).toBeGreaterThan(0);
@@ -236,7 +250,7 @@ describe('https output', () => {
     for (let i = 0; i < 50; i++) {
       expect(live.ready()).toBeNull();
       const m = message(i);
-      live.deliver(m, JSON.stringify(m));
+      live.deliver(lineOf(m), 1);
     }
     expect(live.stats().dropped).toBe(40);
     await live.drain(Date.now() + 30_000);
@@ -249,7 +263,7 @@ describe('https output', () => {
     const outs = createOutputs(cfg, newLog().log, { https: { ca: cert.cert } });
     expect(outs.map((o) => o.name)).toEqual(['https']);
     const m = message(3);
-    outs[0]!.deliver(m, JSON.stringify(m));
+    outs[0]!.deliver(lineOf(m), 1);
     await outs[0]!.drain(Date.now() + 10_000);
     expect(c.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(JSON.parse(c.requests[0]!.body)).toEqual(m);

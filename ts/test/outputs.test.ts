@@ -15,6 +15,8 @@ const message = (i: number): HttpMessage => ({
   source: { ip: '10.0.0.1', port: 80 }, connectionId: String(i), exchange: 1, httpVersion: '1.1', statusCode: 200,
   statusMessage: 'OK', headers: {}, bodySize: 0, bodyTruncated: false,
 });
+/** Messages as the pipeline hands them over: one block of newline-terminated JSON lines. */
+const jsonl = (...msgs: object[]): Buffer => Buffer.from(msgs.map((m) => JSON.stringify(m) + '\n').join(''));
 const until = async (cond: () => boolean): Promise<void> => {
   const giveUp = performance.now() + 30_000;
   while (!cond()) {
@@ -32,13 +34,36 @@ describe('callback output', () => {
     const sink = new Writable({ write(chunk, _enc, cb) { got.push(String(chunk)); cb(); } });
     const outs = createOutputs(cfg, log, { stdout: { stream: sink as never } });
     expect(outs.map((o) => o.name)).toEqual(['stdout', 'callback']);
-    for (let i = 0; i < 100; i++) for (const o of outs) o.deliver(message(i), JSON.stringify(message(i)));
+    for (let i = 0; i < 100; i++) for (const o of outs) o.deliver(jsonl(message(i)), 1);
     await Promise.all(outs.map((o) => o.drain(Date.now() + 5000)));
     expect(got).toHaveLength(100);
     expect(outs[1]!.stats()).toMatchObject({ delivered: 0, failed: 100, dropped: 0 });
     const errs = lines.map((l) => JSON.parse(l)).filter((r) => r.message === 'onHttpMessage failed');
     expect(errs).toHaveLength(1);
     expect(errs[0].error).toMatchObject({ message: 'user bug' });
+  });
+
+  it('hands the callback each line of a block as its own object, in order, parsed before the block is reused', async () => {
+    const { log } = newLog();
+    const got: HttpMessage[] = [];
+    const out = new CallbackOutput((m) => void got.push(m), log);
+    const sent = [0, 1, 2].map((i) => ({ ...message(i), body: `é "q" ${i}`, placement: { pod: 'p' } }));
+    const block = jsonl(...sent);
+    out.deliver(block, 3);
+    block.fill(0x78);
+    expect(got).toEqual(sent);
+    expect(out.stats()).toMatchObject({ delivered: 3, failed: 0, dropped: 0 });
+  });
+
+  it('drops, counts and logs a line that is not JSON, and still calls back for the lines around it', async () => {
+    const { log, lines } = newLog();
+    const got: string[] = [];
+    const out = new CallbackOutput((m) => void got.push(m.connectionId), log);
+    const block = Buffer.concat([jsonl(message(1)), Buffer.from('{"cut\n'), jsonl(message(2))]);
+    out.deliver(block, 3);
+    expect(got).toEqual(['1', '2']);
+    expect(out.stats()).toMatchObject({ delivered: 2, dropped: 1, failed: 0 });
+    expect(lines.filter((l) => l.includes('not JSON'))).toHaveLength(1);
   });
 
   it('survives throwing non-errors and rejecting promises', async () => {
@@ -51,7 +76,7 @@ describe('callback output', () => {
       if (n === 2) return Promise.reject(new Error('async bug'));
       return undefined;
     }, log);
-    for (let i = 0; i < 3; i++) out.deliver(message(i), '');
+    out.deliver(jsonl(message(0), message(1), message(2)), 3);
     await out.drain(Date.now() + 5000);
     expect(out.stats()).toMatchObject({ delivered: 1, failed: 2, inFlight: 0 });
   });
@@ -64,13 +89,13 @@ describe('callback output', () => {
       seen.push(m.connectionId);
       return new Promise<void>((r) => resolvers.push(r));
     }, log);
-    for (let i = 0; i < 1500; i++) out.deliver(message(i), '');
+    out.deliver(jsonl(...Array.from({ length: 1500 }, (_, i) => message(i))), 1500);
     expect(out.stats()).toMatchObject({ inFlight: 1000, dropped: 500, delivered: 0 });
     expect(seen).toHaveLength(1000);
     expect(lines.filter((l) => l.includes('too many promises'))).toHaveLength(1);
     for (const r of resolvers.splice(0, 10)) r();
     await until(() => out.stats().inFlight === 990);
-    out.deliver(message(2000), '');
+    out.deliver(jsonl(message(2000)), 1);
     expect(out.stats()).toMatchObject({ inFlight: 991, delivered: 10, dropped: 500 });
     // drain waits for the promises...
     const drained = out.drain(Date.now() + 30_000);
@@ -82,7 +107,7 @@ describe('callback output', () => {
   it('stops waiting for promises at the drain deadline, counting them as dropped', async () => {
     const { log, lines } = newLog();
     const out = new CallbackOutput(() => new Promise<void>(() => {}), log);
-    for (let i = 0; i < 3; i++) out.deliver(message(i), '');
+    out.deliver(jsonl(message(0), message(1), message(2)), 3);
     await out.drain(Date.now() + 50);
     expect(out.stats()).toMatchObject({ inFlight: 0, dropped: 3 });
     expect(lines.some((l) => l.includes('drain deadline passed'))).toBe(true);
@@ -108,7 +133,7 @@ describe('stdout output', () => {
     let accepted = 0;
     let offered = 0;
     while (out.ready() === null) {
-      out.deliver(message(1), line);
+      out.deliver(Buffer.from(line + '\n'), 1);
       offered++;
       accepted = offered - out.stats().dropped;
       if (offered > 100_000) throw new Error('never backpressured');
@@ -121,7 +146,7 @@ describe('stdout output', () => {
     expect(out.ready()).toBe(blocked); // one promise while blocked
     // A caller that ignores ready() hits the cap: buffered bytes stay bounded, the rest is counted.
     for (let i = 0; i < 5000; i++) {
-      out.deliver(message(1), line);
+      out.deliver(Buffer.from(line + '\n'), 1);
       offered++;
     }
     const s = out.stats();
@@ -144,26 +169,26 @@ describe('stdout output', () => {
     const result = output(child);
     const out = new StdoutOutput(newLog().log, { stream: child.stdin! as never });
     const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"' }));
-    lines.forEach((l, i) => out.deliver(message(i), l));
+    lines.forEach((l) => out.deliver(Buffer.from(l + '\n'), 1));
     await out.drain(Date.now() + 10_000);
     child.stdin!.end();
     expect(await result).toBe(lines.map((l) => l + '\n').join(''));
   });
 
-  it('writes a batch of JSON lines as one block (a copy: the engine reuses it) and counts each message in it, dropped ones too', async () => {
+  it('writes a block of JSON lines as one write (a copy: the pipeline reuses it) and counts each message in it, dropped ones too', async () => {
     const child = reader('cat');
     const result = output(child);
     const { log, lines: logLines } = newLog();
     const out = new StdoutOutput(log, { stream: child.stdin! as never, maxBufferedBytes: 4 * 1024 * 1024 });
-    // Larger than a pipe's buffer, so part of the block is still queued when deliverBatch returns.
+    // Larger than a pipe's buffer, so part of the block is still queued when deliver returns.
     const lines = [0, 1, 2].map((i) => JSON.stringify({ ...message(i), body: 'é "q"'.repeat(40_000) }) + '\n');
-    // The engine reuses a batch's bytes once deliverBatch returns: a pipe's output must have copied them.
+    // The pipeline reuses a block once deliver returns: a pipe's output must have copied them.
     const block = Buffer.from(lines.join(''));
-    out.deliverBatch(block, 3);
+    out.deliver(block, 3);
     block.fill(0x78);
-    out.deliverBatch(Buffer.from(lines[0]!), 1);
+    out.deliver(Buffer.from(lines[0]!), 1);
     // Past the cap the whole batch is dropped, and counted per message.
-    out.deliverBatch(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), 7);
+    out.deliver(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), 7);
     await out.drain(Date.now() + 10_000);
     child.stdin!.end();
     expect(await result).toBe(lines.join('') + lines[0]);
@@ -177,9 +202,9 @@ describe('stdout output', () => {
     const { log, lines } = newLog();
     const out = new StdoutOutput(log, { stream: child.stdin! as never });
     const line = 'z'.repeat(70_000);
-    for (let i = 0; i < 10; i++) out.deliver(message(i), line);
+    for (let i = 0; i < 10; i++) out.deliver(Buffer.from(line), 1);
     await until(() => lines.some((l) => l.includes('stdout failed')));
-    for (let i = 0; i < 10; i++) out.deliver(message(i), line);
+    for (let i = 0; i < 10; i++) out.deliver(Buffer.from(line), 1);
     await out.drain(Date.now() + 1000);
     const s = out.stats();
     expect(s.delivered + s.failed + s.dropped).toBe(20);

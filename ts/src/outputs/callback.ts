@@ -1,13 +1,13 @@
-// The user's onHttpMessage. Its failures are the user's bugs, not ours: caught, counted, logged at most
-// once per interval, and never allowed to stop the other outputs. A returned promise is awaited, at most
-// MAX_IN_FLIGHT at once (DESIGN §5.1); past that the callback's messages are dropped and counted.
+// The user's onHttpMessage, the only output that reads messages as objects: it parses each JSON line it is
+// handed. The callback's failures are the user's bugs, not ours: caught, counted, logged at most once per
+// interval, and never allowed to stop the other outputs. A returned promise is awaited, at most
+// LIMITS.callback.maxInFlight at once (docs/outputs.md); past that the callback's messages are dropped and counted.
 
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { HttpMessage, MessageCallback } from '../types.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
-
-export const MAX_IN_FLIGHT = 1000;
 
 export class CallbackOutput implements Output {
   readonly name = 'callback';
@@ -21,14 +21,54 @@ export class CallbackOutput implements Output {
   constructor(
     private readonly fn: MessageCallback,
     private readonly log: Logger,
-    private readonly maxInFlight = MAX_IN_FLIGHT,
+    private readonly maxInFlight: number = LIMITS.callback.maxInFlight,
   ) {}
 
-  deliver(msg: HttpMessage, _line: string): void {
+  /** The one place a message line becomes an object: each line is parsed here, then handed to the callback. */
+  deliver(jsonl: Uint8Array): void {
+    const block = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
+    for (let start = 0; start < block.length;) {
+      let end = block.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = block.length;
+      this.call(block, start, end);
+      start = end + 1;
+    }
+  }
+
+  ready(): Promise<void> | null {
+    return null;
+  }
+
+  async drain(deadlineMs: number): Promise<void> {
+    if (this.inFlight > 0) await untilIdle(deadlineMs, (wake) => (this.idle = wake));
+    if (this.inFlight > 0) {
+      // The promises cannot be cancelled; they are no longer waited for.
+      this.log.warn('drain deadline passed with onHttpMessage promises pending', { output: this.name, pending: this.inFlight });
+      this.dropped += this.inFlight;
+      this.inFlight = 0;
+    }
+  }
+
+  stats(): Record<string, number> {
+    return { delivered: this.delivered, failed: this.failed, dropped: this.dropped, inFlight: this.inFlight };
+  }
+
+  private call(block: Buffer, start: number, end: number): void {
     if (this.inFlight >= this.maxInFlight) {
       this.dropped++;
       this.limiter.log(this.log, 'warn', 'full', 'onHttpMessage has too many promises pending; message dropped', {
         output: this.name, inFlight: this.inFlight, dropped: this.dropped,
+      });
+      return;
+    }
+    let msg: HttpMessage;
+    try {
+      msg = JSON.parse(block.toString('utf8', start, end)) as HttpMessage;
+    } catch {
+      // The core checked the braces; a line that still does not parse is a core bug, not the user's.
+      this.dropped++;
+      this.limiter.log(this.log, 'error', 'unreadable', 'wasm-core wrote a message line that is not JSON; dropped', {
+        output: this.name, length: end - start, dropped: this.dropped,
       });
       return;
     }
@@ -53,24 +93,6 @@ export class CallbackOutput implements Output {
     } catch (err) {
       this.settle(false, err);
     }
-  }
-
-  ready(): Promise<void> | null {
-    return null;
-  }
-
-  async drain(deadlineMs: number): Promise<void> {
-    if (this.inFlight > 0) await untilIdle(deadlineMs, (wake) => (this.idle = wake));
-    if (this.inFlight > 0) {
-      // The promises cannot be cancelled; they are no longer waited for.
-      this.log.warn('drain deadline passed with onHttpMessage promises pending', { output: this.name, pending: this.inFlight });
-      this.dropped += this.inFlight;
-      this.inFlight = 0;
-    }
-  }
-
-  stats(): Record<string, number> {
-    return { delivered: this.delivered, failed: this.failed, dropped: this.dropped, inFlight: this.inFlight };
   }
 
   private settle(ok: boolean, err?: unknown): void {

@@ -7,26 +7,26 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
-import type { HttpMessage } from '../types.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
 
 export interface HttpsOutputOptions {
   /** Extra certificate authority to trust (tests); otherwise the system's, plus NODE_EXTRA_CA_CERTS. */
   ca?: string | Buffer;
-  /** Concurrent requests (= kept-alive connections). Default 8. */
+  /** Concurrent requests (= kept-alive connections). Default: LIMITS.https (config.ts), as for the rest. */
   maxSockets: number;
-  /** Messages accepted and not yet settled, at most. Default 10,000. */
+  /** Messages accepted and not yet settled, at most. */
   maxQueued: number;
-  /** Bytes of those messages, at most. Default 32 MiB. */
+  /** Bytes of those messages, at most. */
   maxQueuedBytes: number;
-  /** Waits before each retry; its length is the number of retries. Default [1000, 2000, 4000]. */
+  /** Waits before each retry; its length is the number of retries. */
   retryDelaysMs: number[];
-  /** A request that has not completed by then is abandoned (and retried). Default 10 s. */
+  /** A request that has not completed by then is abandoned (and retried). */
   requestTimeoutMs: number;
   /**
-   * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the engine to wait until it
+   * Offline reads (`captureFile`): when the budget is 90% used, `ready()` asks the pipeline to wait until it
    * is half empty, so a file is delivered whole however slow the collector. Live capture leaves this off:
    * waiting there would starve the other outputs, so the budget drops instead. Default false.
    */
@@ -40,7 +40,6 @@ interface Item {
 
 export class HttpsOutput implements Output {
   readonly name = 'https';
-  readonly textOnly = true;
   private readonly opts: HttpsOutputOptions;
   private readonly agent: http.Agent;
   private readonly request: typeof https.request;
@@ -59,15 +58,7 @@ export class HttpsOutput implements Output {
   private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0 };
 
   constructor(private readonly url: URL, token: string | undefined, private readonly log: Logger, opts: Partial<HttpsOutputOptions> = {}) {
-    this.opts = {
-      maxSockets: 8,
-      maxQueued: 10_000,
-      maxQueuedBytes: 32 * 1024 * 1024,
-      retryDelaysMs: [1000, 2000, 4000],
-      requestTimeoutMs: 10_000,
-      waitWhenFull: false,
-      ...opts,
-    };
+    this.opts = { ...LIMITS.https, retryDelaysMs: [...LIMITS.https.retryDelaysMs], waitWhenFull: false, ...opts };
     const secure = url.protocol === 'https:';
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...(this.opts.ca ? { ca: this.opts.ca } : {}) })
@@ -77,18 +68,15 @@ export class HttpsOutput implements Output {
     if (token) this.headers.authorization = `Bearer ${token}`;
   }
 
-  deliver(_msg: HttpMessage, line: string): void {
-    const bytes = Buffer.byteLength(line);
-    if (this.closed || this.held + 1 > this.opts.maxQueued || this.heldBytes + bytes > this.opts.maxQueuedBytes) {
-      this.counts.dropped++;
-      this.limiter.log(this.log, 'warn', 'full', this.closed ? 'collector output is closed; message dropped' : 'collector queue is full; message dropped', {
-        output: this.name, queued: this.held, queuedBytes: this.heldBytes, dropped: this.counts.dropped,
-      });
-      return;
+  /** Each line becomes one request body (a copy: `jsonl` is reused), without its newline. */
+  deliver(jsonl: Uint8Array): void {
+    const block = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
+    for (let start = 0; start < block.length;) {
+      let end = block.indexOf(0x0a /* \n */, start);
+      if (end < 0) end = block.length;
+      this.accept(block, start, end);
+      start = end + 1;
     }
-    this.held++;
-    this.heldBytes += bytes;
-    this.queue.push({ body: Buffer.from(line), attempt: 0 });
     this.pump();
   }
 
@@ -120,6 +108,20 @@ export class HttpsOutput implements Output {
 
   stats(): Record<string, number> {
     return { ...this.counts, inFlight: this.inFlight.size, queued: this.held, queuedBytes: this.heldBytes };
+  }
+
+  private accept(block: Buffer, start: number, end: number): void {
+    const bytes = end - start;
+    if (this.closed || this.held + 1 > this.opts.maxQueued || this.heldBytes + bytes > this.opts.maxQueuedBytes) {
+      this.counts.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', this.closed ? 'collector output is closed; message dropped' : 'collector queue is full; message dropped', {
+        output: this.name, queued: this.held, queuedBytes: this.heldBytes, dropped: this.counts.dropped,
+      });
+      return;
+    }
+    this.held++;
+    this.heldBytes += bytes;
+    this.queue.push({ body: Buffer.copyBytesFrom(block, start, bytes), attempt: 0 });
   }
 
   private pump(): void {

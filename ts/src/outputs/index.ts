@@ -1,32 +1,21 @@
-// Where messages go. Every output receives the same redacted message and its JSON line; none may block,
-// crash or starve another, and each bounds its own memory and counts every message it drops.
+// Where messages go. Every output receives the same redacted messages as the same JSON lines; none may
+// block, crash or starve another, and each bounds its own memory and counts every message it drops.
 
 import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { HttpMessage } from '../types.js';
 import { CallbackOutput } from './callback.js';
 import { HttpsOutput, type HttpsOutputOptions } from './https.js';
+import { blockingStdout } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
 export interface Output {
   readonly name: string;
   /**
-   * Hands over one message. `line` is the message's JSON text (placement included) without a newline.
-   * Never throws; a message the output cannot take is dropped and counted.
+   * Hands over `count` messages: `jsonl` is their JSON lines, UTF-8, each `\n`-terminated, placement
+   * included (docs/internals.md §4). `jsonl` is reused once this returns: an output that keeps the bytes
+   * longer copies them. Never throws; a message the output cannot take is dropped and counted.
    */
-  deliver(msg: HttpMessage, line: string): void;
-  /**
-   * True when the output reads only `line`, never `msg`: when every output says so, the engine skips
-   * JSON.parse and hands them an empty frozen object instead.
-   */
-  readonly textOnly?: boolean;
-  /**
-   * A byte sink's hand-over of `count` messages at once: `jsonl` is their JSON lines (placement included),
-   * each `\n`-terminated, UTF-8. When every output has it, the engine calls only this (no JS string is
-   * made for a message); otherwise only `deliver`. `jsonl` is reused once this returns: an output that
-   * keeps the bytes longer copies them. Never throws.
-   */
-  deliverBatch?(jsonl: Uint8Array, count: number): void;
+  deliver(jsonl: Uint8Array, count: number): void;
   /**
    * Non-null while the output is backpressured: the caller stops feeding until it resolves. Stdout always;
    * the collector only when reading a capture file (live, it drops instead of starving the others).
@@ -57,7 +46,11 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
       ...deps.https,
     }));
   }
-  if (cfg.outputStdout) outputs.push(new StdoutOutput(log, deps.stdout));
+  if (cfg.outputStdout) {
+    // Reading a file, stdout blocks: a slow reader then slows the file reader instead of losing messages.
+    const offline = cfg.captureFile !== undefined ? { stream: blockingStdout(), writesSynchronously: true } : {};
+    outputs.push(new StdoutOutput(log, { ...offline, ...deps.stdout }));
+  }
   // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
   if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));
   return outputs;

@@ -1,20 +1,22 @@
-// JSON lines on stdout (or any writable stream). Honours the stream's backpressure: while its buffer holds
-// more than `pauseAtBytes`, `ready()` hands the engine a promise so it stops feeding; a caller that keeps
-// delivering anyway hits a hard byte cap, past which lines are dropped and counted. A stream that breaks
-// (EPIPE: the reader went away) is logged once; every later line is dropped and counted.
+// JSON lines on stdout (or any writable stream), written as the blocks the pipeline hands over. Honours
+// the stream's backpressure: while its buffer holds more than `pauseAtBytes`, `ready()` hands the pipeline
+// a promise so it stops feeding; a caller that keeps delivering anyway hits a hard byte cap, past which
+// messages are dropped and counted. A stream that breaks (EPIPE: the reader went away) is logged once;
+// every later message is dropped and counted.
 
+import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
-import type { HttpMessage } from '../types.js';
 import type { Output } from './index.js';
 
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
   stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
-  /** Hard cap on bytes waiting in the stream's buffer. Default 16 MiB. */
+  /** Hard cap on bytes waiting in the stream's buffer. Default LIMITS.stdout (config.ts). */
   maxBufferedBytes: number;
   /**
-   * From this many buffered bytes on, `ready()` asks the engine to wait (until the buffer empties).
-   * Default 1 MiB: a pipe's own high-water mark (16 KiB) would stall the engine every few dozen lines.
+   * From this many buffered bytes on, `ready()` asks the pipeline to wait (until the buffer empties).
+   * Default LIMITS.stdout (1 MiB): a pipe's own high-water mark (16 KiB) would stall the pipeline every few
+   * dozen lines (docs/outputs.md).
    */
   pauseAtBytes: number;
   /**
@@ -26,7 +28,6 @@ export interface StdoutOutputOptions {
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
-  readonly textOnly = true;
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
@@ -42,39 +43,16 @@ export class StdoutOutput implements Output {
 
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
-    this.maxBufferedBytes = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.stdout.maxBufferedBytes;
     this.writesSynchronously = opts.writesSynchronously ?? false;
-    this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? 1024 * 1024, this.maxBufferedBytes / 2);
+    this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? LIMITS.stdout.pauseAtBytes, this.maxBufferedBytes / 2);
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
     this.stream.on('close', () => this.wakeUp());
   }
 
-  deliver(_msg: HttpMessage, line: string): void {
-    if (this.broken) {
-      this.dropped++;
-      return;
-    }
-    if (this.stream.writableLength + line.length + 1 > this.maxBufferedBytes) {
-      this.dropped++;
-      this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; message dropped', {
-        output: this.name, bufferedBytes: this.stream.writableLength, dropped: this.dropped,
-      });
-      return;
-    }
-    this.pending++;
-    try {
-      this.stream.write(line + '\n', (err?: Error | null) => this.flushed(err));
-    } catch (err) {
-      // A stream already destroyed throws synchronously on some Node versions.
-      this.pending--;
-      this.dropped++;
-      this.breakDown(err as Error);
-    }
-  }
-
-  /** `count` messages as one block of JSON lines: one write (of a copy unless writesSynchronously), counted per message. */
-  deliverBatch(jsonl: Uint8Array, count: number): void {
+  /** One write of the whole block (of a copy unless writesSynchronously), counted per message. */
+  deliver(jsonl: Uint8Array, count: number): void {
     if (this.broken) {
       this.dropped += count;
       return;
@@ -91,6 +69,7 @@ export class StdoutOutput implements Output {
       const chunk = this.writesSynchronously ? jsonl : Buffer.from(jsonl); // jsonl is reused after this call
       this.stream.write(chunk, (err?: Error | null) => this.flushed(err, count));
     } catch (err) {
+      // A stream already destroyed throws synchronously on some Node versions.
       this.pending -= count;
       this.dropped += count;
       this.breakDown(err as Error);
@@ -134,7 +113,7 @@ export class StdoutOutput implements Output {
     };
   }
 
-  private flushed(err?: Error | null, count = 1): void {
+  private flushed(err: Error | null | undefined, count: number): void {
     if (this.pending === 0) return; // given up on at the drain deadline
     const n = Math.min(count, this.pending);
     this.pending -= n;

@@ -1,6 +1,7 @@
 // The loader of wasm-core (docs/internals.md §2). Uses only WebAssembly, Uint8Array and TextDecoder, so it
 // runs in any JS runtime. One CoreModule is one instance of the module; one HttpCore owns one engine
 // handle inside it, and many handles share the instance and its single input buffer.
+import type { Placement } from '../types.js';
 
 /** The exports the module must provide (docs/internals.md §2). */
 interface CoreExports {
@@ -22,18 +23,23 @@ const REQUIRED_FUNCTIONS = [
 ] as const;
 
 /**
- * What one feed produced: message JSON texts and log records, in the order the core wrote them. In bytes
- * mode (HttpCore.messagesAsBytes) `messages` stays empty and the messages are `jsonl` instead.
+ * What one feed (or finish) produced, in the order the core wrote it: its messages as one block of JSON
+ * lines and its log records.
  */
 export interface CoreOutput {
-  messages: string[];
+  /**
+   * The messages, each a JSON object with `placement` added when one was given, `\n`-terminated, UTF-8.
+   * Copied out of the module into a scratch block that the next feed overwrites: a reader that keeps
+   * bytes copies them.
+   */
+  jsonl: Uint8Array;
+  /** How many messages `jsonl` holds. */
+  count: number;
   logs: CoreLogRecord[];
-  /** Bytes mode: the messages as JSON lines (each `\n`-terminated, placement included), copied out of the module. */
-  jsonl?: Uint8Array;
-  /** Bytes mode: how many messages `jsonl` holds. */
-  jsonlCount?: number;
-  /** Bytes mode: `M` lines that were not a JSON object's braces, dropped (the engine counts them). */
-  unreadable?: number;
+  /** `M` lines of this feed that were not a JSON object's braces: dropped, counted in stats(), for the caller to log. */
+  unreadable: number;
+  /** Lines of this feed tagged neither `M` nor `L`: dropped, counted in stats(), for the caller to log. */
+  unknown: number;
 }
 
 export interface CoreLogRecord {
@@ -47,17 +53,21 @@ export interface CoreOptions {
   maxBufferedBytes: number;
   /** Lower-case header names; empty = no redaction. */
   redactHeaders: string[];
+  /** Added to every message as its `placement` field. */
+  placement?: Placement;
+  /** How lines are found and copied; default PORTABLE_BYTE_OPS (Uint8Array only). */
+  byteOps?: ByteOps;
 }
 
 /**
- * How bytes mode finds line ends and copies them out of the module's memory. The default uses only
- * Uint8Array; Node's Buffer (see the engine) is several times faster at both (TypedArray indexOf and set
- * cost more than the core's whole decoding on a large capture).
+ * How the output walker finds line ends and copies them out of the module's memory. The default uses only
+ * Uint8Array; Node's Buffer (NODE_BYTE_OPS in pipeline.ts) is faster at both (figures in
+ * docs/performance.md).
  */
 export interface ByteOps {
   /** A view of `len` bytes at `offset` of `buffer`; its indexOf is used to find newlines. */
   view(buffer: ArrayBuffer, offset: number, len: number): Uint8Array;
-  /** Room for `len` bytes; need not be zeroed. */
+  /** A new block of `len` bytes; need not be zeroed. */
   alloc(len: number): Uint8Array;
   /** Copies `src[start, end)` into `dst` at `at`. `src` is a `view()`. */
   copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void;
@@ -68,6 +78,10 @@ const PORTABLE_BYTE_OPS: ByteOps = {
   alloc: (len) => new Uint8Array(len),
   copy: (src, start, end, dst, at) => dst.set(src.subarray(start, end), at),
 };
+
+const NO_BYTES = new Uint8Array(0);
+/** Past this a feed's message block is allocated for that feed alone rather than kept for reuse. */
+const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
 
 /** One instance of the module. Its input buffer is shared by every handle (JS is single-threaded). */
 export class CoreModule {
@@ -107,11 +121,6 @@ export class CoreModule {
     return { ptr: this.inputPtr, bytes: new Uint8Array(this.exports.memory.buffer, this.inputPtr, size) };
   }
 
-  /** A view of `len` bytes at `ptr` in the module's memory. REQUIRES: used before the next call into the module. */
-  bytes(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer, ptr, len);
-  }
-
   /** UTF-8 text of `bytes[start, end)`. */
   text(bytes: Uint8Array, start: number, end: number): string {
     return this.utf8.decode(bytes.subarray(start, end));
@@ -126,39 +135,40 @@ export class CoreModule {
   }
 }
 
-/** One engine handle: feed batches of stream events, collect finished messages. */
+/** One engine handle (wasm-core's connection table): feed batches of stream events, collect finished messages. */
 export class HttpCore {
   private readonly core: CoreModule;
   private handle: number;
-  /** Lines the core wrote that were neither `M` nor `L` (a contract break, counted rather than thrown). */
-  unknownRecords = 0;
-  /** Bytes mode: what ends each message line (see messagesAsBytes); null in text mode. */
-  private suffix: Uint8Array | null = null;
-  private suffixEmpty: Uint8Array | null = null;
-  /** Bytes mode scratch: [start, end) of each message's text in the output, reused across calls. */
-  private spans: number[] = [];
-  private ops: ByteOps = PORTABLE_BYTE_OPS;
+  /** What ends each message line in place of its closing brace: placement (if any), `}` and newline. */
+  private readonly suffix: Uint8Array;
+  /** The same for an empty object `{}`, which takes no comma before placement. */
+  private readonly suffixEmpty: Uint8Array;
+  private readonly ops: ByteOps;
+  /** Scratch: [start, end) of each message's text in the output, reused across calls. */
+  private readonly spans: number[] = [];
+  /**
+   * The message block, reused by every feed: a fresh block per feed costs a page fault per 4 KiB
+   * (docs/performance.md).
+   */
+  private scratch: Uint8Array = NO_BYTES;
+  /** Contract breaks by the core, counted rather than thrown (reported by stats()). */
+  private unreadableMessages = 0;
+  private unknownRecords = 0;
 
   constructor(core: CoreModule, options: CoreOptions) {
     this.core = core;
-    const redact = new TextEncoder().encode(options.redactHeaders.join(','));
+    this.ops = options.byteOps ?? PORTABLE_BYTE_OPS;
+    const enc = new TextEncoder();
+    const tail = options.placement === undefined ? '}\n' : `"placement":${JSON.stringify(options.placement)}}\n`;
+    this.suffix = enc.encode(options.placement === undefined ? tail : `,${tail}`);
+    this.suffixEmpty = enc.encode(tail);
+    const redact = enc.encode(options.redactHeaders.join(','));
     const { ptr } = core.input(redact.length);
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
-    this.handle = core.exports.tsn_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    // The ABI takes a u32; the module's memory is at most 2 GiB, so a larger limit keeps the same bodies.
+    const maxBodySize = Math.min(options.maxBodySize, 0xffffffff);
+    this.handle = core.exports.tsn_engine_new(maxBodySize, options.maxBufferedBytes, ptr, redact.length);
     if (this.handle === 0) throw new Error('wasm-core: tsn_engine_new failed');
-  }
-
-  /**
-   * Bytes mode: from now on messages come back as one block of JSON lines (`CoreOutput.jsonl`) instead of
-   * one string each, with `placementJson` (a JSON object's text) added as the `placement` field. For
-   * byte sinks (stdout): no JS string is made for a message at all.
-   */
-  messagesAsBytes(placementJson?: string, ops: ByteOps = PORTABLE_BYTE_OPS): void {
-    this.ops = ops;
-    const enc = new TextEncoder();
-    const tail = placementJson === undefined ? '}\n' : `"placement":${placementJson}}\n`;
-    this.suffix = enc.encode(placementJson === undefined ? tail : `,${tail}`);
-    this.suffixEmpty = enc.encode(tail);
   }
 
   /** Copies a batch of stream events into the module and feeds it. */
@@ -183,14 +193,16 @@ export class HttpCore {
     return this.takeOutput();
   }
 
+  /** The core's counters, and the loader's own: `unreadableMessages`, `unknownRecords`. */
   stats(): Record<string, unknown> {
-    if (this.handle === 0) return {};
+    const own = { unreadableMessages: this.unreadableMessages, unknownRecords: this.unknownRecords };
+    if (this.handle === 0) return own;
     const ptr = this.core.exports.tsn_engine_stats(this.handle) >>> 0;
-    if (ptr === 0) return {};
+    if (ptr === 0) return own;
     try {
-      return JSON.parse(this.core.cString(ptr)) as Record<string, unknown>;
+      return { ...(JSON.parse(this.core.cString(ptr)) as Record<string, unknown>), ...own };
     } catch {
-      return { statsUnreadable: 1 };
+      return { statsUnreadable: 1, ...own };
     }
   }
 
@@ -200,59 +212,25 @@ export class HttpCore {
     this.handle = 0;
   }
 
-  get module(): CoreModule {
-    return this.core;
-  }
-
   private liveHandle(): number {
     if (this.handle === 0) throw new Error('wasm-core: engine handle used after free');
     return this.handle;
   }
 
+  /**
+   * The one walker of the core's output: every `M` line's object is copied into one block, its closing
+   * brace replaced by the suffix (placement, `}` and newline); `L` lines become log records. Two passes,
+   * so the block is allocated once at its exact size, and no JS string is made for a message.
+   */
   private takeOutput(): CoreOutput {
     const ex = this.core.exports;
     const len = ex.tsn_output_len(this.handle) >>> 0;
-    const output: CoreOutput = { messages: [], logs: [] };
+    const output: CoreOutput = { jsonl: NO_BYTES, count: 0, logs: [], unreadable: 0, unknown: 0 };
     if (len === 0) return output;
-    if (this.suffix !== null) {
-      const ptr = ex.tsn_output_ptr(this.handle) >>> 0;
-      this.takeBytes(this.ops.view(ex.memory.buffer as ArrayBuffer, ptr, len), len, output);
-      ex.tsn_output_clear(this.handle);
-      return output;
-    }
-    const bytes = this.core.bytes(ex.tsn_output_ptr(this.handle) >>> 0, len);
-    // Line by line: one string per record. Decoding the whole output into one large string and slicing
-    // it was 10-20x slower (a large string is a fresh large-object allocation, page faults included).
-    let start = 0;
-    while (start < len) {
-      let end = bytes.indexOf(0x0a /* \n */, start);
-      if (end < 0) end = len;
-      const tag = bytes[start];
-      if (tag === 0x4d /* M */) {
-        output.messages.push(this.core.text(bytes, start + 1, end));
-      } else if (tag === 0x4c /* L */) {
-        output.logs.push(parseLogRecord(this.core.text(bytes, start + 1, end)));
-      } else if (end > start) {
-        this.unknownRecords++;
-      }
-      start = end + 1;
-    }
-    ex.tsn_output_clear(this.handle);
-    return output;
-  }
-
-  /**
-   * Bytes mode: copies every `M` line's object into one block, its closing brace replaced by the suffix
-   * (placement, `}` and newline); `L` lines are parsed as in text mode. Two passes, so the block is
-   * allocated once at its exact size.
-   */
-  private takeBytes(bytes: Uint8Array, len: number, output: CoreOutput): void {
-    const suffix = this.suffix!;
-    const suffixEmpty = this.suffixEmpty!;
-    const spans = this.spans;
+    const bytes = this.ops.view(ex.memory.buffer as ArrayBuffer, ex.tsn_output_ptr(this.handle) >>> 0, len);
+    const { suffix, suffixEmpty, spans } = this;
     spans.length = 0;
     let total = 0;
-    let unreadable = 0;
     let start = 0;
     while (start < len) {
       let end = bytes.indexOf(0x0a /* \n */, start);
@@ -261,7 +239,7 @@ export class HttpCore {
       if (tag === 0x4d /* M */) {
         // The object without its closing brace: bytes[start + 1, end - 1).
         if (end - start < 3 || bytes[start + 1] !== 0x7b /* { */ || bytes[end - 1] !== 0x7d /* } */) {
-          unreadable++;
+          output.unreadable++;
         } else {
           spans.push(start + 1, end - 1);
           total += end - start - 2 + (end - start === 3 ? suffixEmpty.length : suffix.length);
@@ -269,15 +247,21 @@ export class HttpCore {
       } else if (tag === 0x4c /* L */) {
         output.logs.push(parseLogRecord(this.core.text(bytes, start + 1, end)));
       } else if (end > start) {
-        this.unknownRecords++;
+        output.unknown++;
       }
       start = end + 1;
     }
-    output.unreadable = unreadable;
-    output.jsonlCount = spans.length / 2;
-    if (spans.length === 0) return;
-    const ops = this.ops;
-    const jsonl = ops.alloc(total);
+    this.unreadableMessages += output.unreadable;
+    this.unknownRecords += output.unknown;
+    output.count = spans.length / 2;
+    if (output.count > 0) output.jsonl = this.copyMessages(bytes, total);
+    ex.tsn_output_clear(this.handle);
+    return output;
+  }
+
+  private copyMessages(bytes: Uint8Array, total: number): Uint8Array {
+    const { ops, spans, suffix, suffixEmpty } = this;
+    const jsonl = this.block(total);
     let pos = 0;
     for (let i = 0; i < spans.length; i += 2) {
       const s = spans[i]!;
@@ -288,7 +272,13 @@ export class HttpCore {
       for (let j = 0; j < tail.length; j++) jsonl[pos + j] = tail[j]!;
       pos += tail.length;
     }
-    output.jsonl = jsonl;
+    return jsonl;
+  }
+
+  private block(len: number): Uint8Array {
+    if (len > MAX_SCRATCH_BYTES) return this.ops.alloc(len);
+    if (this.scratch.length < len) this.scratch = this.ops.alloc(Math.min(MAX_SCRATCH_BYTES, Math.max(len, 2 * this.scratch.length)));
+    return this.scratch.subarray(0, len);
   }
 }
 

@@ -49,7 +49,7 @@ describe.skipIf(!present)('conformance with tshark on the shared corpus', () => 
     });
 
     // Robustness first: every capture read to its end with exit 0, nothing on stdout but messages.
-    // The one exception is DESIGN §5.4's: a file damaged partway (libpcap cannot read on) emits what it
+    // The one exception is docs/architecture.md's (exit codes): a file damaged partway (libpcap cannot read on) emits what it
     // decoded before the damage, then exits 2 with libpcap's message; its messages are compared as usual.
     const damaged = (o: Outcome) => o.code === 2 && o.signal === null && !o.timedOut &&
       /"code":"CAPTURE_READ_FAILED"/.test(o.stderr);

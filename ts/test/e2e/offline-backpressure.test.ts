@@ -1,6 +1,6 @@
 // Offline reading waits for its reader: `--read` of a capture whose messages (84 MB of JSON) exceed any
 // buffer between the CLI and a consumer that stops reading for a while must still write every message,
-// drop none, and exit 0 (DESIGN §3.1: offline, the reader waits; live load shedding is for live capture).
+// drop none, and exit 0 (docs/outputs.md: offline, the reader waits; load shedding is for live capture).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

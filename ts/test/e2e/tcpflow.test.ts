@@ -1,6 +1,6 @@
 // Decoder equivalence: tcpflow's per-direction files of a real capture, decoded by
-// `cli.js --read-tcpflow DIR` (the WebAssembly decoder alone), give the same messages as `cli.js --read`
-// of the capture itself (libpcap, the shim's reassembly, then the same core).
+// `cli.js --read-tcpflow DIR` (the same core and pipeline, without libpcap or the addon), give the same
+// messages as `cli.js --read` of the capture itself (libpcap, the shim's reassembly, then the core).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,7 @@ function comparable(messages: Message[]): Array<Record<string, unknown>> {
   return keyed.map((k) => k.rest);
 }
 
-describe('tcpflow streams decoded by the wasm decoder alone', () => {
+describe('tcpflow streams decoded without the capture addon', () => {
   it('give the same messages as --read of the capture', async () => {
     requireBuilt();
     const { pcap, flows, truth, port } = await recordTcpflowStreams(work);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig, ValidationError } from '../src/config.js';
-import { helpText, OPTIONS, parseCommandLine } from '../src/env.js';
+import { helpText, OPTIONS, parseCommandLine } from '../src/command-line.js';
 
 const error = (argv: string[], env: Record<string, string> = {}): ValidationError => {
   try {
@@ -13,7 +13,7 @@ const error = (argv: string[], env: Record<string, string> = {}): ValidationErro
 };
 
 describe('parseCommandLine', () => {
-  it('reads every variable of DESIGN §5.2', () => {
+  it('reads every variable of docs/configuration.md', () => {
     const { config, logLevel } = parseCommandLine([], {
       PORTS: '8080, 9090', INTERFACE: 'eth0', OUTPUT_URL: 'https://c.example/in', OUTPUT_URL_AUTH_TOKEN: 'tok',
       OUTPUT_STDOUT: 'true', SAMPLE_RATE: '0.5', MAX_BODY_SIZE: '1024', MAX_CONCURRENT_CONNECTIONS: '50',
@@ -90,9 +90,9 @@ describe('parseCommandLine', () => {
   });
 
   it('makes ports optional with --read and --read-tcpflow', () => {
-    expect(parseCommandLine(['--read', '/tmp/a.pcap'], {}).config).toMatchObject({ captureFile: '/tmp/a.pcap' });
-    const t = parseCommandLine(['--read-tcpflow', '/tmp/flows'], {});
-    expect(t.readTcpflow).toBe('/tmp/flows');
+    expect(parseCommandLine(['--read', 'a.pcap'], {}).config).toMatchObject({ captureFile: 'a.pcap' });
+    const t = parseCommandLine(['--read-tcpflow', 'flows'], {});
+    expect(t.readTcpflow).toBe('flows');
     expect(t.config.captureFile).toBeUndefined();
   });
 

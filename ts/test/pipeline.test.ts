@@ -1,6 +1,6 @@
-// The engine adapter under backpressure, end to end, with more messages than the stdout output may buffer
+// The pipeline under backpressure, end to end, with more messages than the stdout output may buffer
 // (16 MiB) while nobody reads stdout:
-// - live: the engine holds batches while stdout's ready() is pending, instead of pushing messages the
+// - live: the pipeline holds batches while stdout's ready() is pending, instead of pushing messages the
 //   output would have to drop;
 // - offline (--read): stdout blocks, so the file reader waits and nothing is lost however slow the reader.
 import { join } from 'node:path';
@@ -19,11 +19,11 @@ beforeAll(() => {
 
 interface StoppedLog {
   outputs: { stdout: { dropped: number; delivered: number } };
-  decoder: { engine: { batchesHeld: number; batchesForced: number } };
+  decoder: { pipeline: { batchesHeld: number; batchesForced: number } };
   capture: { bytesGap: number; bytesShed: number };
 }
 
-describe('engine backpressure', () => {
+describe('pipeline backpressure', () => {
   it('live: holds batches while stdout is not read, and loses no message', async () => {
     const target = await serve();
     const run = spawnCli(['--interface', 'lo', '--ports', String(target.port)]);
@@ -44,8 +44,8 @@ describe('engine backpressure', () => {
       expect(bodies.every((n) => n === BODY)).toBe(true);
       const stopped = jsonLines(r.stderr).find((l) => l.message === 'stopped') as unknown as StoppedLog;
       expect(stopped.outputs.stdout.dropped).toBe(0);
-      expect(stopped.decoder.engine.batchesHeld).toBeGreaterThan(0);
-      expect(stopped.decoder.engine.batchesForced).toBe(0);
+      expect(stopped.decoder.pipeline.batchesHeld).toBeGreaterThan(0);
+      expect(stopped.decoder.pipeline.batchesForced).toBe(0);
     } finally {
       run.proc.kill('SIGKILL');
       await target.close();
@@ -53,7 +53,7 @@ describe('engine backpressure', () => {
   });
 
   it('offline: a reader that stalls loses nothing (the file reader waits instead)', async () => {
-    const capture = join(tempDir('engine'), 'big.pcap');
+    const capture = join(tempDir('pipeline'), 'big.pcap');
     const { port } = await captureDemo(capture, 1, requests);
     // What the capture holds, read with nobody holding stdout back (tcpdump itself may miss a segment
     // at loopback speed; the comparison is about the sniffer, not the capture).

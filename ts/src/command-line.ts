@@ -1,4 +1,4 @@
-// The entrypoint's reading of its environment and flags (DESIGN §5.2, §5.3): one table of options, each
+// The entrypoint's reading of its environment and flags (docs/configuration.md): one table of options, each
 // with its flag, its variable and the config key it sets; flags win over the environment. Errors name the
 // flag or the variable the value came from, so the user knows which line to fix.
 

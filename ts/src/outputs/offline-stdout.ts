@@ -1,6 +1,6 @@
 // stdout for offline reads: a stream whose writes block until the reader has taken the bytes.
 //
-// Reading a file, the capture thread outruns any reader of stdout. Holding batches in JS (the engine's
+// Reading a file, the capture thread outruns any reader of stdout. Holding batches in JS (the pipeline's
 // bounded queue) only delays the moment messages must be dropped. Blocking the JS thread instead stops
 // it from taking batches from the addon, whose bounded queue then makes the file reader wait: a slow
 // `--read FILE | consumer` loses nothing and memory stays bounded. Live captures keep the asynchronous
@@ -28,12 +28,12 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * A stream that is done with every chunk when write() returns: _write finishes synchronously, so the
  * Writable never holds a chunk (StdoutOutput's writesSynchronously relies on it; nothing here corks).
  */
-export function blockingStdout(fd = STDOUT_FD): Writable {
+export function blockingStdout(): Writable {
   return new Writable({
     decodeStrings: true,
     write(chunk: Buffer, _encoding, callback) {
       try {
-        writeAll(fd, chunk);
+        writeAll(STDOUT_FD, chunk);
         callback();
       } catch (e) {
         callback(e as Error); // EPIPE: the output logs it once and counts every later line as dropped

@@ -1,0 +1,196 @@
+// The pipeline between a source of stream-event batches (the capture addon, the tcpflow reader) and the
+// outputs: each batch goes into the wasm core, and the JSON lines it produces go to every output as one
+// block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
+// source's own bounded queue sheds load or waits behind it).
+import { LIMITS, type ResolvedConfig } from './config.js';
+import { LogLimiter, type Logger } from './log.js';
+import type { Output } from './outputs/index.js';
+import { CoreModule, HttpCore, type ByteOps, type CoreOutput } from './wasm/core.js';
+import { embeddedModule } from './wasm/embedded.js';
+
+
+export interface PipelineStats {
+  messages: number;
+  batches: number;
+  batchBytes: number;
+  malformedBatches: number;
+  deliveryErrors: number;
+  /** Batches held because an output was backpressured. */
+  batchesHeld: number;
+  /** Batches fed while outputs were still backpressured, because the hold queue was full. */
+  batchesForced: number;
+  queuedBytes: number;
+  /** Batches that arrived after the end of input (a capture that outlived the drain deadline). */
+  batchesAfterFinish: number;
+  [counter: string]: number;
+}
+
+/** Node's Buffer finds newlines (memchr) and copies (memcpy) faster than Uint8Array (docs/performance.md). */
+export const NODE_BYTE_OPS: ByteOps = {
+  view: (buffer, offset, len) => Buffer.from(buffer, offset, len),
+  alloc: (len) => Buffer.allocUnsafe(len),
+  copy: (src, start, end, dst, at) => void (src as Buffer).copy(dst, at, start, end),
+};
+
+/** The HTTP core for a validated configuration: every option it takes comes from `cfg`. */
+export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
+  const module = await CoreModule.instantiate(await embeddedModule());
+  return new HttpCore(module, {
+    maxBodySize: cfg.maxBodySize,
+    maxBufferedBytes: cfg.maxBufferedBytes,
+    redactHeaders: cfg.redactHeaders,
+    placement: cfg.placement,
+    byteOps: NODE_BYTE_OPS,
+  });
+}
+
+export class Pipeline {
+  private readonly core: HttpCore;
+  private readonly outputs: Output[];
+  private readonly log: Logger;
+  /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
+  private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
+  private readonly limiter = new LogLimiter();
+  private readonly queue: Uint8Array[] = [];
+  private waiting: Promise<void> | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private finished = false;
+  private warnedForced = false;
+  private readonly counters: PipelineStats = {
+    messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, deliveryErrors: 0,
+    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
+  };
+
+  constructor(core: HttpCore, outputs: Output[], log: Logger) {
+    this.core = core;
+    this.outputs = outputs;
+    this.log = log;
+  }
+
+  /**
+   * A batch of stream events. Events stay in order whatever the backpressure. The batch is read before
+   * this returns, or copied when it must wait, so the source may reuse its memory afterwards.
+   */
+  onBatch(batch: Uint8Array): void {
+    if (this.finished) {
+      this.counters.batchesAfterFinish++;
+      this.log.warn('pipeline: batch after finish dropped', { bytes: batch.length });
+      return;
+    }
+    if (this.waiting !== null || this.queue.length > 0) {
+      if (this.counters.queuedBytes + batch.length <= this.maxQueuedBytes) {
+        // A copy: the shim reuses the batch's memory once onBatch returns (reuseBatches).
+        this.queue.push(new Uint8Array(batch));
+        this.counters.queuedBytes += batch.length;
+        this.counters.batchesHeld++;
+        return;
+      }
+      if (!this.warnedForced) {
+        this.warnedForced = true;
+        this.log.warn('pipeline: outputs are backpressured and the hold queue is full; feeding anyway', {
+          maxQueuedBytes: this.maxQueuedBytes,
+        });
+      }
+      this.counters.batchesForced++;
+      this.feedQueued();
+    }
+    this.feed(batch);
+  }
+
+  /** Resolves once no batch is held and no output is backpressured: a source that can wait awaits this. */
+  idle(): Promise<void> {
+    if (this.waiting === null && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * End of input: feeds what is held (waiting for backpressure until `deadline`, a Date.now() time, then
+   * feeding regardless), closes every connection in the core, and delivers the last messages.
+   */
+  async finish(deadline: number, tsMicros: number): Promise<void> {
+    if (this.finished) return;
+    if (this.waiting !== null || this.queue.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    this.finished = true;
+    this.feedQueued();
+    this.dispatch(this.core.finish(tsMicros));
+  }
+
+  stats(): PipelineStats {
+    return { ...this.counters };
+  }
+
+  private feedQueued(): void {
+    while (this.queue.length > 0) {
+      const b = this.queue.shift()!;
+      this.counters.queuedBytes -= b.length;
+      this.feed(b);
+    }
+  }
+
+  private feed(batch: Uint8Array): void {
+    this.counters.batches++;
+    this.counters.batchBytes += batch.length;
+    const { status, output } = this.core.feed(batch);
+    if (status < 0) {
+      this.counters.malformedBatches++;
+      this.log.warn('pipeline: malformed batch, rest of it dropped', { status, bytes: batch.length });
+    }
+    this.dispatch(output);
+    this.watchBackpressure();
+  }
+
+  private dispatch(output: CoreOutput): void {
+    for (const record of output.logs) {
+      const { level, message, ...fields } = record;
+      this.log[level](message, fields);
+    }
+    if (output.unreadable > 0 || output.unknown > 0) {
+      // Counted by the core's loader (stats().decoder.unreadableMessages, unknownRecords).
+      this.limiter.log(this.log, 'error', 'contract', 'pipeline: wasm-core wrote lines that are not messages or log records; dropped', {
+        unreadableMessages: output.unreadable, unknownRecords: output.unknown,
+      });
+    }
+    if (output.count === 0) return;
+    this.counters.messages += output.count;
+    for (const out of this.outputs) {
+      try {
+        out.deliver(output.jsonl, output.count);
+      } catch (e) {
+        this.counters.deliveryErrors++;
+        this.log.error('pipeline: output threw while accepting messages', { output: out.name, error: String(e) });
+      }
+    }
+  }
+
+  private watchBackpressure(): void {
+    if (this.waiting !== null) return;
+    const pending: Array<Promise<void>> = [];
+    for (const out of this.outputs) {
+      const p = out.ready();
+      if (p !== null) pending.push(p);
+    }
+    if (pending.length === 0) return;
+    const resume = (): void => {
+      this.waiting = null;
+      this.pump();
+    };
+    this.waiting = Promise.all(pending).then(resume, resume);
+  }
+
+  private pump(): void {
+    while (this.waiting === null && this.queue.length > 0) {
+      const b = this.queue.shift()!;
+      this.counters.queuedBytes -= b.length;
+      this.feed(b);
+    }
+    if (this.waiting === null && this.queue.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// The one output path: stream events → the real wasm core → the pipeline → every output as the same
+// block of JSON lines; placement is added once, by the core's loader; only the callback makes objects.
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { createOutputs } from '../src/outputs/index.js';
+import { NODE_BYTE_OPS, Pipeline } from '../src/pipeline.js';
+import type { HttpMessage, Placement } from '../src/types.js';
+import { CoreModule, HttpCore } from '../src/wasm/core.js';
+import {
+  CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, KIND_CLOSE, KIND_DATA, KIND_OPEN,
+  OPEN_PAYLOAD_BYTES, OPEN_SAMPLED, parseIp, writeEventHeader, writeOpenPayload,
+} from '../src/wasm/events.js';
+import { requireBuilt, WASM } from './helpers/paths.js';
+
+let wasm: WebAssembly.Module;
+beforeAll(async () => {
+  requireBuilt(WASM);
+  wasm = await WebAssembly.compile(readFileSync(WASM));
+});
+
+const endpoint = (ip: string, port: number) => ({ ...parseIp(ip)!, port });
+
+/** One batch holding `exchanges` GET exchanges on connection `conn`, then its close. */
+function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
+  const enc = new TextEncoder();
+  const request = enc.encode('GET /a?q=caf%C3%A9 HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(exchanges));
+  const response = enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhé"\n'.repeat(exchanges));
+  const total = 4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length;
+  const batch = new Uint8Array(total);
+  const view = new DataView(batch.buffer);
+  let at = 0;
+  writeEventHeader(view, at, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, 1_700_000_000_000_000);
+  writeOpenPayload(view, at + EVENT_HEADER_BYTES, endpoint('10.0.0.2', 40000), endpoint('10.0.0.1', 8080));
+  at += EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES;
+  for (const [dir, bytes] of [[DIR_CLIENT_TO_SERVER, request], [DIR_SERVER_TO_CLIENT, response]] as const) {
+    writeEventHeader(view, at, KIND_DATA, dir, bytes.length, conn, 1_700_000_000_000_100);
+    batch.set(bytes, at + EVENT_HEADER_BYTES);
+    at += EVENT_HEADER_BYTES + bytes.length;
+  }
+  writeEventHeader(view, at, KIND_CLOSE, CLOSE_FIN, 0, conn, 1_700_000_000_000_200);
+  return batch.subarray(0, at + EVENT_HEADER_BYTES);
+}
+
+/** A stdout stream whose writes are read back; `blocked` keeps its callbacks until released. */
+function sink() {
+  const chunks: Buffer[] = [];
+  const held: Array<() => void> = [];
+  let blocked = false;
+  const stream = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      if (blocked) held.push(cb);
+      else cb();
+    },
+  });
+  return {
+    stream, text: () => Buffer.concat(chunks).toString(),
+    block: () => void (blocked = true),
+    release: () => { blocked = false; for (const cb of held.splice(0)) cb(); },
+  };
+}
+
+async function pipelineFor(placement: Placement | undefined, onHttpMessage: (m: HttpMessage) => void, out: ReturnType<typeof sink>, pauseAtBytes = 1024 * 1024) {
+  const cfg = validateConfig({ ports: [8080], outputStdout: true, onHttpMessage, ...(placement ? { placement } : {}) }, {});
+  const log = createLogger({ level: 'error', write: () => {} });
+  const outputs = createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes } });
+  const core = new HttpCore(await CoreModule.instantiate(wasm), {
+    maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
+    placement: cfg.placement, byteOps: NODE_BYTE_OPS,
+  });
+  return { core, outputs, pipeline: new Pipeline(core, outputs, log) };
+}
+
+describe('one output path', () => {
+  it('stdout gets the JSON lines the callback gets as objects, placement added once, last', async () => {
+    const out = sink();
+    const objects: HttpMessage[] = [];
+    const placement = { pod: 'web-0', namespace: 'shop', podIp: '10.0.0.1' };
+    const { core, outputs, pipeline } = await pipelineFor(placement, (m) => void objects.push(m), out);
+    pipeline.onBatch(exchangeBatch(1n, 3));
+    pipeline.onBatch(exchangeBatch(2n, 2));
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+
+    const lines = out.text().split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(10);
+    expect(lines.map((l) => JSON.parse(l))).toEqual(objects);
+    for (const l of lines) {
+      expect(l.endsWith(`,"placement":${JSON.stringify(placement)}}`)).toBe(true);
+      expect(l.split('"placement"')).toHaveLength(2);
+    }
+    expect(objects.filter((m) => m.direction === 'response').map((m) => m.body)).toEqual(Array(5).fill('hé"\n'));
+    expect(pipeline.stats()).toMatchObject({ messages: 10, batches: 2, deliveryErrors: 0 });
+    expect(core.stats()).toMatchObject({ unreadableMessages: 0, unknownRecords: 0 });
+    core.free();
+  });
+
+  it('without placement, lines are the core\'s objects as they are', async () => {
+    const out = sink();
+    const { core, outputs, pipeline } = await pipelineFor(undefined, () => {}, out);
+    pipeline.onBatch(exchangeBatch(7n, 1));
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      expect(l).not.toContain('placement');
+      expect(JSON.parse(l)).toMatchObject({ connectionId: '7', exchange: 1 });
+    }
+    core.free();
+  });
+
+  it('holds batches (in order) while stdout is backpressured, and idle() resolves once they are fed', async () => {
+    const out = sink();
+    const seen: string[] = [];
+    const { core, outputs, pipeline } = await pipelineFor(undefined, (m) => void seen.push(`${m.connectionId}/${m.exchange}`), out, 2048);
+    out.block();
+    pipeline.onBatch(exchangeBatch(1n, 20)); // well past 2 KiB of lines: stdout asks to wait
+    const reused = exchangeBatch(2n, 1);
+    pipeline.onBatch(reused);
+    reused.fill(0); // the source reuses its batch once onBatch returns: the held copy must not change
+    pipeline.onBatch(exchangeBatch(3n, 1));
+    expect(pipeline.stats()).toMatchObject({ batches: 1, batchesHeld: 2 });
+    expect(seen).toHaveLength(40);
+    let idle = false;
+    const whenIdle = pipeline.idle().then(() => (idle = true));
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    out.release();
+    await whenIdle;
+    expect(pipeline.stats()).toMatchObject({ batches: 3, batchesHeld: 2, batchesForced: 0, queuedBytes: 0, malformedBatches: 0 });
+    expect(seen.slice(40)).toEqual(['2/1', '2/1', '3/1', '3/1']);
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.exchange}`)).toEqual(seen);
+    core.free();
+  });
+});
