@@ -130,21 +130,29 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
   throw err;
 }
 
-double NumberOption(Napi::Object opts, const char* key, double fallback, double min, double max,
-                    bool integer) {
+// Every option is required: the defaults, and the policy ranges, are ts/src's (config.ts). The bounds
+// here are only what the C++ side can represent or mechanically needs.
+double NumberOption(Napi::Object opts, const char* key, double min, double max, bool integer) {
   Napi::Env env = opts.Env();
   Napi::Value v = opts.Get(key);
-  if (v.IsUndefined()) return fallback;
-  std::string rule = std::string(integer ? "must be an integer" : "must be a number") + " in [" +
+  std::string rule = std::string(integer ? "an integer" : "a number") + " in [" +
                      std::to_string(static_cast<long long>(min)) + ", " +
                      (max >= 9e15 ? std::string("2^53") : std::to_string(static_cast<long long>(max))) +
                      "]";
-  if (!v.IsNumber()) ThrowOption(env, key, rule);
+  if (v.IsUndefined()) ThrowOption(env, key, "is required (" + rule + ")");
+  if (!v.IsNumber()) ThrowOption(env, key, "must be " + rule);
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d < min || d > max || (integer && d != std::floor(d))) {
-    ThrowOption(env, key, rule);
+    ThrowOption(env, key, "must be " + rule);
   }
   return d;
+}
+
+bool BooleanOption(Napi::Object opts, const char* key) {
+  Napi::Value v = opts.Get(key);
+  if (v.IsUndefined()) ThrowOption(opts.Env(), key, "is required (a boolean)");
+  if (!v.IsBoolean()) ThrowOption(opts.Env(), key, "must be a boolean");
+  return v.As<Napi::Boolean>().Value();
 }
 
 CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
@@ -168,33 +176,32 @@ CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
     o.file = file.As<Napi::String>().Utf8Value();
   }
   Napi::Value ports = opts.Get("ports");
-  if (!ports.IsUndefined()) {
-    if (!ports.IsArray()) ThrowOption(env, "ports", "must be an array of integers 1-65535");
-    Napi::Array arr = ports.As<Napi::Array>();
-    if (arr.Length() > 65535) ThrowOption(env, "ports", "must be an array of integers 1-65535");
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      Napi::Value p = arr.Get(i);
-      double d = p.IsNumber() ? p.As<Napi::Number>().DoubleValue() : -1;
-      if (!(d >= 1 && d <= 65535 && d == std::floor(d))) {
-        ThrowOption(env, "ports", "must be an array of integers 1-65535");
-      }
-      o.ports.push_back(static_cast<uint16_t>(d));
+  if (!ports.IsArray()) ThrowOption(env, "ports", "must be an array of integers 1-65535");
+  Napi::Array arr = ports.As<Napi::Array>();
+  if (arr.Length() > 65535) ThrowOption(env, "ports", "must be an array of integers 1-65535");
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value p = arr.Get(i);
+    double d = p.IsNumber() ? p.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 1 && d <= 65535 && d == std::floor(d))) {
+      ThrowOption(env, "ports", "must be an array of integers 1-65535");
     }
+    o.ports.push_back(static_cast<uint16_t>(d));
   }
   if (has_iface && o.ports.empty()) ThrowOption(env, "ports", "must not be empty for a live capture");
   constexpr double kMax = 9007199254740991.0;
-  o.snaplen = static_cast<int>(NumberOption(opts, "snaplen", 262144, 64, 262144, true));
-  o.buffer_size = static_cast<int>(NumberOption(opts, "bufferSize", 32 << 20, 0, 1 << 30, true));
-  o.sample_rate = NumberOption(opts, "sampleRate", 1, 0, 1, false);
-  o.max_connections = static_cast<size_t>(
-      NumberOption(opts, "maxConcurrentConnections", 10000, 1, 1e7, true));
+  constexpr double kIntMax = std::numeric_limits<int>::max();
+  // libpcap's own maximum snap length.
+  o.snaplen = static_cast<int>(NumberOption(opts, "snaplen", 1, 262144, true));
+  o.buffer_bytes = static_cast<int>(NumberOption(opts, "captureBufferBytes", 1, kIntMax, true));
+  o.sample_rate = NumberOption(opts, "sampleRate", 0, 1, false);
+  o.max_connections = static_cast<size_t>(NumberOption(opts, "maxConcurrentConnections", 1, kMax, true));
   o.idle_timeout_ms = static_cast<int64_t>(
-      NumberOption(opts, "connectionIdleTimeoutMs", 60000, 1, kMax / 1000, true));
-  o.max_buffered_bytes = static_cast<uint64_t>(
-      NumberOption(opts, "maxBufferedBytes", 128 << 20, 1, kMax, true));
-  o.batch_bytes = static_cast<size_t>(NumberOption(opts, "batchBytes", 256 << 10, 1, 64 << 20, true));
-  o.max_queued_batches = static_cast<size_t>(
-      NumberOption(opts, "maxQueuedBatches", 64, 1, 1 << 20, true));
+      NumberOption(opts, "connectionIdleTimeoutMs", 1, kMax / 1000, true));
+  o.max_buffered_bytes = static_cast<uint64_t>(NumberOption(opts, "maxBufferedBytes", 1, kMax, true));
+  // An event's length is a u32.
+  o.batch_bytes = static_cast<size_t>(NumberOption(opts, "batchBytes", 1, 4294967295.0, true));
+  // 1 at least: to a ThreadSafeFunction 0 means an unbounded queue.
+  o.max_queued_batches = static_cast<size_t>(NumberOption(opts, "maxQueuedBatches", 1, kMax, true));
   return o;
 }
 
@@ -242,6 +249,7 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     CaptureOptions options = ParseOptions(env, info.Length() > 0 ? info[0] : env.Undefined());
+    bool reuse_batches = BooleanOption(info[0].As<Napi::Object>(), "reuseBatches");
     if (info.Length() < 3 || !info[1].IsFunction() || !info[2].IsFunction()) {
       throw Napi::TypeError::New(env, "start(opts, onBatch, onEnd): onBatch and onEnd must be functions");
     }
@@ -253,11 +261,7 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
     session->capture = std::move(capture);
     session->pool = session->capture->pool();
     session->on_end = Napi::Persistent(info[2].As<Napi::Function>());
-    Napi::Value reuse = info[0].As<Napi::Object>().Get("reuseBatches");
-    if (!reuse.IsUndefined() && !reuse.IsBoolean()) {
-      ThrowOption(env, "reuseBatches", "must be a boolean");
-    }
-    session->reuse_batches = reuse.IsBoolean() && reuse.As<Napi::Boolean>().Value();
+    session->reuse_batches = reuse_batches;
     if (session->reuse_batches) {
       Napi::Object buffer_class = env.Global().Get("Buffer").As<Napi::Object>();
       session->buffer_from = Napi::Persistent(buffer_class.Get("from").As<Napi::Function>());

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <ctime>
 
@@ -19,20 +18,16 @@
 namespace capture_shim {
 namespace {
 
-constexpr int64_t kFlushIntervalUs = 50'000;
-// Packets between looks at the clock (the batch size is checked after every packet).
-constexpr int kPacketsPerCheck = 256;
+// Offline: packets read per pcap_dispatch call, so that a stop is noticed within a bounded time.
+constexpr int kOfflinePacketsPerRead = 1024;
+// A quiet live link: how often the thread wakes anyway, to let capture time pass (idle connections,
+// stale holes), publish the kernel's counters and retry a refused hand-over.
+constexpr int kQuietWakeMs = 50;
 
 int64_t WallClockUs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-int64_t MonotonicUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 CaptureStatus Failure(CaptureErrorCode code, std::string message) {
@@ -55,52 +50,113 @@ TrackerConfig MakeTrackerConfig(const CaptureOptions& o) {
   return t;
 }
 
-// The state of the capture thread.
-struct Loop {
-  Loop(const CaptureOptions& o, int link, CaptureStats* s)
-      : link_type(link), stats(s), tracker(MakeTrackerConfig(o), &writer, s) {}
+}  // namespace
+
+// The state of the capture thread: decoding, tracking, and handing batches to the consumer.
+struct Capture::Loop {
+  Loop(Capture* c, int link)
+      : capture(c), link_type(link), tracker(MakeTrackerConfig(c->options_), &writer, &stats) {
+    *writer.mutable_buffer() = capture->pool_->Take();
+  }
+
+  // pcap_dispatch's callback.
+  static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
+    Loop* loop = reinterpret_cast<Loop*>(user);
+    loop->Handle(h, bytes);
+    // While shedding, hand-overs are retried once per read of the ring, not after every packet.
+    if (loop->writer.size() >= loop->capture->options_.batch_bytes && !loop->tracker.shedding() &&
+        !loop->Flush(false)) {
+      pcap_breakloop(loop->capture->handle_);
+    }
+  }
 
   void Handle(const pcap_pkthdr* h, const u_char* bytes) {
-    ++stats->packets_seen;
+    ++stats.packets_seen;
     int64_t ts = int64_t{h->ts.tv_sec} * 1'000'000 + h->ts.tv_usec;
     if (ts > last_ts) last_ts = ts;
     TcpSegment seg;
     switch (DecodeFrame(link_type, bytes, h->caplen, h->len, &seg)) {
       case DecodeStatus::kTcp:
-        ++stats->packets_decoded;
+        ++stats.packets_decoded;
         tracker.OnSegment(seg, ts);
         break;
       case DecodeStatus::kNotTcp:
-        ++stats->packets_not_tcp;
+        ++stats.packets_not_tcp;
         break;
       case DecodeStatus::kFragment:
-        ++stats->packets_fragmented;
+        ++stats.packets_fragmented;
         break;
       case DecodeStatus::kMalformed:
       case DecodeStatus::kUnsupportedLink:
-        ++stats->packets_malformed;
+        ++stats.packets_malformed;
         break;
     }
   }
 
+  // Reads every packet the ring holds now (live) or the next kOfflinePacketsPerRead (offline).
+  // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone).
+  int Read() {
+    pcap_t* handle = capture->handle_;
+    if (!capture->live_) {
+      return pcap_dispatch(handle, kOfflinePacketsPerRead, OnPacket, reinterpret_cast<u_char*>(this));
+    }
+    // Each call returns the packets of one ready block (0 when none is): loop until the ring is empty.
+    int total = 0;
+    for (int n; (n = pcap_dispatch(handle, -1, OnPacket, reinterpret_cast<u_char*>(this))) != 0;) {
+      if (n < 0) return n;
+      total += n;
+    }
+    return total;
+  }
+
+  // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
+  // Offline (and the final batch): waits. False when the consumer is gone.
+  bool Flush(bool final_batch) {
+    Batch& buf = *writer.mutable_buffer();
+    bool ok = true;
+    if (!buf.empty()) {
+      if (capture->live_ && !final_batch) {
+        if (capture->consumer_->TryDeliver(&buf)) {
+          ++stats.batches_delivered;
+          tracker.SetShedding(false);
+        } else {
+          // The batch stays here and keeps growing only by events the tracker bounds.
+          ++stats.batches_refused;
+          tracker.SetShedding(true);
+        }
+      } else {
+        ok = capture->consumer_->Deliver(&buf);
+        if (ok) ++stats.batches_delivered;
+        buf.clear();  // when the consumer is gone the bytes have nowhere to go
+      }
+      if (buf.capacity() == 0) buf = capture->pool_->Take();  // the batch was taken
+    }
+    Publish();
+    consumer_alive = consumer_alive && ok;
+    return ok;
+  }
+
+  void Publish() {
+    if (capture->live_) {
+      pcap_stat ps;
+      if (pcap_stats(capture->handle_, &ps) == 0) {
+        stats.kernel_received = ps.ps_recv;
+        stats.kernel_dropped = ps.ps_drop;
+        stats.interface_dropped = ps.ps_ifdrop;
+      }
+    }
+    std::lock_guard<std::mutex> lock(capture->stats_mu_);
+    capture->published_ = stats;
+  }
+
+  Capture* capture;
   int link_type;
-  CaptureStats* stats;
+  CaptureStats stats;
   EventWriter writer;
   ConnectionTracker tracker;
   int64_t last_ts = -1;
+  bool consumer_alive = true;
 };
-
-// Reads one packet into the loop: 1 when one was handled, 0 when none is ready (live),
-// PCAP_ERROR_BREAK at the end of a file, PCAP_ERROR on a read error.
-int NextPacket(pcap_t* handle, Loop* loop) {
-  pcap_pkthdr* header;
-  const u_char* data;
-  int rc = pcap_next_ex(handle, &header, &data);
-  if (rc == 1) loop->Handle(header, data);
-  return rc;
-}
-
-}  // namespace
 
 const char* CaptureErrorName(CaptureErrorCode code) {
   switch (code) {
@@ -181,8 +237,12 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
     }
     pcap_set_snaplen(p, o.snaplen);
     pcap_set_promisc(p, 0);  // a sidecar sees its pod's own traffic; promiscuity is not needed
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_buffer_size(p, o.buffer_size);
+    // Not immediate mode: on Linux that keeps TPACKET_V3, where the kernel fills whole blocks and
+    // wakes the reader once per block instead of once per packet. The block timeout bounds how
+    // long a packet waits in a block that is not full.
+    pcap_set_immediate_mode(p, 0);
+    pcap_set_timeout(p, kBlockTimeoutMs);
+    pcap_set_buffer_size(p, o.buffer_bytes);
     int rc = pcap_activate(p);
     if (rc < 0) {
       std::string message = pcap_geterr(p);
@@ -262,96 +322,52 @@ CaptureStats Capture::Stats() const {
 }
 
 void Capture::Run() {
-  CaptureStats stats;
-  Loop loop(options_, link_type_, &stats);
-  CaptureStatus status;
-  int64_t last_flush = MonotonicUs();
-
-  auto publish = [&] {
-    if (live_) {
-      pcap_stat ps;
-      if (pcap_stats(handle_, &ps) == 0) {
-        stats.kernel_received = ps.ps_recv;
-        stats.kernel_dropped = ps.ps_drop;
-        stats.interface_dropped = ps.ps_ifdrop;
-      }
-    }
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    published_ = stats;
-  };
-  // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
-  // Offline: waits. False when the consumer is gone.
-  auto flush = [&](bool final_batch) -> bool {
-    last_flush = MonotonicUs();
-    Batch& buf = *loop.writer.mutable_buffer();
-    bool ok = true;
-    if (!buf.empty()) {
-      if (live_ && !final_batch) {
-        if (consumer_->TryDeliver(&buf)) {
-          ++stats.batches_delivered;
-          loop.tracker.SetShedding(false);
-        } else {
-          // The batch stays here and keeps growing only by events the tracker bounds.
-          ++stats.batches_shed_full;
-          loop.tracker.SetShedding(true);
-        }
-      } else {
-        ok = consumer_->Deliver(&buf);
-        if (ok) ++stats.batches_delivered;
-        buf.clear();  // when the consumer is gone the bytes have nowhere to go
-      }
-      if (buf.capacity() == 0) buf = pool_->Take();  // the batch was taken
-    }
-    publish();
-    return ok;
-  };
-
-  *loop.writer.mutable_buffer() = pool_->Take();
-  bool consumer_alive = true;
-  if (live_) {
-    int fd = pcap_get_selectable_fd(handle_);
-    while (!stop_.load(std::memory_order_relaxed)) {
-      pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      int64_t wait_us = kFlushIntervalUs - (MonotonicUs() - last_flush);
-      poll(fds, 2, static_cast<int>(std::max<int64_t>(1, wait_us / 1000)));
-      // Drain what is ready, a bounded number at a time so the clock is looked at.
-      int rc = 0;
-      int handled = 0;
-      while (handled < kPacketsPerCheck && (rc = NextPacket(handle_, &loop)) == 1) {
-        ++handled;
-        // While shedding, hand-overs are retried on the clock only, not after every packet.
-        if (loop.writer.size() >= options_.batch_bytes && !loop.tracker.shedding()) flush(false);
-      }
-      if (rc == PCAP_ERROR) {
-        status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
-        break;
-      }
-      if (handled == 0) loop.tracker.Advance(WallClockUs());  // quiet link: time still passes
-      if (MonotonicUs() - last_flush >= kFlushIntervalUs) flush(false);
-    }
-    loop.tracker.CloseAll(std::max(WallClockUs(), loop.last_ts));
-  } else {
-    int handled = 0;
-    while (!stop_.load(std::memory_order_relaxed)) {
-      int rc = NextPacket(handle_, &loop);
-      if (rc == PCAP_ERROR_BREAK) break;  // end of file
-      if (rc == PCAP_ERROR) {
-        status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
-        break;
-      }
-      bool due = ++handled % kPacketsPerCheck == 0 && MonotonicUs() - last_flush >= kFlushIntervalUs;
-      if (loop.writer.size() >= options_.batch_bytes || due) {
-        if (!flush(false)) {
-          consumer_alive = false;
-          break;
-        }
-      }
-    }
-    loop.tracker.CloseAll(loop.last_ts);
-  }
-  if (consumer_alive) flush(true);
-  publish();
+  Loop loop(this, link_type_);
+  CaptureStatus status = live_ ? RunLive(&loop) : RunOffline(&loop);
+  if (loop.consumer_alive) loop.Flush(true);
+  loop.Publish();
   consumer_->End(status);
+}
+
+CaptureStatus Capture::RunLive(Loop* loop) {
+  pollfd fds[2] = {{pcap_get_selectable_fd(handle_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  int64_t stop_at = -1;  // wall clock: once Stop() is asked, read until then
+  for (;;) {
+    if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) {
+      stop_at = WallClockUs() + kStopGraceMs * 1000;
+    }
+    // Stopping: the wake-up fd stays readable, so wait on the ring alone.
+    int timeout_ms = stop_at >= 0 ? kBlockTimeoutMs : kQuietWakeMs;
+    poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
+    int n = loop->Read();
+    if (n == PCAP_ERROR) {
+      loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
+      return Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+    }
+    if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
+    int64_t now = -1;
+    if (n == 0 || stop_at >= 0) now = WallClockUs();
+    if (n == 0) loop->tracker.Advance(now);  // quiet link: time still passes
+    loop->Flush(false);  // the ring is drained: what was read goes to the consumer now
+    if (stop_at >= 0 && now >= stop_at) break;
+  }
+  loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
+  return CaptureStatus{};
+}
+
+CaptureStatus Capture::RunOffline(Loop* loop) {
+  CaptureStatus status;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int n = loop->Read();
+    if (n == 0) break;  // end of file
+    if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
+    if (n == PCAP_ERROR) {
+      status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+      break;
+    }
+  }
+  loop->tracker.CloseAll(loop->last_ts);
+  return status;
 }
 
 }  // namespace capture_shim

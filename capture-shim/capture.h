@@ -1,11 +1,17 @@
 // A capture: one libpcap handle (live interface or offline file) read on its own thread, decoded,
 // tracked and reassembled, with the resulting stream events handed to a BatchConsumer in batches.
 //
-// Live: immediate mode; the loop never waits on the consumer. When the consumer refuses a batch
-// (its queue is full) the tracker sheds payload as gaps until a hand-over succeeds again.
+// Live: libpcap without immediate mode, so on Linux the kernel fills TPACKET_V3 blocks and the
+// thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
+// reads every ready block with pcap_dispatch and hands the batch over when the ring is drained or the
+// batch reaches batch_bytes. No system call or clock read per packet: packet timestamps drive the
+// tracker, and the wall clock is read only when a wake-up finds no packet. The loop never waits on
+// the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
+// a hand-over succeeds again.
 // Offline: the loop waits for the consumer; nothing is shed.
 // At end of file, on a read error, and at Stop(): every connection is closed (reason shutdown),
-// the last batch delivered, then End() is called once with the outcome.
+// the last batch delivered, then End() is called once with the outcome. A live Stop() first reads
+// for kStopGraceMs more, so packets still in the block the kernel is filling are not lost.
 #ifndef CAPTURE_SHIM_CAPTURE_H_
 #define CAPTURE_SHIM_CAPTURE_H_
 
@@ -24,19 +30,27 @@ typedef struct pcap pcap_t;
 
 namespace capture_shim {
 
+// Every field is given by the caller (the addon passes what ts/src sets; the defaults and their
+// reasons live there). Zero-initialised only so that a forgotten field is not garbage.
 struct CaptureOptions {
   std::string interface;      // live capture, or
   std::string file;           // offline pcap / pcapng
   std::vector<uint16_t> ports;  // empty: every TCP connection
-  int snaplen = 262144;
-  int buffer_size = 32 << 20;
-  double sample_rate = 1.0;
-  size_t max_connections = 10000;
-  int64_t idle_timeout_ms = 60000;
-  uint64_t max_buffered_bytes = 128ull << 20;
-  size_t batch_bytes = 256 << 10;
-  size_t max_queued_batches = 64;
+  int snaplen = 0;
+  int buffer_bytes = 0;       // live: the kernel ring (mapped into the process: it counts in RSS)
+  double sample_rate = 0;
+  size_t max_connections = 0;
+  int64_t idle_timeout_ms = 0;
+  uint64_t max_buffered_bytes = 0;
+  size_t batch_bytes = 0;
+  size_t max_queued_batches = 0;
 };
+
+// The kernel's block timeout (pcap_set_timeout): on a quiet link a packet waits at most about this
+// long in a block before the thread can read it. The latency bound in README.md derives from it.
+constexpr int kBlockTimeoutMs = 10;
+// How long a live Stop() keeps reading: a few block timeouts, so the block being filled retires.
+constexpr int kStopGraceMs = 3 * kBlockTimeoutMs;
 
 enum class CaptureErrorCode {
   kNone,
@@ -108,13 +122,14 @@ class Capture {
   CaptureStats Stats() const;
   // Where consumers may return spent batches (optional, shared so it outlives the capture).
   std::shared_ptr<BatchPool> pool() const { return pool_; }
-  bool live() const { return live_; }
-  int link_type() const { return link_type_; }
 
  private:
+  struct Loop;
+
   Capture(const CaptureOptions& options, pcap_t* handle, bool live);
   void Run();
-  void PublishStats();
+  CaptureStatus RunLive(Loop* loop);
+  CaptureStatus RunOffline(Loop* loop);
 
   CaptureOptions options_;
   pcap_t* handle_;

@@ -37,7 +37,7 @@ struct CaptureStats {
   uint64_t buffered_bytes = 0;         // held out of order now
   // Batches.
   uint64_t batches_delivered = 0;
-  uint64_t batches_shed_full = 0;      // hand-overs refused because the queue was full
+  uint64_t batches_refused = 0;        // hand-overs refused because the queue was full (live)
 };
 
 // Calls fn(name, value) for every counter, with the JS key names.
@@ -72,7 +72,7 @@ void ForEachCounter(const CaptureStats& s, Fn&& fn) {
   fn("bytesShed", s.bytes_shed);
   fn("bufferedBytes", s.buffered_bytes);
   fn("batchesDelivered", s.batches_delivered);
-  fn("batchesRefused", s.batches_shed_full);
+  fn("batchesRefused", s.batches_refused);
 }
 
 }  // namespace capture_shim

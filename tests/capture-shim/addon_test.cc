@@ -22,13 +22,21 @@ std::string Temp(const std::string& name) {
   return "/tmp/capture_shim_addon_" + std::to_string(getpid()) + "_" + name;
 }
 
+// Every option the addon requires, as ts/src/sniffer.ts passes them: OPTS(o) overrides some.
+const char* kOptions = R"JS(
+const OPTS = (o) => Object.assign({ snaplen: 262144, captureBufferBytes: 4 << 20, sampleRate: 1,
+  maxConcurrentConnections: 10000, connectionIdleTimeoutMs: 60000, maxBufferedBytes: 134217728,
+  batchBytes: 262144, maxQueuedBatches: 64, reuseBatches: false }, o);
+)JS";
+
 // Runs `script` with node (the addon's path in SHIM); returns stdout, and the exit code in *rc.
 std::string RunNode(const std::string& script, int* rc) {
   std::string js = Temp("script.js");
   std::string out = Temp("out.txt");
   {
     std::ofstream f(js);
-    f << "const SHIM = require(" << '"' << CAPTURE_SHIM_ADDON_PATH << '"' << ");\n" << script;
+    f << "const SHIM = require(" << '"' << CAPTURE_SHIM_ADDON_PATH << '"' << ");\n" << kOptions
+      << script;
   }
   std::string cmd = "timeout 30 node " + js + " > " + out + " 2>&1";
   int status = std::system(cmd.c_str());
@@ -84,7 +92,7 @@ std::string WritePcap(int connections) {
 const char* kCountScript = R"JS(
 const n = {1: 0, 2: 0, 3: 0, 4: 0}; let batches = 0, dataBytes = 0;
 let kept = null;
-const h = SHIM.start({ file: FILE, ports: [8080], batchBytes: 4096, reuseBatches: REUSE }, (b) => {
+const h = SHIM.start(OPTS({ file: FILE, ports: [8080], batchBytes: 4096, reuseBatches: REUSE }), (b) => {
   batches++;
   kept = b;
   for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
@@ -153,13 +161,16 @@ TEST(Addon, StartThrowsWithTheContractCodes) {
   std::string out = RunNode(R"JS(
 const tryStart = (opts) => { try { SHIM.start(opts, () => {}, () => {}); return 'started'; }
   catch (e) { return e.code + ' ' + (e.interfaces ? e.interfaces.includes('lo') : '') + ' ' + e.message; } };
-console.log('A ' + tryStart({ file: '/nonexistent/x.pcap', ports: [] }));
-console.log('B ' + tryStart({ interface: 'nope0', ports: [80] }));
-console.log('C ' + tryStart({ file: '/etc/hostname', ports: [] }));
-console.log('D ' + tryStart({ file: '/etc/hostname', ports: [0] }));
-console.log('E ' + tryStart({ interface: 'lo', ports: [80], sampleRate: 2 }));
-console.log('F ' + tryStart({ interface: 'lo', ports: [] }));
+console.log('A ' + tryStart(OPTS({ file: '/nonexistent/x.pcap', ports: [] })));
+console.log('B ' + tryStart(OPTS({ interface: 'nope0', ports: [80] })));
+console.log('C ' + tryStart(OPTS({ file: '/etc/hostname', ports: [] })));
+console.log('D ' + tryStart(OPTS({ file: '/etc/hostname', ports: [0] })));
+console.log('E ' + tryStart(OPTS({ interface: 'lo', ports: [80], sampleRate: 2 })));
+console.log('F ' + tryStart(OPTS({ interface: 'lo', ports: [] })));
 console.log('G ' + JSON.stringify(SHIM.listInterfaces().includes('lo')));
+console.log('H ' + tryStart(OPTS({ interface: 'lo', ports: [80], captureBufferBytes: undefined })));
+console.log('I ' + tryStart(OPTS({ interface: 'lo', ports: [80], reuseBatches: undefined })));
+console.log('J ' + tryStart({ interface: 'lo', ports: [80] }));
 )JS", &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("A FILE_NOT_FOUND"), std::string::npos) << out;
@@ -171,6 +182,12 @@ console.log('G ' + JSON.stringify(SHIM.listInterfaces().includes('lo')));
   EXPECT_NE(out.find("F INVALID_OPTION  capture option `ports`: must not be empty"), std::string::npos)
       << out;
   EXPECT_NE(out.find("G true"), std::string::npos) << out;
+  // No option has a fallback in the addon: a missing one is named.
+  EXPECT_NE(out.find("H INVALID_OPTION  capture option `captureBufferBytes`: is required (an integer in [1, "),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("I INVALID_OPTION  capture option `reuseBatches`: is required (a boolean)"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("J INVALID_OPTION  capture option `snaplen`: is required"), std::string::npos) << out;
 }
 
 TEST(Addon, LiveStopIsIdempotentAndTheProcessExits) {
@@ -181,7 +198,7 @@ const srv = net.createServer((c) => { c.on('data', () => c.end('HTTP/1.1 204 No 
 srv.listen(0, '127.0.0.1', () => {
   const port = srv.address().port;
   let dataEvents = 0, ends = 0;
-  const h = SHIM.start({ interface: 'lo', ports: [port] }, (b) => {
+  const h = SHIM.start(OPTS({ interface: 'lo', ports: [port] }), (b) => {
     for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) if (b[o] === 2) dataEvents++;
   }, (err) => {
     ends++;
@@ -196,6 +213,56 @@ srv.listen(0, '127.0.0.1', () => {
 )JS", &rc);
   EXPECT_EQ(rc, 0) << out;  // not 124: timeout would mean the process could not exit
   EXPECT_NE(out.find("END 1 null data 2"), std::string::npos) << out;
+}
+
+TEST(Addon, ABlockedJsThreadMakesTheQueueRefuseAndEveryShedByteIsAGap) {
+  // The traffic comes from another process while this one's JS thread is blocked: the real
+  // ThreadSafeFunction queue (one batch deep) fills, the shim sheds, and says so.
+  int rc;
+  std::string out = RunNode(R"JS(
+const { spawn } = require('child_process');
+const CHILD = `
+const net = require('net');
+const body = Buffer.alloc(2000000, 'x');
+const srv = net.createServer((c) => { c.once('data', () => c.end(body)); });
+srv.listen(0, '127.0.0.1', () => {
+  console.log(srv.address().port);
+  let left = 5;
+  const one = () => {
+    const c = net.connect(srv.address().port, '127.0.0.1', () => c.write('GET / HTTP/1.1\\r\\n\\r\\n'));
+    c.resume();
+    c.on('close', () => (--left > 0 ? one() : srv.close()));
+  };
+  setTimeout(one, 300);
+});`;
+const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
+child.stdout.once('data', (d) => {
+  const port = Number(String(d).trim());
+  const conns = new Map();
+  const conn = (id) => { if (!conns.has(id)) conns.set(id, { open: 0, close: 0, bytes: [0, 0], gaps: 0 }); return conns.get(id); };
+  const h = SHIM.start(OPTS({ interface: 'lo', ports: [port], batchBytes: 4096, maxQueuedBatches: 1 }), (b) => {
+    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
+      const c = conn(b.readBigUInt64LE(o + 8)), kind = b[o], len = b.readUInt32LE(o + 4);
+      if (kind === 1) c.open++;
+      if (kind === 4) c.close++;
+      if (kind === 2) c.bytes[b[o + 1]] += len;
+      if (kind === 3) { const lost = Number(b.readBigUInt64LE(o + 24)); c.bytes[b[o + 1]] += lost; c.gaps += lost; }
+    }
+  }, (err) => {
+    const st = SHIM.stats(h);
+    const all = [...conns.values()];
+    console.log(JSON.stringify({ err: String(err), conns: all.length, refused: st.batchesRefused > 0,
+      shed: st.bytesShed > 0, gapsCounted: all.reduce((n, c) => n + c.gaps, 0) === st.bytesShed + st.bytesGap,
+      whole: all.every((c) => c.open === 1 && c.close === 1 && c.bytes[0] === 18 && c.bytes[1] === 2000000) }));
+  });
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {}  // the JS thread is busy: no batch is taken
+  child.on('exit', () => setTimeout(() => SHIM.stop(h), 200));
+});
+)JS", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find(R"({"err":"null","conns":5,"refused":true,"shed":true,"gapsCounted":true,"whole":true})"),
+            std::string::npos) << out;
 }
 
 }  // namespace

@@ -56,8 +56,15 @@ int main(int argc, char** argv) {
   std::printf("file: %s, %.1f MB\n%-4s %8s %8s %12s %12s %10s\n", argv[1], mb, "run", "seconds",
               "MB/s", "packets/s", "event MB", "batches");
   for (int r = 1; r <= repeats; ++r) {
-    capture_shim::CaptureOptions o;
+    capture_shim::CaptureOptions o;  // as ts/src/sniffer.ts opens a file
     o.file = argv[1];
+    o.snaplen = 262144;
+    o.sample_rate = 1;
+    o.max_connections = 10000;
+    o.idle_timeout_ms = 60000;
+    o.max_buffered_bytes = 128ull << 20;
+    o.batch_bytes = 256 << 10;
+    o.max_queued_batches = 64;
     capture_shim::CaptureStatus status;
     auto t0 = std::chrono::steady_clock::now();
     auto cap = capture_shim::Capture::Open(o, &status);
