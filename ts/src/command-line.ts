@@ -30,6 +30,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
   { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `reassembly and body budget, integer >= 1048576, default ${DEFAULTS.maxBufferedBytes}` },
+  { key: 'captureBufferBytes', flag: '--capture-buffer-bytes', env: 'CAPTURE_BUFFER_BYTES', arg: 'N', help: `kernel packet ring of a live capture (counts in memory), integer from 1048576 to 1073741824, default ${DEFAULTS.captureBufferBytes}` },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', arg: 'L', help: 'debug, info, warn or error, default info' },
 ];
 
@@ -158,7 +159,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   set('outputUrl', outputUrl?.href);
   set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
   set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? outputUrl === undefined);
-  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes'] as const) {
+  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes'] as const) {
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);

@@ -17,7 +17,7 @@ interface CaptureOptions {
   file?: string;
   ports: number[];
   snaplen: number;
-  bufferSize: number;
+  captureBufferBytes: number;
   sampleRate: number;
   maxConcurrentConnections: number;
   connectionIdleTimeoutMs: number;
@@ -164,7 +164,7 @@ class SnifferRuntime implements Sniffer {
       ...(cfg.captureFile !== undefined ? { file: cfg.captureFile } : { interface: cfg.interface }),
       ports: cfg.ports,
       snaplen: LIMITS.capture.snaplen,
-      bufferSize: LIMITS.capture.kernelBufferBytes,
+      captureBufferBytes: cfg.captureBufferBytes,
       sampleRate: cfg.sampleRate,
       maxConcurrentConnections: cfg.maxConcurrentConnections,
       connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,

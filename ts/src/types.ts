@@ -81,6 +81,11 @@ export interface SnifferConfig {
   drainTimeoutMs?: number;
   /** One budget for all reassembly buffers and partial bodies. Default 128 MiB, at least 1 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Live capture: bytes of the kernel's packet ring, which absorbs bursts while the capture thread
+   * catches up. Mapped into the process, so it counts in RSS. Default 32 MiB, 1 MiB to 1 GiB.
+   */
+  captureBufferBytes?: number;
   /** Attached to every message when set. */
   placement?: Placement;
 }

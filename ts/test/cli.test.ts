@@ -37,7 +37,7 @@ describe('help and version', () => {
     expect(r.code).toBe(0);
     for (const flag of ['--ports', '--interface', '--read', '--read-tcpflow', '--output-url', '--stdout', '--max-body-size',
       '--sample-rate', '--redact-headers', '--max-concurrent-connections', '--connection-idle-timeout-ms',
-      '--drain-timeout-ms', '--max-buffered-bytes', '--log-level', '--version']) {
+      '--drain-timeout-ms', '--max-buffered-bytes', '--capture-buffer-bytes', '--log-level', '--version']) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stderr).toBe('');

@@ -18,13 +18,13 @@ describe('parseCommandLine', () => {
       PORTS: '8080, 9090', INTERFACE: 'eth0', OUTPUT_URL: 'https://c.example/in', OUTPUT_URL_AUTH_TOKEN: 'tok',
       OUTPUT_STDOUT: 'true', SAMPLE_RATE: '0.5', MAX_BODY_SIZE: '1024', MAX_CONCURRENT_CONNECTIONS: '50',
       CONNECTION_IDLE_TIMEOUT_MS: '5000', REDACT_HEADERS: 'X-Key', LOG_LEVEL: 'debug', DRAIN_TIMEOUT_MS: '3000',
-      MAX_BUFFERED_BYTES: '2097152', POD_NAME: 'web-1', NAMESPACE: 'shop', NODE_NAME: 'n1', POD_IP: '10.0.0.7',
+      MAX_BUFFERED_BYTES: '2097152', CAPTURE_BUFFER_BYTES: '8388608', POD_NAME: 'web-1', NAMESPACE: 'shop', NODE_NAME: 'n1', POD_IP: '10.0.0.7',
     });
     expect(config).toEqual({
       ports: [8080, 9090], interface: 'eth0', outputUrl: 'https://c.example/in', outputUrlAuthToken: 'tok',
       outputStdout: true, sampleRate: 0.5, maxBodySize: 1024, maxConcurrentConnections: 50,
       connectionIdleTimeoutMs: 5000, redactHeaders: ['x-key'], drainTimeoutMs: 3000, maxBufferedBytes: 2097152,
-      placement: { pod: 'web-1', namespace: 'shop', node: 'n1', podIp: '10.0.0.7' },
+      captureBufferBytes: 8388608, placement: { pod: 'web-1', namespace: 'shop', node: 'n1', podIp: '10.0.0.7' },
     });
     expect(logLevel).toBe('debug');
     expect(() => validateConfig(config, {})).not.toThrow();

@@ -10,7 +10,7 @@ describe('shared validation cases', () => {
   it('cover every key with valid and invalid values', () => {
     const keys = new Set(cases.map((c) => c.key));
     for (const k of ['ports', 'outputUrl', 'interface', 'sampleRate', 'maxBodySize', 'maxConcurrentConnections',
-      'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'redactHeaders', 'outputStdout',
+      'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'redactHeaders', 'outputStdout',
       'outputUrlAuthToken', 'captureFile', 'logLevel']) {
       expect(keys.has(k as RawKey), k).toBe(true);
       expect(cases.some((c) => c.key === k && c.valid), `${k} valid`).toBe(true);
@@ -81,7 +81,7 @@ describe('validateConfig', () => {
     expect(c).toMatchObject({
       ports: [8080], interface: 'any', outputStdout: false, sampleRate: 1, maxBodySize: 65536,
       maxConcurrentConnections: 10000, connectionIdleTimeoutMs: 60000, drainTimeoutMs: 25000,
-      maxBufferedBytes: 134217728, production: false,
+      maxBufferedBytes: 134217728, captureBufferBytes: 33554432, production: false,
     });
     expect(c.redactHeaders).toEqual([...DEFAULT_REDACT_HEADERS]);
     expect(c.outputUrl).toBeUndefined();
@@ -115,6 +115,8 @@ describe('validateConfig', () => {
     fails({ ports: [80], connectionIdleTimeoutMs: 999 }, 'connectionIdleTimeoutMs', 'integer >= 1000');
     fails({ ports: [80], drainTimeoutMs: -1 }, 'drainTimeoutMs', 'integer >= 0');
     fails({ ports: [80], maxBufferedBytes: 1048575 }, 'maxBufferedBytes', 'integer >= 1048576');
+    fails({ ports: [80], captureBufferBytes: 2 ** 30 + 1 }, 'captureBufferBytes', 'integer from 1048576 to 1073741824');
+    fails({ ports: [80], captureBufferBytes: 65536 }, 'captureBufferBytes', 'integer from 1048576 to 1073741824');
   });
 
   it('checks the collector URL, never with a bare TypeError', () => {
