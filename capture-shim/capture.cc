@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,12 @@ constexpr int kOfflinePacketsPerRead = 1024;
 // A quiet live link: how often the thread wakes anyway, to let capture time pass (idle connections,
 // stale holes), publish the kernel's counters and retry a refused hand-over.
 constexpr int kQuietWakeMs = 50;
+
+int64_t MonotonicUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
 
 int64_t WallClockUs() {
   timespec ts;
@@ -322,6 +329,8 @@ CaptureStats Capture::Stats() const {
 }
 
 void Capture::Run() {
+  // Named so that top -H and /proc/<pid>/task show the capture's own CPU apart from JS.
+  pthread_setname_np(pthread_self(), "tsn-capture");
   Loop loop(this, link_type_);
   CaptureStatus status = live_ ? RunLive(&loop) : RunOffline(&loop);
   if (loop.consumer_alive) loop.Flush(true);
@@ -331,13 +340,11 @@ void Capture::Run() {
 
 CaptureStatus Capture::RunLive(Loop* loop) {
   pollfd fds[2] = {{pcap_get_selectable_fd(handle_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-  int64_t stop_at = -1;  // wall clock: once Stop() is asked, read until then
+  int64_t stop_at = -1;  // once Stop() is asked: read until then
+  int64_t due = -1;      // when the batch being written is handed over; -1 while it is empty
+  int timeout_ms = kQuietWakeMs;
   for (;;) {
-    if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) {
-      stop_at = WallClockUs() + kStopGraceMs * 1000;
-    }
     // Stopping: the wake-up fd stays readable, so wait on the ring alone.
-    int timeout_ms = stop_at >= 0 ? kBlockTimeoutMs : kQuietWakeMs;
     poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
     int n = loop->Read();
     if (n == PCAP_ERROR) {
@@ -345,11 +352,25 @@ CaptureStatus Capture::RunLive(Loop* loop) {
       return Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
     }
     if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
-    int64_t now = -1;
-    if (n == 0 || stop_at >= 0) now = WallClockUs();
-    if (n == 0) loop->tracker.Advance(now);  // quiet link: time still passes
-    loop->Flush(false);  // the ring is drained: what was read goes to the consumer now
+    int64_t now = MonotonicUs();  // once per wake-up, never per packet
+    if (n == 0) loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
+    if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) stop_at = now + kStopGraceMs * 1000;
+    // A batch waits up to kHandOverIntervalMs for more (unless batch_bytes fills it first, in
+    // Read): few, large batches keep the consumer's queue, which counts batches, from filling.
+    if (loop->writer.empty()) {
+      due = -1;
+    } else if (due < 0) {
+      due = now + kHandOverIntervalMs * 1000;
+    }
+    if (due >= 0 && now >= due) {
+      loop->Flush(false);
+      due = loop->writer.empty() ? -1 : now + kHandOverIntervalMs * 1000;  // refused: retry then
+    } else if (n == 0) {
+      loop->Publish();  // quiet: the counters stay fresh
+    }
     if (stop_at >= 0 && now >= stop_at) break;
+    timeout_ms = stop_at >= 0 ? kBlockTimeoutMs : kQuietWakeMs;
+    if (due >= 0) timeout_ms = std::min<int64_t>(timeout_ms, (due - now + 999) / 1000);
   }
   loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
   return CaptureStatus{};

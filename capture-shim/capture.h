@@ -3,9 +3,9 @@
 //
 // Live: libpcap without immediate mode, so on Linux the kernel fills TPACKET_V3 blocks and the
 // thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
-// reads every ready block with pcap_dispatch and hands the batch over when the ring is drained or the
-// batch reaches batch_bytes. No system call or clock read per packet: packet timestamps drive the
-// tracker, and the wall clock is read only when a wake-up finds no packet. The loop never waits on
+// reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes or
+// kHandOverIntervalMs after its first event. No system call or clock read per packet: packet
+// timestamps drive the tracker; the clock is read once per wake-up. The loop never waits on
 // the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
 // a hand-over succeeds again.
 // Offline: the loop waits for the consumer; nothing is shed.
@@ -49,6 +49,8 @@ struct CaptureOptions {
 // The kernel's block timeout (pcap_set_timeout): on a quiet link a packet waits at most about this
 // long in a block before the thread can read it. The latency bound in README.md derives from it.
 constexpr int kBlockTimeoutMs = 10;
+// How long a live batch waits for more events before it is handed over (unless it fills first).
+constexpr int kHandOverIntervalMs = 10;
 // How long a live Stop() keeps reading: a few block timeouts, so the block being filled retires.
 constexpr int kStopGraceMs = 3 * kBlockTimeoutMs;
 
