@@ -342,6 +342,7 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   pollfd fds[2] = {{pcap_get_selectable_fd(handle_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   int64_t stop_at = -1;  // once Stop() is asked: read until then
   int64_t due = -1;      // when the batch being written is handed over; -1 while it is empty
+  int64_t last_hand_over = INT64_MIN / 2;
   int timeout_ms = kQuietWakeMs;
   for (;;) {
     // Stopping: the wake-up fd stays readable, so wait on the ring alone.
@@ -355,15 +356,17 @@ CaptureStatus Capture::RunLive(Loop* loop) {
     int64_t now = MonotonicUs();  // once per wake-up, never per packet
     if (n == 0) loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
     if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) stop_at = now + kStopGraceMs * 1000;
-    // A batch waits up to kHandOverIntervalMs for more (unless batch_bytes fills it first, in
-    // Read): few, large batches keep the consumer's queue, which counts batches, from filling.
+    // At most one timed hand-over per kHandOverIntervalMs (batch_bytes may fill one sooner, in
+    // Read): under load, few large batches keep the consumer's queue, which counts batches, from
+    // filling; on a quiet link the first batch in a while goes at once.
     if (loop->writer.empty()) {
       due = -1;
     } else if (due < 0) {
-      due = now + kHandOverIntervalMs * 1000;
+      due = std::max(now, last_hand_over + kHandOverIntervalMs * 1000);
     }
     if (due >= 0 && now >= due) {
       loop->Flush(false);
+      last_hand_over = now;
       due = loop->writer.empty() ? -1 : now + kHandOverIntervalMs * 1000;  // refused: retry then
     } else if (n == 0) {
       loop->Publish();  // quiet: the counters stay fresh

@@ -3,8 +3,8 @@
 //
 // Live: libpcap without immediate mode, so on Linux the kernel fills TPACKET_V3 blocks and the
 // thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
-// reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes or
-// kHandOverIntervalMs after its first event. No system call or clock read per packet: packet
+// reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes,
+// or after the read, at most once per kHandOverIntervalMs. No system call or clock read per packet: packet
 // timestamps drive the tracker; the clock is read once per wake-up. The loop never waits on
 // the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
 // a hand-over succeeds again.
@@ -49,7 +49,8 @@ struct CaptureOptions {
 // The kernel's block timeout (pcap_set_timeout): on a quiet link a packet waits at most about this
 // long in a block before the thread can read it. The latency bound in README.md derives from it.
 constexpr int kBlockTimeoutMs = 10;
-// How long a live batch waits for more events before it is handed over (unless it fills first).
+// Live: at most one timed hand-over per this interval (a batch that reaches batch_bytes goes at
+// once); the first batch after a quiet spell goes without waiting.
 constexpr int kHandOverIntervalMs = 10;
 // How long a live Stop() keeps reading: a few block timeouts, so the block being filled retires.
 constexpr int kStopGraceMs = 3 * kBlockTimeoutMs;

@@ -58,9 +58,10 @@ export const DEFAULTS = {
   connectionIdleTimeoutMs: 60_000,
   drainTimeoutMs: 25_000,
   maxBufferedBytes: 134_217_728,
-  // The kernel's ring for live capture; it is mapped into the process, so all of it counts in RSS.
-  // 32 MiB holds about 150 ms of the 4 KiB loopback load in docs/performance.md ("Live capture").
-  captureBufferBytes: 33_554_432,
+  // The kernel's ring for live capture. It is mapped into the process, so all of it counts in RSS:
+  // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
+  // 32 MiB would take a third of the 96 MiB memory target alone.
+  captureBufferBytes: 16_777_216,
 } as const;
 
 /**

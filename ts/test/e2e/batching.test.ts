@@ -2,6 +2,7 @@
 // What that could break, checked end to end with createSniffer on loopback: a message on a quiet link
 // still arrives within the stated bound, and a stop right after the traffic loses nothing and repeats
 // nothing.
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpMessage, Sniffer, SnifferConfig } from '../../src/types';
@@ -59,8 +60,13 @@ describe('live capture in blocks', () => {
       const late: string[] = [];
       for (let i = 0; i < 3; i++) {
         await sleep(300); // quiet: nothing else fills the kernel's block
-        const truth = await runClient(`http://127.0.0.1:${server.port}`, 'probe', 16);
-        const port = truth[0]!.clientPort;
+        // The client in this process: no child process starting or exiting around the measurement.
+        const port = await new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port: server.port, path: `/size/1?quiet-${i}`, agent: false }, (res) => {
+            const local = res.socket.localPort!;
+            res.resume().on('end', () => resolve(local)).on('error', reject);
+          }).on('error', reject);
+        });
         const until = Date.now() + 10_000;
         let response: Received | undefined;
         let request: Received | undefined;
