@@ -67,7 +67,7 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     if (fin && !fin_seen_ && e >= 0) {
       fin_seen_ = true;
       fin_offset_ = next_ + static_cast<uint64_t>(e);
-      if (held_.empty() && e > 0) hole_since_ = ts;  // bytes before the FIN are now awaited
+      if (!held_ && e > 0) hole_since_ = ts;  // bytes before the FIN are now awaited
     }
     if (fin_seen_) {  // nothing exists past the FIN; bytes claiming to are not the stream's
       int64_t limit = static_cast<int64_t>(fin_offset_ - std::min(fin_offset_, next_));
@@ -84,7 +84,7 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     uint64_t captured_len = ce > cs ? static_cast<uint64_t>(ce - cs) : 0;
     int64_t lost_from = std::max(cs, ce);
 
-    if (held_.empty() && cs == 0) {  // the common case: in order, nothing held
+    if (!held_ && cs == 0) {  // the common case: in order, nothing held
       Emit(ctx, from, captured_len, ts, sink);
       EmitGap(ctx, static_cast<uint64_t>(e - lost_from), ts, sink);
       return;
@@ -105,7 +105,7 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
       Drain(ctx, ts, sink);
       return;
     }
-    if (held_.empty()) {
+    if (!held_) {
       // Too big to hold even alone: the hole before it will not be waited for.
       ++ctx.stats->holes_skipped;
       EmitGap(ctx, static_cast<uint64_t>(cs), ts, sink);
@@ -118,11 +118,21 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
 void Reassembler::Insert(const ReassemblyContext& ctx, uint64_t start, const uint8_t* data,
                          uint64_t len, bool lost, int64_t ts) {
   if (len == 0) return;
-  if (held_.empty()) hole_since_ = ts;
+  if (!held_) {
+    held_ = std::make_unique<std::map<uint64_t, Held>>();
+    hole_since_ = ts;
+  }
+  InsertInto(*held_, ctx, start, data, len, lost, ts);
+  if (held_->empty()) held_.reset();  // the budget took nothing
+}
+
+void Reassembler::InsertInto(std::map<uint64_t, Held>& held, const ReassemblyContext& ctx,
+                             uint64_t start, const uint8_t* data, uint64_t len, bool lost,
+                             int64_t ts) {
   uint64_t end = start + len;
   uint64_t cur = start;
-  auto it = held_.upper_bound(cur);
-  if (it != held_.begin()) {
+  auto it = held.upper_bound(cur);
+  if (it != held.begin()) {
     auto prev = std::prev(it);
     uint64_t prev_end = prev->first + prev->second.len;
     if (prev_end > cur) {
@@ -131,7 +141,7 @@ void Reassembler::Insert(const ReassemblyContext& ctx, uint64_t start, const uin
     }
   }
   while (cur < end) {
-    uint64_t stop = it == held_.end() ? end : std::min(end, it->first);
+    uint64_t stop = it == held.end() ? end : std::min(end, it->first);
     if (stop > cur) {
       uint64_t cost = (lost ? 0 : stop - cur) + kHeldRangeOverhead;
       if (!ctx.budget->TryReserve(cost)) return;  // the rest stays a hole; it will be gapped
@@ -139,9 +149,9 @@ void Reassembler::Insert(const ReassemblyContext& ctx, uint64_t start, const uin
       held_bytes_ += cost;
       Held piece{stop - cur, lost, ts, {}};
       if (!lost) piece.bytes.assign(data + (cur - start), data + (stop - start));
-      held_.emplace_hint(it, cur, std::move(piece));
+      held.emplace_hint(it, cur, std::move(piece));
     }
-    if (it == held_.end() || it->first >= end) break;
+    if (it == held.end() || it->first >= end) break;
     uint64_t it_end = it->first + it->second.len;
     if (!lost) ctx.stats->bytes_duplicate += std::min(it_end, end) - it->first;
     cur = it_end;
@@ -150,8 +160,8 @@ void Reassembler::Insert(const ReassemblyContext& ctx, uint64_t start, const uin
 }
 
 void Reassembler::Drain(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
-  while (!held_.empty()) {
-    auto it = held_.begin();
+  while (held_) {
+    auto it = held_->begin();
     if (it->first > next_) break;
     Held& h = it->second;
     uint64_t end = it->first + h.len;
@@ -166,26 +176,27 @@ void Reassembler::Drain(const ReassemblyContext& ctx, int64_t ts, StreamSink* si
     uint64_t cost = (h.lost ? 0 : h.len) + kHeldRangeOverhead;
     held_bytes_ -= cost;
     ctx.budget->Release(cost);
-    held_.erase(it);
+    held_->erase(it);
+    if (held_->empty()) held_.reset();
   }
-  if (!held_.empty()) hole_since_ = ts;  // a new hole starts being waited for now
+  if (held_) hole_since_ = ts;  // a new hole starts being waited for now
 }
 
 void Reassembler::SkipHole(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
-  if (held_.empty()) return;
+  if (!held_) return;
   ++ctx.stats->holes_skipped;
-  EmitGap(ctx, held_.begin()->first - next_, ts, sink);
+  EmitGap(ctx, held_->begin()->first - next_, ts, sink);
   Drain(ctx, ts, sink);
 }
 
 void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t ts,
                             StreamSink* sink) {
-  if (held_.empty()) return;
+  if (!held_) return;
   int64_t rel = OffsetOf(ack);
   if (rel <= 0 || rel > kMaxForwardJump) return;
   uint64_t acked = next_ + static_cast<uint64_t>(rel);
-  while (!held_.empty() && next_ < acked) {
-    if (held_.begin()->first <= acked) {
+  while (held_ && next_ < acked) {
+    if (held_->begin()->first <= acked) {
       SkipHole(ctx, ts, sink);
     } else {
       // The receiver has [next_, acked) although the capture never saw it; the rest of the hole
@@ -198,7 +209,7 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
 
 void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, StreamSink* sink) {
   if (now - hole_since_ <= ctx.limits.hole_timeout_us) return;
-  if (!held_.empty()) {
+  if (held_) {
     SkipHole(ctx, now, sink);
   } else if (fin_seen_ && next_ < fin_offset_) {
     ++ctx.stats->holes_skipped;  // a FIN seen ahead of bytes that never came
@@ -207,7 +218,7 @@ void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, St
 }
 
 void Reassembler::GiveUpHoles(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
-  while (!held_.empty()) SkipHole(ctx, ts, sink);
+  while (held_) SkipHole(ctx, ts, sink);
 }
 
 void Reassembler::Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
@@ -217,12 +228,14 @@ void Reassembler::Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* si
 
 uint64_t Reassembler::Discard(const ReassemblyContext& ctx) {
   uint64_t bytes = 0;
-  for (auto& [start, h] : held_) {
-    if (!h.lost) bytes += h.len;
+  if (held_) {
+    for (auto& [start, h] : *held_) {
+      if (!h.lost) bytes += h.len;
+    }
   }
   ctx.budget->Release(held_bytes_);
   held_bytes_ = 0;
-  held_.clear();
+  held_.reset();
   return bytes;
 }
 

@@ -27,7 +27,15 @@ void RecordWithTcpdump(const std::string& path, const std::string& request,
   }
   ASSERT_NE(ReadFile(err).find("listening on"), std::string::npos) << ReadFile(err);
   server.Exchange(request, response);
-  std::this_thread::sleep_for(300ms);  // let the last packets reach the file
+  // SIGINT ends tcpdump at once, losing what it has not written yet; on a loaded machine it can lag
+  // the traffic by seconds. Wait until the file (written per packet, -U) stops growing.
+  size_t size = 0;
+  for (int stable = 0, i = 0; stable < 5 && i < 300; ++i) {
+    std::this_thread::sleep_for(100ms);
+    size_t now = ReadFile(path).size();
+    stable = now == size ? stable + 1 : 0;
+    size = now;
+  }
   kill(pid, SIGINT);
   int status;
   waitpid(pid, &status, 0);
