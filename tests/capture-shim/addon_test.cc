@@ -267,5 +267,30 @@ child.stdout.once('data', (d) => {
             std::string::npos) << out;
 }
 
+TEST(Addon, TheKernelRingIsAsLargeAsCaptureBufferBytes) {
+  // The ring is mapped into the process: its size shows in RSS at once (TPACKET_V3: blocks of the
+  // ring, no per-packet frames of the snap length).
+  int rc;
+  std::string out = RunNode(R"JS(
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+const grows = (bytes) => new Promise((resolve) => {
+  const before = rss();
+  const h = SHIM.start(OPTS({ interface: 'lo', ports: [9], captureBufferBytes: bytes }), () => {}, () => resolve(after - before));
+  const after = rss();
+  SHIM.stop(h);
+});
+(async () => {
+  const small = await grows(1 << 20), large = await grows(48 << 20);
+  console.log('RING ' + Math.round((large - small) / (1 << 20)));
+})();
+)JS", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  size_t at = out.find("RING ");
+  ASSERT_NE(at, std::string::npos) << out;
+  int mib = std::stoi(out.substr(at + 5));
+  EXPECT_GE(mib, 44) << out;  // 47 MiB more ring, give or take a block and the allocator
+  EXPECT_LE(mib, 52) << out;
+}
+
 }  // namespace
 }  // namespace capture_shim
