@@ -1,0 +1,109 @@
+# Sourced by bench/live.sh: one load run alone, beside tcpdump, or beside a sniffer build. The caller
+# defines load_run (runs the load once, writes "RATE COMPLETED" to $1) and sets NS (a network namespace
+# for the observer, or empty), IFACE and PORT. Each measurement appends one tab-separated row to $RESULTS:
+#   scenario run observer rate completed kernel_received kernel_dropped requests responses incomplete
+#   cpu_seconds peak_rss_kib
+# ("-" where the observer has no such figure).
+
+ns_run() {
+  if [ -n "${NS:-}" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
+}
+
+wait_for_line() { # FILE PATTERN SECONDS
+  for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+# The observer's own process is the child of /usr/bin/time (which ignores SIGINT while it waits).
+child_of() {
+  local p
+  for _ in $(seq 50); do p=$(pgrep -P "$1" | head -1) && [ -n "$p" ] && { echo "$p"; return 0; }; sleep 0.1; done
+  return 1
+}
+
+measure_alone() { # SCENARIO RUN
+  load_run "$TMP/load.out" || return 1
+  read -r rate completed < "$TMP/load.out"
+  printf '%s\t%s\talone\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\n' "$1" "$2" "$rate" "$completed" >> "$RESULTS"
+}
+
+# tcpdump as an operator runs it: its defaults, writing to a file (/dev/null), the same port filter.
+measure_tcpdump() { # SCENARIO RUN
+  rm -f "$TMP/tcpdump.log" "$TMP/tcpdump.time"
+  ns_run /usr/bin/time -f '%U %S %M' -o "$TMP/tcpdump.time" \
+    tcpdump -i "$IFACE" -w /dev/null "tcp port $PORT" 2> "$TMP/tcpdump.log" &
+  local tpid=$! pid
+  pid=$(child_of "$tpid") || { echo "live: tcpdump did not start" >&2; return 1; }
+  wait_for_line "$TMP/tcpdump.log" "listening on" 10 || { cat "$TMP/tcpdump.log" >&2; return 1; }
+  load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid"; return 1; }
+  sleep 1
+  kill -INT "$pid"
+  wait "$tpid" || true
+  read -r rate completed < "$TMP/load.out"
+  local received dropped cpu rss
+  received=$(grep -o '^[0-9]* packets received by filter' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
+  dropped=$(grep -o '^[0-9]* packets dropped by kernel' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
+  cpu=$(awk '{ print $1 + $2 }' "$TMP/tcpdump.time")
+  rss=$(awk '{ print $3 }' "$TMP/tcpdump.time")
+  printf '%s\t%s\ttcpdump\t%s\t%s\t%s\t%s\t-\t-\t-\t%s\t%s\n' "$1" "$2" "$rate" "$completed" \
+    "${received:--}" "${dropped:--}" "$cpu" "$rss" >> "$RESULTS"
+}
+
+# The sniffer's CLI with its defaults, stdout counted by count-messages.mjs through a FIFO (so $! is the
+# sniffer's, not the counter's), its capture stats read from the "stopped" log line on stderr.
+measure_sniffer() { # SCENARIO RUN BUILD LABEL
+  local build=$3 label=$4
+  rm -f "$TMP/out.fifo" "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
+  mkfifo "$TMP/out.fifo"
+  node "$BENCH/count-messages.mjs" < "$TMP/out.fifo" > "$TMP/counts.json" &
+  local cpid=$!
+  ns_run /usr/bin/time -f '%U %S %M' -o "$TMP/sniffer.time" \
+    node "$build/ts/dist/cli.js" --interface "$IFACE" --ports "$PORT" --stdout \
+    > "$TMP/out.fifo" 2> "$TMP/sniffer.log" &
+  local tpid=$! pid
+  pid=$(child_of "$tpid") || { echo "live: the sniffer did not start" >&2; return 1; }
+  if ! wait_for_line "$TMP/sniffer.log" '"capturing"' 20; then
+    echo "live: the sniffer ($build) is not capturing:" >&2; cat "$TMP/sniffer.log" >&2
+    kill -INT "$pid" 2>/dev/null; wait "$tpid" "$cpid"; return 1
+  fi
+  load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid" "$cpid"; return 1; }
+  sleep 1
+  kill -INT "$pid"
+  wait "$tpid" || echo "live: the sniffer exited with status $?" >&2
+  wait "$cpid" || true
+  grep '"level":"error"' "$TMP/sniffer.log" | head -3 >&2 || true
+  read -r rate completed < "$TMP/load.out"
+  local stats counts cpu rss
+  stats=$(node "$BENCH/stop-stats.mjs" "$TMP/sniffer.log")
+  counts=$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(c.requests, c.responses, c.incomplete)' "$TMP/counts.json")
+  cpu=$(awk '{ print $1 + $2 }' "$TMP/sniffer.time")
+  rss=$(awk '{ print $3 }' "$TMP/sniffer.time")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$rate" "$completed" \
+    "$(echo "$stats" | tr ' ' '\t')" "$(echo "$counts" | tr ' ' '\t')" "$cpu" "$rss" >> "$RESULTS"
+}
+
+# One table per scenario; the rate is compared with the mean of the same scenario's "alone" runs.
+print_results() { # SCENARIO TITLE
+  echo
+  echo "== $2"
+  awk -F'\t' -v s="$1" '
+    $1 == s && $3 == "alone" { alone += $4; n++ }
+    $1 == s { rows[++r] = $0 }
+    END {
+      base = n ? alone / n : 0
+      printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %9s %7s\n", "run", "beside", "rate/s", "%alone",
+        "completed", "kernel drop/recv", "requests emitted", "responses emitted", "incmp", "cpu us/ex", "rss MiB"
+      for (i = 1; i <= r; i++) {
+        split(rows[i], f, "\t")
+        pct = base ? sprintf("%.0f%%", 100 * f[4] / base) : "-"
+        drops = f[7] == "-" ? "-" : sprintf("%s/%s", f[7], f[6])
+        req = f[8] == "-" ? "-" : sprintf("%s/%s", f[8], f[5])
+        res = f[9] == "-" ? "-" : sprintf("%s/%s", f[9], f[5])
+        cpu = f[11] == "-" || f[5] == 0 ? "-" : sprintf("%.1f", f[11] * 1e6 / f[5])
+        rss = f[12] == "-" ? "-" : sprintf("%.0f", f[12] / 1024)
+        printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %9s %7s\n", f[2], f[3], f[4], pct, f[5], drops, req, res,
+          f[10], cpu, rss
+      }
+    }' "$RESULTS"
+}
