@@ -5,9 +5,8 @@
 #   cpu_seconds peak_rss_kib
 # ("-" where the observer has no such figure).
 
-ns_run() {
-  if [ -n "${NS:-}" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
-}
+# A command prefix, not a function: "${NSX[@]}" cmd & leaves $! the command's own pid (ip netns exec execs).
+nsx() { NSX=(); [ -z "${NS:-}" ] || NSX=(ip netns exec "$NS"); }
 
 wait_for_line() { # FILE PATTERN SECONDS
   for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
@@ -30,7 +29,8 @@ measure_alone() { # SCENARIO RUN
 # tcpdump as an operator runs it: its defaults, writing to a file (/dev/null), the same port filter.
 measure_tcpdump() { # SCENARIO RUN
   rm -f "$TMP/tcpdump.log" "$TMP/tcpdump.time"
-  ns_run /usr/bin/time -f '%U %S %M' -o "$TMP/tcpdump.time" \
+  nsx
+  "${NSX[@]}" /usr/bin/time -f '%U %S %M' -o "$TMP/tcpdump.time" \
     tcpdump -i "$IFACE" -w /dev/null "tcp port $PORT" 2> "$TMP/tcpdump.log" &
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: tcpdump did not start" >&2; return 1; }
@@ -57,7 +57,8 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
   mkfifo "$TMP/out.fifo"
   node "$BENCH/count-messages.mjs" < "$TMP/out.fifo" > "$TMP/counts.json" &
   local cpid=$!
-  ns_run /usr/bin/time -f '%U %S %M' -o "$TMP/sniffer.time" \
+  nsx
+  "${NSX[@]}" /usr/bin/time -f '%U %S %M' -o "$TMP/sniffer.time" \
     node "$build/ts/dist/cli.js" --interface "$IFACE" --ports "$PORT" --stdout \
     > "$TMP/out.fifo" 2> "$TMP/sniffer.log" &
   local tpid=$! pid

@@ -74,7 +74,8 @@ free_port() {
   local p
   for _ in $(seq 100); do
     p=$((20000 + RANDOM % 20000))
-    ns_run ss -Htan "sport = :$p or dport = :$p" | grep -q . || { echo "$p"; return; }
+    nsx
+    "${NSX[@]}" ss -Htan "sport = :$p or dport = :$p" | grep -q . || { echo "$p"; return; }
   done
   return 1
 }
