@@ -2,7 +2,7 @@
 # defines load_run (runs the load once, writes "RATE COMPLETED" to $1) and sets NS (a network namespace
 # for the observer, or empty), IFACE and PORT. Each measurement appends one tab-separated row to $RESULTS:
 #   scenario run observer rate completed kernel_received kernel_dropped requests responses incomplete
-#   cpu_seconds peak_rss_kib
+#   cpu_seconds (from capture start to exit) peak_rss_kib
 # ("-" where the observer has no such figure).
 
 # A command prefix, not a function: "${NSX[@]}" cmd & leaves $! the command's own pid (ip netns exec execs).
@@ -12,6 +12,10 @@ wait_for_line() { # FILE PATTERN SECONDS
   for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   return 1
 }
+
+# CPU seconds (user + system, every thread) a process has used so far: subtracted from /usr/bin/time's total
+# so start-up (Node, WebAssembly compilation) is not charged to the exchanges; the drain at stop is.
+cpu_now() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 # The observer's own process is the child of /usr/bin/time (which ignores SIGINT while it waits).
 child_of() {
@@ -35,6 +39,7 @@ measure_tcpdump() { # SCENARIO RUN
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: tcpdump did not start" >&2; return 1; }
   wait_for_line "$TMP/tcpdump.log" "listening on" 10 || { cat "$TMP/tcpdump.log" >&2; return 1; }
+  local cpu0; cpu0=$(cpu_now "$pid")
   load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid"; return 1; }
   sleep 1
   kill -INT "$pid"
@@ -43,7 +48,7 @@ measure_tcpdump() { # SCENARIO RUN
   local received dropped cpu rss
   received=$(grep -o '^[0-9]* packets received by filter' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
   dropped=$(grep -o '^[0-9]* packets dropped by kernel' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
-  cpu=$(awk '{ print $1 + $2 }' "$TMP/tcpdump.time")
+  cpu=$(awk -v c0="$cpu0" '{ print $1 + $2 - c0 }' "$TMP/tcpdump.time")
   rss=$(awk '{ print $3 }' "$TMP/tcpdump.time")
   printf '%s\t%s\ttcpdump\t%s\t%s\t%s\t%s\t-\t-\t-\t%s\t%s\n' "$1" "$2" "$rate" "$completed" \
     "${received:--}" "${dropped:--}" "$cpu" "$rss" >> "$RESULTS"
@@ -67,6 +72,7 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
     echo "live: the sniffer ($build) is not capturing:" >&2; cat "$TMP/sniffer.log" >&2
     kill -INT "$pid" 2>/dev/null; wait "$tpid" "$cpid"; return 1
   fi
+  local cpu0; cpu0=$(cpu_now "$pid")
   load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid" "$cpid"; return 1; }
   sleep 1
   kill -INT "$pid"
@@ -78,7 +84,7 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
   stats=$(node "$BENCH/stop-stats.mjs" "$TMP/sniffer.log")
   counts=$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     console.log(c.requests, c.responses, c.incomplete)' "$TMP/counts.json")
-  cpu=$(awk '{ print $1 + $2 }' "$TMP/sniffer.time")
+  cpu=$(awk -v c0="$cpu0" '{ print $1 + $2 - c0 }' "$TMP/sniffer.time")
   rss=$(awk '{ print $3 }' "$TMP/sniffer.time")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$rate" "$completed" \
     "$(echo "$stats" | tr ' ' '\t')" "$(echo "$counts" | tr ' ' '\t')" "$cpu" "$rss" >> "$RESULTS"

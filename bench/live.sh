@@ -20,13 +20,15 @@ Usage (root): bench/live.sh [--build DIR]... [--scenario NAME]... [--runs N]
              namespace across a veth pair (offloads off: MTU-sized segments), 1% of segments dropped each
              way by iptables in the client's namespace, 10 connections x 30 exchanges of 32 KiB responses
   --runs N         repeat each scenario's rows N times (default 2)
+  BENCH_KEEP=1     keep the temp dir (the last run's logs, results.tsv) and print its path
 
 Per row: the load's rate (wrk's Requests/sec, or exchanges/s for conns and pod) and its share of the
 mean rate alone; completed exchanges (as the client counted them); kernel drops / packets received
 (tcpdump's own summary; the sniffer's capture stats kernelDropped / kernelReceived from its "stopped"
 log line); requests and responses emitted on stdout (JSON lines per direction) over completed; messages
-marked incomplete; the observer's CPU (user + system, all threads, /usr/bin/time) in microseconds per
-completed exchange; its peak RSS (/usr/bin/time %M) in MiB. Every observer uses its defaults.
+marked incomplete; the observer's CPU (user + system, all threads: /usr/bin/time at exit less
+/proc/PID/stat once it is capturing, so start-up is left out and the drain at stop counted) in microseconds
+per completed exchange; its peak RSS (/usr/bin/time %M) in MiB. Every observer uses its defaults.
 USAGE
 }
 
@@ -65,7 +67,7 @@ namespaces=()
 cleanup() {
   for d in "$TMP"/nginx-*; do [ -d "$d" ] && nginx_stop "$d"; done
   for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
-  rm -rf "$TMP"
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "live: kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
