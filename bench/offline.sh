@@ -39,7 +39,7 @@ trap 'rm -rf "$tmp"' EXIT
 # One row: NAME MB MESSAGES, with "wall user sys" in $tmp/time.
 row() {
   awk -v n="$1" -v mb="$2" -v m="$3" '{ c = $2 + $3
-    printf "%-22s %8.2f %8.1f %9s %11.0f %7.2f %9.1f\n", n, $1, mb / $1, m, (m == "-" ? 0 : m / $1), c, mb / c
+    printf "%-22s %8.2f %8.1f %9s %11s %7.2f %9.1f\n", n, $1, mb / $1, m, (m == "-" ? "-" : sprintf("%.0f", m / $1)), c, mb / c
   }' "$tmp/time"
 }
 secs() { awk '{ printf "%s %s", $1, $2 + $3 }' "$tmp/time"; }   # wall cpu
@@ -49,6 +49,22 @@ stat_of() { # LOG KEY-REGEX: the number after the key in the CLI's stop statisti
 }
 
 echo "offline: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+# What each tool costs before its first packet (a capture of no packets: a pcap file's 24-byte header), so
+# the ratios on a small capture can be read; every figure below includes it.
+if [ "$(head -c 4 "${files[0]}" | od -An -tx1 | tr -d ' ')" = d4c3b2a1 ]; then
+  head -c 24 "${files[0]}" > "$tmp/empty.pcap"
+  startup=""
+  for tool in tshark tcpflow "${builds[@]}"; do
+    case $tool in
+      tshark) cmd=(tshark -r "$tmp/empty.pcap" -Y http -T fields -e http.request.method) ;;
+      tcpflow) cmd=(tcpflow -r "$tmp/empty.pcap" -o "$tmp") ;;
+      *) cmd=(node "$tool/ts/dist/cli.js" --read "$tmp/empty.pcap"); tool=$(basename "$tool") ;;
+    esac
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" "${cmd[@]}" > /dev/null 2>&1
+    startup="$startup $tool $(awk '{ printf "%.2f s (%.2f CPU s)", $1, $2 + $3 }' "$tmp/time");"
+  done
+  echo "start-up, a capture of no packets:${startup%;}"
+fi
 for f in "${files[@]}"; do
   port=$(cat "$f.port" 2>/dev/null || echo 18080)
   mb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
