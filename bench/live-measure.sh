@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/live.sh: one load run alone, beside tcpdump, or beside a sniffer build. The caller
 # defines load_run (runs the load once, writes "RATE COMPLETED" to $1) and sets NS (a network namespace
 # for the observer, or empty), IFACE and PORT. Each measurement appends one tab-separated row to $RESULTS:
@@ -38,12 +39,14 @@ measure_tcpdump() { # SCENARIO RUN
     tcpdump -i "$IFACE" -w /dev/null "tcp port $PORT" 2> "$TMP/tcpdump.log" &
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: tcpdump did not start" >&2; return 1; }
+  OBSERVER_PID=$pid
   wait_for_line "$TMP/tcpdump.log" "listening on" 10 || { cat "$TMP/tcpdump.log" >&2; return 1; }
   local cpu0; cpu0=$(cpu_now "$pid")
   load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid"; return 1; }
   sleep 1
   kill -INT "$pid"
   wait "$tpid" || true
+  OBSERVER_PID=
   read -r rate completed < "$TMP/load.out"
   local received dropped cpu rss
   received=$(grep -o '^[0-9]* packets received by filter' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
@@ -68,6 +71,7 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
     > "$TMP/out.fifo" 2> "$TMP/sniffer.log" &
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: the sniffer did not start" >&2; return 1; }
+  OBSERVER_PID=$pid
   if ! wait_for_line "$TMP/sniffer.log" '"capturing"' 20; then
     echo "live: the sniffer ($build) is not capturing:" >&2; cat "$TMP/sniffer.log" >&2
     kill -INT "$pid" 2>/dev/null; wait "$tpid" "$cpid"; return 1
@@ -77,6 +81,7 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
   sleep 1
   kill -INT "$pid"
   wait "$tpid" || echo "live: the sniffer exited with status $?" >&2
+  OBSERVER_PID=
   wait "$cpid" || true
   grep '"level":"error"' "$TMP/sniffer.log" | head -3 >&2 || true
   read -r rate completed < "$TMP/load.out"

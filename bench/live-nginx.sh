@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/live.sh: an nginx of the benchmark's own, from a config file in a temp dir, serving
 # static files (/4k: 4 KiB, /32k: 32 KiB) with keep-alive connections kept for the whole load.
 #   nginx_start DIR ADDR PORT [NETNS]   (as root; returns once it answers)

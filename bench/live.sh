@@ -57,14 +57,21 @@ for tool in nginx wrk tcpdump curl ip iptables ethtool /usr/bin/time; do
   command -v "$tool" > /dev/null || { echo "live: $tool is missing (apt-get install nginx-light wrk tcpdump curl iproute2 iptables ethtool time)" >&2; exit 1; }
 done
 
+# shellcheck source=bench/live-nginx.sh
 source "$BENCH/live-nginx.sh"
+# shellcheck source=bench/live-measure.sh
 source "$BENCH/live-measure.sh"
 
 TMP=$(mktemp -d /tmp/bench-live.XXXXXX)
 RESULTS=$TMP/results.tsv
 NSID=bench$$
 namespaces=()
+OBSERVER_PID=
+# An interrupted run leaves nothing behind: the observer (a child of /usr/bin/time, which would outlive a
+# signal to time), nginx, the namespaces.
 cleanup() {
+  [ -z "$OBSERVER_PID" ] || kill -INT "$OBSERVER_PID" 2>/dev/null
+  wait
   for d in "$TMP"/nginx-*; do [ -d "$d" ] && nginx_stop "$d"; done
   for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
   if [ -n "${BENCH_KEEP:-}" ]; then echo "live: kept $TMP" >&2; else rm -rf "$TMP"; fi
