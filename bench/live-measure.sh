@@ -116,6 +116,23 @@ print_results() { # SCENARIO TITLE
         rss = f[12] == "-" ? "-" : sprintf("%.0f", f[12] / 1024)
         printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %9s %7s\n", f[2], f[3], f[4], pct, f[5], drops, req, res,
           f[10], cpu, rss
+        o = f[3]
+        if (!(o in seen)) { seen[o] = 1; order[++k] = o; low[o] = 1e18 }
+        rate[o] += f[4]; runs[o]++
+        if (f[7] != "-" && f[7] > drop[o]) drop[o] = f[7]
+        if (f[9] != "-" && f[5] > 0 && f[9] / f[5] < low[o]) low[o] = f[9] / f[5]
+        if (cpu != "-" && cpu + 0 > worst[o]) worst[o] = cpu + 0
+        if (rss != "-" && rss + 0 > peak[o]) peak[o] = rss + 0
+      }
+      # Against issue 8 "done when": no kernel drops, every exchange emitted, the rate beside the sniffer
+      # >= 90% of the rate beside tcpdump, <= 10 us of CPU per exchange, peak RSS <= 96 MiB.
+      td = runs["tcpdump"] ? rate["tcpdump"] / runs["tcpdump"] : 0
+      print "targets (issue 8): 0 kernel drops; 100% emitted; >= 90% of the rate beside tcpdump; <= 10 us/ex (wrk); <= 96 MiB (conns)"
+      for (j = 1; j <= k; j++) {
+        o = order[j]
+        if (o == "alone" || o == "tcpdump") continue
+        printf "%s over %d run(s): max kernel drops %d; min responses emitted %.1f%%; rate %s of beside tcpdump; max %s us/ex; max %s MiB\n",
+          o, runs[o], drop[o], 100 * low[o], td ? sprintf("%.0f%%", 100 * rate[o] / runs[o] / td) : "-", worst[o], peak[o]
       }
     }' "$RESULTS"
 }
