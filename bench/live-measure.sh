@@ -3,7 +3,7 @@
 # defines load_run (runs the load once, writes "RATE COMPLETED" to $1) and sets NS (a network namespace
 # for the observer, or empty), IFACE and PORT. Each measurement appends one tab-separated row to $RESULTS:
 #   scenario run observer rate completed kernel_received kernel_dropped requests responses incomplete
-#   cpu_seconds (from capture start to exit) peak_rss_kib
+#   cpu_seconds (from capture start to exit) peak_rss_kib stdout_dropped bytes_shed
 # ("-" where the observer has no such figure).
 
 # A command prefix, not a function: "${NSX[@]}" cmd & leaves $! the command's own pid (ip netns exec execs).
@@ -28,7 +28,7 @@ child_of() {
 measure_alone() { # SCENARIO RUN
   load_run "$TMP/load.out" || return 1
   read -r rate completed < "$TMP/load.out"
-  printf '%s\t%s\talone\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\n' "$1" "$2" "$rate" "$completed" >> "$RESULTS"
+  printf '%s\t%s\talone\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\n' "$1" "$2" "$rate" "$completed" >> "$RESULTS"
 }
 
 # tcpdump as an operator runs it: its defaults, writing to a file (/dev/null), the same port filter.
@@ -53,46 +53,46 @@ measure_tcpdump() { # SCENARIO RUN
   dropped=$(grep -o '^[0-9]* packets dropped by kernel' "$TMP/tcpdump.log" | grep -o '^[0-9]*')
   cpu=$(awk -v c0="$cpu0" '{ print $1 + $2 - c0 }' "$TMP/tcpdump.time")
   rss=$(awk '{ print $3 }' "$TMP/tcpdump.time")
-  printf '%s\t%s\ttcpdump\t%s\t%s\t%s\t%s\t-\t-\t-\t%s\t%s\n' "$1" "$2" "$rate" "$completed" \
+  printf '%s\t%s\ttcpdump\t%s\t%s\t%s\t%s\t-\t-\t-\t%s\t%s\t-\t-\n' "$1" "$2" "$rate" "$completed" \
     "${received:--}" "${dropped:--}" "$cpu" "$rss" >> "$RESULTS"
 }
 
-# The sniffer's CLI with its defaults, stdout counted by count-messages.mjs through a FIFO (so $! is the
-# sniffer's, not the counter's), its capture stats read from the "stopped" log line on stderr.
+# The sniffer's CLI with its defaults, its stdout to a file in memory (as a container runtime takes it: a
+# reader of a pipe sharing the two cores fell behind in bursts, and the CLI's stdout output then drops
+# messages, counted), counted after the stop by count-messages.mjs; its stats from the "stopped" log line.
 measure_sniffer() { # SCENARIO RUN BUILD LABEL
   local build=$3 label=$4
-  rm -f "$TMP/out.fifo" "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
-  mkfifo "$TMP/out.fifo"
-  node "$BENCH/count-messages.mjs" < "$TMP/out.fifo" > "$TMP/counts.json" &
-  local cpid=$!
+  rm -f "$OUT/sniffer.jsonl" "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
   nsx
   "${NSX[@]}" /usr/bin/time -f '%U %S %M' -o "$TMP/sniffer.time" \
     node "$build/ts/dist/cli.js" --interface "$IFACE" --ports "$PORT" --stdout \
-    > "$TMP/out.fifo" 2> "$TMP/sniffer.log" &
+    > "$OUT/sniffer.jsonl" 2> "$TMP/sniffer.log" &
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: the sniffer did not start" >&2; return 1; }
   OBSERVER_PID=$pid
   if ! wait_for_line "$TMP/sniffer.log" '"capturing"' 20; then
     echo "live: the sniffer ($build) is not capturing:" >&2; cat "$TMP/sniffer.log" >&2
-    kill -INT "$pid" 2>/dev/null; wait "$tpid" "$cpid"; return 1
+    kill -INT "$pid" 2>/dev/null; wait "$tpid"; return 1
   fi
   local cpu0; cpu0=$(cpu_now "$pid")
-  load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid" "$cpid"; return 1; }
+  load_run "$TMP/load.out" || { kill -INT "$pid"; wait "$tpid"; return 1; }
   sleep 1
   kill -INT "$pid"
   wait "$tpid" || echo "live: the sniffer exited with status $?" >&2
   OBSERVER_PID=
-  wait "$cpid" || true
+  node "$BENCH/count-messages.mjs" < "$OUT/sniffer.jsonl" > "$TMP/counts.json"
+  rm -f "$OUT/sniffer.jsonl"
   grep '"level":"error"' "$TMP/sniffer.log" | head -3 >&2 || true
   read -r rate completed < "$TMP/load.out"
-  local stats counts cpu rss
+  local stats counts cpu rss received dropped stdout_dropped shed
   stats=$(node "$BENCH/stop-stats.mjs" "$TMP/sniffer.log")
   counts=$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     console.log(c.requests, c.responses, c.incomplete)' "$TMP/counts.json")
   cpu=$(awk -v c0="$cpu0" '{ print $1 + $2 - c0 }' "$TMP/sniffer.time")
   rss=$(awk '{ print $3 }' "$TMP/sniffer.time")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$rate" "$completed" \
-    "$(echo "$stats" | tr ' ' '\t')" "$(echo "$counts" | tr ' ' '\t')" "$cpu" "$rss" >> "$RESULTS"
+  read -r received dropped stdout_dropped shed <<< "$stats"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$rate" "$completed" \
+    "$received" "$dropped" "$(echo "$counts" | tr ' ' '\t')" "$cpu" "$rss" "$stdout_dropped" "$shed" >> "$RESULTS"
 }
 
 # One table per scenario; the rate is compared with the mean of the same scenario's "alone" runs.
@@ -104,8 +104,9 @@ print_results() { # SCENARIO TITLE
     $1 == s { rows[++r] = $0 }
     END {
       base = n ? alone / n : 0
-      printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %9s %7s\n", "run", "beside", "rate/s", "%alone",
-        "completed", "kernel drop/recv", "requests emitted", "responses emitted", "incmp", "cpu us/ex", "rss MiB"
+      printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %8s %8s %9s %7s\n", "run", "beside", "rate/s", "%alone",
+        "completed", "kernel drop/recv", "requests emitted", "responses emitted", "incmp", "out drop", "shed MB",
+        "cpu us/ex", "rss MiB"
       for (i = 1; i <= r; i++) {
         split(rows[i], f, "\t")
         pct = base ? sprintf("%.0f%%", 100 * f[4] / base) : "-"
@@ -114,12 +115,14 @@ print_results() { # SCENARIO TITLE
         res = f[9] == "-" ? "-" : sprintf("%s/%s", f[9], f[5])
         cpu = f[11] == "-" || f[5] == 0 ? "-" : sprintf("%.1f", f[11] * 1e6 / f[5])
         rss = f[12] == "-" ? "-" : sprintf("%.0f", f[12] / 1024)
-        printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %9s %7s\n", f[2], f[3], f[4], pct, f[5], drops, req, res,
-          f[10], cpu, rss
+        shed = f[14] == "-" ? "-" : sprintf("%.1f", f[14] / 1e6)
+        printf "%-3s %-22s %9s %6s %9s %17s %19s %19s %5s %8s %8s %9s %7s\n", f[2], f[3], f[4], pct, f[5], drops, req, res,
+          f[10], f[13], shed, cpu, rss
         o = f[3]
         if (!(o in seen)) { seen[o] = 1; order[++k] = o; low[o] = 1e18 }
         rate[o] += f[4]; runs[o]++
-        if (f[7] != "-" && f[7] > drop[o]) drop[o] = f[7]
+        if (f[7] != "-" && f[7] + 0 > drop[o]) drop[o] = f[7] + 0
+        if (f[13] != "-" && f[13] + 0 > outd[o]) outd[o] = f[13] + 0
         if (f[9] != "-" && f[5] > 0 && f[9] / f[5] < low[o]) low[o] = f[9] / f[5]
         if (cpu != "-" && cpu + 0 > worst[o]) worst[o] = cpu + 0
         if (rss != "-" && rss + 0 > peak[o]) peak[o] = rss + 0
@@ -131,8 +134,8 @@ print_results() { # SCENARIO TITLE
       for (j = 1; j <= k; j++) {
         o = order[j]
         if (o == "alone" || o == "tcpdump") continue
-        printf "%s over %d run(s): max kernel drops %d; min responses emitted %.1f%%; rate %s of beside tcpdump; max %s us/ex; max %s MiB\n",
-          o, runs[o], drop[o], 100 * low[o], td ? sprintf("%.0f%%", 100 * rate[o] / runs[o] / td) : "-", worst[o], peak[o]
+        printf "%s over %d run(s): max kernel drops %d; min responses emitted %.1f%% (max stdout drops %d); rate %s of beside tcpdump; max %s us/ex; max %s MiB\n",
+          o, runs[o], drop[o], 100 * low[o], outd[o], td ? sprintf("%.0f%%", 100 * rate[o] / runs[o] / td) : "-", worst[o], peak[o]
       }
     }' "$RESULTS"
 }

@@ -25,8 +25,9 @@ Usage (root): bench/live.sh [--build DIR]... [--scenario NAME]... [--runs N]
 Per row: the load's rate (wrk's Requests/sec, or exchanges/s for conns and pod) and its share of the
 mean rate alone; completed exchanges (as the client counted them); kernel drops / packets received
 (tcpdump's own summary; the sniffer's capture stats kernelDropped / kernelReceived from its "stopped"
-log line); requests and responses emitted on stdout (JSON lines per direction) over completed; messages
-marked incomplete; the observer's CPU (user + system, all threads: /usr/bin/time at exit less
+log line); requests and responses emitted on stdout (JSON lines per direction, stdout a file in /dev/shm)
+over completed; messages marked incomplete; messages the CLI's stdout output dropped and payload bytes the
+capture shed because JavaScript fell behind (bytesShed), both from its own stats; the observer's CPU (user + system, all threads: /usr/bin/time at exit less
 /proc/PID/stat once it is capturing, so start-up is left out and the drain at stop counted) in microseconds
 per completed exchange; its peak RSS (/usr/bin/time %M) in MiB. Every observer uses its defaults.
 USAGE
@@ -64,6 +65,9 @@ source "$BENCH/live-measure.sh"
 
 TMP=$(mktemp -d /tmp/bench-live.XXXXXX)
 RESULTS=$TMP/results.tsv
+# The sniffer's stdout (up to ~2 GB in the wrk scenario, deleted after each row) goes to memory when it can.
+OUT=$TMP
+[ -d /dev/shm ] && OUT=$(mktemp -d /dev/shm/bench-live.XXXXXX)
 NSID=bench$$
 namespaces=()
 OBSERVER_PID=
@@ -74,6 +78,7 @@ cleanup() {
   wait
   for d in "$TMP"/nginx-*; do [ -d "$d" ] && nginx_stop "$d"; done
   for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
+  [ "$OUT" = "$TMP" ] || rm -rf "$OUT"
   if [ -n "${BENCH_KEEP:-}" ]; then echo "live: kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT

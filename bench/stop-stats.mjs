@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Prints "KERNEL_RECEIVED KERNEL_DROPPED" from the sniffer's stderr log: the counters of its last "stopped"
-// line (the capture stats logged at stop), found wherever they sit in the record, "-" when absent.
+// Prints "KERNEL_RECEIVED KERNEL_DROPPED STDOUT_DROPPED BYTES_SHED" from the sniffer's stderr log: the counters of its
+// last "stopped" line (the stats logged at stop), found wherever they sit in the record, "-" when absent.
 //
 // Usage: node bench/stop-stats.mjs SNIFFER_STDERR_LOG
 import { readFileSync } from 'node:fs';
@@ -27,4 +27,5 @@ function find(obj, key) {
 }
 
 if (stopped === null) process.stderr.write(`stop-stats: no "stopped" line in ${process.argv[2]}\n`);
-process.stdout.write(`${find(stopped, 'kernelReceived') ?? '-'} ${find(stopped, 'kernelDropped') ?? '-'}\n`);
+const stdout = find(stopped, 'stdout');
+process.stdout.write(`${find(stopped, 'kernelReceived') ?? '-'} ${find(stopped, 'kernelDropped') ?? '-'} ${stdout?.dropped ?? '-'} ${find(stopped, 'bytesShed') ?? '-'}\n`);
