@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Counts the sniffer's JSON lines on stdin per direction without parsing them (a JSON parse per line would
-// cost more CPU than the sniffer under test, on the same two cores). A body holding the same text is
-// escaped (\"direction\"), so the patterns only match the message's own fields.
+// Counts the sniffer's JSON lines on stdin per direction without parsing them (up to a gigabyte per run: a
+// JSON parse per line would take longer than the run). A body holding the same text is escaped
+// (\"direction\"), so the patterns only match the message's own fields.
 //
-// Usage: node cli.js ... --stdout | node bench/count-messages.mjs > counts.json
+// Usage: node bench/count-messages.mjs < sniffer-stdout.jsonl > counts.json
 const patterns = {
   requests: Buffer.from('"direction":"request"'),
   responses: Buffer.from('"direction":"response"'),

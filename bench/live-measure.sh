@@ -57,9 +57,9 @@ measure_tcpdump() { # SCENARIO RUN
     "${received:--}" "${dropped:--}" "$cpu" "$rss" >> "$RESULTS"
 }
 
-# The sniffer's CLI with its defaults, its stdout to a file in memory (as a container runtime takes it: a
-# reader of a pipe sharing the two cores fell behind in bursts, and the CLI's stdout output then drops
-# messages, counted), counted after the stop by count-messages.mjs; its stats from the "stopped" log line.
+# The sniffer's CLI with its defaults, its stdout to a file in memory, counted after the stop by
+# count-messages.mjs (a reader of a pipe, on the same two cores as the load, fell behind in bursts and the
+# CLI's stdout output dropped messages, which the counts charged to the capture); stats from "stopped".
 measure_sniffer() { # SCENARIO RUN BUILD LABEL
   local build=$3 label=$4
   rm -f "$OUT/sniffer.jsonl" "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
