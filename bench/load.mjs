@@ -4,7 +4,9 @@
 // responses, POSTs with bodies, connections kept alive for 1 to 60 requests, until about TARGET bytes
 // of HTTP bodies crossed the wire. Deterministic (seeded), so two runs make comparable captures.
 //
-// Usage: node bench/load.mjs --base http://127.0.0.1:PORT --target-mb 300 [--concurrency 24]
+// Usage: node bench/load.mjs --base http://127.0.0.1:PORT --target-mb 300 [--concurrency 24] [--max-body N]
+// --max-body caps every body size drawn (the same draws, so the same mix of methods and framings): a
+// message-dense load.
 import http from 'node:http';
 
 function arg(name, fallback) {
@@ -15,6 +17,7 @@ function arg(name, fallback) {
 const base = new URL(arg('--base', 'http://127.0.0.1:18080'));
 const target = Number(arg('--target-mb', '300')) * 1024 * 1024;
 const concurrency = Number(arg('--concurrency', '24'));
+const maxBody = Number(arg('--max-body', 'Infinity'));
 
 let seed = 12345;
 function random() {
@@ -27,6 +30,10 @@ function random() {
 
 /** Body sizes: mostly small API-like responses, some pages, a few large downloads. */
 function size() {
+  return Math.min(maxBody, drawSize());
+}
+
+function drawSize() {
   const r = random();
   if (r < 0.7) return Math.floor(random() * 2000);
   if (r < 0.93) return 2000 + Math.floor(random() * 30_000);

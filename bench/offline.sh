@@ -1,64 +1,105 @@
 #!/usr/bin/env bash
-# Offline decoding speed, ours against tshark, in one run on the same capture file.
-#   ours:   node ts/dist/cli.js --read F > /dev/null     (messages counted from its stop statistics)
-#   tshark: tshark -r F -d tcp.port==P,http -Y http -T fields -e http.request.method -e http.request.uri
-#           -e http.response.code | wc -l               (a few bytes per message: the pipe costs nothing)
-# Prints seconds, MB/s of capture and messages/s for each, CPU seconds, and the speed-up.
-# Target: ours >= 5x tshark.
+# Offline decoding speed, in one run on the same capture files: each sniffer build against tshark's
+# cheapest HTTP pass and tcpflow's TCP reassembly alone.
+#   ours:    node BUILD/ts/dist/cli.js --read F > /dev/null   (messages counted from its stop statistics)
+#   ours-nb: the same with --max-body-size 0                    (closer to the work of tshark's fields)
+#   tshark:  tshark -r F -d tcp.port==P,http -Y http -T fields -e http.request.method -e http.request.uri
+#            -e http.response.code | wc -l                      (a few bytes per message: the pipe costs nothing)
+#   tcpflow: tcpflow -r F -o DIR                                (reassembly into per-direction files, no HTTP)
+# Prints seconds, MB/s of capture and messages/s, CPU seconds (user + sys of the tool alone: on a shared
+# machine the wall clock also measures the neighbours), and per build the ratios: tshark's time over ours
+# (target >= 10x) and ours over tcpflow's (target <= 2x).
 #
-# Usage: bench/offline.sh [F (default bench/out/capture.pcap)]     (make F with bench/make-capture.sh)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-f=${1:-bench/out/capture.pcap}
-[ -f "$f" ] || { echo "offline: $f is missing; make it with bench/make-capture.sh" >&2; exit 1; }
-[ -f ts/dist/cli.js ] || { echo "offline: ts/dist/cli.js is missing; run scripts/build.sh" >&2; exit 1; }
-port=$(cat "$f.port" 2>/dev/null || echo 18080)
-bytes=$(stat -c %s "$f")
-mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+# Usage: bench/offline.sh [--build DIR]... [F]...
+#   DIR: a checkout with a built sniffer (default: this one); several to compare builds side by side.
+#   F: capture files (default bench/out/capture.pcap), made by bench/make-capture.sh (F.port names the
+#   HTTP port for tshark; 18080 when absent).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+builds=()
+files=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) builds+=("$(cd "$2" && pwd)") || exit 1; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ ${#builds[@]} -gt 0 ] || builds=("$root")
+[ ${#files[@]} -gt 0 ] || files=("$root/bench/out/capture.pcap")
+for f in "${files[@]}"; do
+  [ -f "$f" ] || { echo "offline: $f is missing; make it with bench/make-capture.sh" >&2; exit 1; }
+done
+for b in "${builds[@]}"; do
+  [ -f "$b/ts/dist/cli.js" ] || { echo "offline: $b/ts/dist/cli.js is missing; run scripts/build.sh there" >&2; exit 1; }
+done
+tmp=$(mktemp -d /tmp/bench-offline.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 
-now() { date +%s.%N; }
-export LOADAVG; LOADAVG=$(cat /proc/loadavg)
+# One row: NAME MB MESSAGES, with "wall user sys" in $tmp/time.
+row() {
+  awk -v n="$1" -v mb="$2" -v m="$3" '{ c = $2 + $3
+    printf "%-22s %8.2f %8.1f %9s %11s %7.2f %9.1f\n", n, $1, mb / $1, m, (m == "-" ? "-" : sprintf("%.0f", m / $1)), c, mb / c
+  }' "$tmp/time"
+}
+secs() { awk '{ printf "%s %s", $1, $2 + $3 }' "$tmp/time"; }   # wall cpu
 
-# The page cache: both tools read the file warm.
-cat "$f" > /dev/null
+stat_of() { # LOG KEY-REGEX: the number after the key in the CLI's stop statistics
+  grep -o "$2[0-9]*" "$1" | tail -1 | grep -o '[0-9]*$' || echo 0
+}
 
-# CPU seconds (user + sys) of each decoder too: on a shared machine the wall clock also measures the
-# neighbours. /usr/bin/time writes "user sys" of the decoder process alone.
-t0=$(now)
-/usr/bin/time -f '%U %S' -o /tmp/offline-ours.$$.cpu node ts/dist/cli.js --read "$f" \
-  > /dev/null 2> /tmp/offline-ours.$$.log
-t1=$(now)
-tshark_msgs=$(/usr/bin/time -f '%U %S' -o /tmp/offline-tshark.$$.cpu tshark -r "$f" -d "tcp.port==$port,http" -Y http \
-  -T fields -e http.request.method -e http.request.uri -e http.response.code 2> /tmp/offline-tshark.$$.log | wc -l)
-t2=$(now)
-# Ours again without bodies (--max-body-size 0): closer to the work of tshark's three printed fields.
-/usr/bin/time -f '%U %S' -o /tmp/offline-nobody.$$.cpu node ts/dist/cli.js --read "$f" --max-body-size 0 \
-  > /dev/null 2> /tmp/offline-nobody.$$.log
-t3=$(now)
-nobody_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-nobody.$$.cpu)
-nobody_msgs=$(grep -o '"stdout":{"delivered":[0-9]*' /tmp/offline-nobody.$$.log | grep -o '[0-9]*$' || echo 0)
-ours_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-ours.$$.cpu)
-tshark_cpu=$(awk '{ print $1 + $2 }' /tmp/offline-tshark.$$.cpu)
-decoded=$(grep -o '"pipeline":{"messages":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || true)
-dropped=$(grep -o '"stdout":{[^}]*"dropped":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || true)
-# Messages written to stdout, from the CLI's own stop statistics (stdout itself went to /dev/null).
-ours_msgs=$(grep -o '"stdout":{"delivered":[0-9]*' /tmp/offline-ours.$$.log | grep -o '[0-9]*$' || echo 0)
-
-grep -m3 '"level":"error"' /tmp/offline-ours.$$.log >&2 || true
-if [ -n "$dropped" ] && [ "$dropped" != 0 ]; then
-  echo "offline: WARNING: ours decoded ${decoded:-?} messages but its stdout output dropped $dropped of them" >&2
+echo "offline: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+# What each tool costs before its first packet (a capture of no packets: a pcap file's 24-byte header), so
+# the ratios on a small capture can be read; every figure below includes it.
+if [ "$(head -c 4 "${files[0]}" | od -An -tx1 | tr -d ' ')" = d4c3b2a1 ]; then
+  head -c 24 "${files[0]}" > "$tmp/empty.pcap"
+  startup=""
+  for tool in tshark tcpflow "${builds[@]}"; do
+    case $tool in
+      tshark) cmd=(tshark -r "$tmp/empty.pcap" -Y http -T fields -e http.request.method) ;;
+      tcpflow) cmd=(tcpflow -r "$tmp/empty.pcap" -o "$tmp") ;;
+      *) cmd=(node "$tool/ts/dist/cli.js" --read "$tmp/empty.pcap"); tool=$(basename "$tool") ;;
+    esac
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" "${cmd[@]}" > /dev/null 2>&1
+    startup="$startup $tool $(awk '{ printf "%.2f s (%.2f CPU s)", $1, $2 + $3 }' "$tmp/time");"
+  done
+  echo "start-up, a capture of no packets:${startup%;}"
 fi
-rm -f /tmp/offline-ours.$$.* /tmp/offline-tshark.$$.* /tmp/offline-nobody.$$.*
+for f in "${files[@]}"; do
+  port=$(cat "$f.port" 2>/dev/null || echo 18080)
+  mb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
+  packets=$(capinfos -M -c -T "$f" 2>/dev/null | awk -F'\t' 'NR == 2 { print $2 }')
+  cat "$f" > /dev/null   # every tool reads the file warm
+  echo
+  echo "== capture $f: $mb MB, ${packets:-?} packets, HTTP port $port"
+  printf "%-22s %8s %8s %9s %11s %7s %9s\n" tool seconds MB/s messages messages/s "cpu s" MB/cpu-s
 
-awk -v mb="$mb" -v om="$ours_msgs" -v tm="$tshark_msgs" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v f="$f" \
-    -v oc="$ours_cpu" -v tc="$tshark_cpu" -v t3="$t3" -v nc="$nobody_cpu" -v nm="$nobody_msgs" 'BEGIN {
-  ns = t3 - t2
-  os = t1 - t0; ts = t2 - t1
-  printf "capture: %s, %s MB; load average %s\n", f, mb, substr(ENVIRON["LOADAVG"], 1, 14)
-  printf "%-8s %9s %9s %10s %12s %9s %12s\n", "tool", "seconds", "MB/s", "messages", "messages/s", "cpu s", "MB/cpu-s"
-  printf "%-8s %9.2f %9.1f %10d %12.0f %9.2f %12.1f\n", "ours", os, mb / os, om, om / os, oc, mb / oc
-  printf "%-8s %9.2f %9.1f %10d %12.0f %9.2f %12.1f\n", "tshark", ts, mb / ts, tm, tm / ts, tc, mb / tc
-  printf "%-8s %9.2f %9.1f %10d %12.0f %9.2f %12.1f\n", "ours-nb", ns, mb / ns, nm, nm / ns, nc, mb / nc
-  printf "speed-up, wall clock: %.1fx; CPU time: %.1fx (target >= 5x)\n", ts / os, tc / oc
-  printf "speed-up without bodies (ours-nb: --max-body-size 0), wall clock: %.1fx; CPU time: %.1fx\n", ts / ns, tc / nc
-}'
+  /usr/bin/time -f '%e %U %S' -o "$tmp/time" tshark -r "$f" -d "tcp.port==$port,http" -Y http \
+    -T fields -e http.request.method -e http.request.uri -e http.response.code 2> "$tmp/tshark.log" \
+    | wc -l > "$tmp/tshark.count"
+  row tshark "$mb" "$(cat "$tmp/tshark.count")"
+  read -r tshark_wall tshark_cpu <<< "$(secs)"
+
+  rm -rf "$tmp/flows" && mkdir "$tmp/flows"
+  /usr/bin/time -f '%e %U %S' -o "$tmp/time" tcpflow -r "$f" -o "$tmp/flows" > /dev/null 2>&1
+  row tcpflow "$mb" -
+  read -r tcpflow_wall tcpflow_cpu <<< "$(secs)"
+  rm -rf "$tmp/flows"
+
+  for b in "${builds[@]}"; do
+    label="$(basename "$b")@$(git -C "$b" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" node "$b/ts/dist/cli.js" --read "$f" > /dev/null 2> "$tmp/ours.log"
+    grep -m3 '"level":"error"' "$tmp/ours.log" >&2
+    dropped=$(stat_of "$tmp/ours.log" '"stdout":{[^}]*"dropped":')
+    [ "$dropped" = 0 ] || echo "offline: WARNING: $label's stdout output dropped $dropped messages" >&2
+    row "$label" "$mb" "$(stat_of "$tmp/ours.log" '"stdout":{"delivered":')"
+    read -r ours_wall ours_cpu <<< "$(secs)"
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" node "$b/ts/dist/cli.js" --read "$f" --max-body-size 0 \
+      > /dev/null 2> "$tmp/nobody.log"
+    row "  -nb (no bodies)" "$mb" "$(stat_of "$tmp/nobody.log" '"stdout":{"delivered":')"
+    awk -v l="$label" -v ow="$ours_wall" -v oc="$ours_cpu" -v sw="$tshark_wall" -v sc="$tshark_cpu" \
+        -v fw="$tcpflow_wall" -v fc="$tcpflow_cpu" 'BEGIN {
+      printf "  %s: tshark/ours %.1fx wall, %.1fx CPU (target >= 10x); ours/tcpflow %.2fx wall, %.2fx CPU (target <= 2x)\n",
+        l, sw / ow, sc / oc, ow / fw, oc / fc }'
+  done
+done
