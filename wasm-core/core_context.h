@@ -8,19 +8,10 @@
 #include <string>
 
 #include "body_budget.h"
+#include "core_limits.h"
 #include "message.h"
 
 namespace tsn {
-
-struct CoreLimits {
-  uint32_t maxBodySize = 65536;       // body bytes kept per message
-  uint32_t maxHeaderBytes = 65536;    // start line + header names and values (+ trailers)
-  uint32_t maxHeaderCount = 1000;     // header lines per message
-  uint32_t maxPendingRequests = 256;  // pipelined requests awaiting a response, per connection
-  uint32_t maxStashBytes = 65536;     // client bytes held while an upgrade awaits its response
-  uint32_t maxStartLineBytes = 8192;  // longest start line that resynchronisation will consider
-  uint32_t maxConnections = 250000;   // connections tracked at once by one engine
-};
 
 // Counters reported by tsn_engine_stats. Every byte the core drops is counted under one of them.
 struct CoreStats {

@@ -86,10 +86,10 @@ void Engine::Apply(const StreamEvent& ev) {
       conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
       break;
     case EventKind::kGap:
-      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes, ev.ts);
+      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes);
       break;
     case EventKind::kClose:
-      conn.OnClose(static_cast<CloseReason>(ev.arg), ev.ts);
+      conn.OnClose(static_cast<CloseReason>(ev.arg));
       conns_.erase(it);
       ++st.connectionsClosed;
       break;
@@ -100,7 +100,7 @@ void Engine::Apply(const StreamEvent& ev) {
 
 void Engine::Finish(int64_t ts) {
   for (auto& [id, conn] : conns_) {
-    conn->OnClose(CloseReason::kShutdown, ts);
+    conn->OnClose(CloseReason::kShutdown);
     ++ctx_.stats.connectionsClosed;
   }
   conns_.clear();
