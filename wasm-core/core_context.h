@@ -10,6 +10,7 @@
 #include "body_budget.h"
 #include "core_limits.h"
 #include "message.h"
+#include "output_buffer.h"
 
 namespace tsn {
 
@@ -52,7 +53,7 @@ struct CoreContext {
   Redaction redaction;
   BodyBudget budget;
   CoreStats stats;
-  std::string out;  // M/L records since the last clear
+  OutputBuffer out;  // M/L records since the last clear
 };
 
 }  // namespace tsn

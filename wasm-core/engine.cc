@@ -49,11 +49,12 @@ int Engine::Feed(const uint8_t* batch, size_t len) {
       case EventReader::Result::kMalformed:
         ++ctx_.stats.malformedBatches;
         ctx_.stats.droppedBatchBytes += reader.DroppedBytes();
-        ctx_.out += "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
-        AppendJsonString(ctx_.out, reason);
-        ctx_.out += ",\"droppedBytes\":";
-        AppendUint(ctx_.out, reader.DroppedBytes());
-        ctx_.out += "}\n";
+        std::string line = "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
+        AppendJsonString(line, reason);
+        line += ",\"droppedBytes\":";
+        AppendUint(line, reader.DroppedBytes());
+        line += "}\n";
+        ctx_.out.Append(line);
         return -1;
     }
   }

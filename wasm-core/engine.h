@@ -36,7 +36,7 @@ class Engine {
   // End of input: every open connection is closed with reason `shutdown` at ts.
   void Finish(int64_t ts);
 
-  std::string& output() { return ctx_.out; }
+  OutputBuffer& output() { return ctx_.out; }
   const CoreStats& stats() const { return ctx_.stats; }
   uint64_t bufferedBodyBytes() const { return ctx_.budget.used(); }
   size_t openConnections() const { return conns_.size(); }

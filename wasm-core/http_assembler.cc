@@ -308,12 +308,12 @@ void HttpAssembler::MarkNotHttp(NonHttpReason reason, uint64_t bytes) {
 }
 
 void HttpAssembler::LogNotHttp(NonHttpReason reason) {
-  std::string& out = ctx_.out;
-  out += "L{\"level\":\"debug\",\"message\":\"connection is not HTTP\",\"connectionId\":";
-  out += json_.id;
-  out += ",\"reason\":\"";
-  out += NonHttpReasonName(reason);
-  out += "\"}\n";
+  std::string line = "L{\"level\":\"debug\",\"message\":\"connection is not HTTP\",\"connectionId\":";
+  line += json_.id;
+  line += ",\"reason\":\"";
+  line += NonHttpReasonName(reason);
+  line += "\"}\n";
+  ctx_.out.Append(line);
 }
 
 void HttpAssembler::EnterTunnel() {

@@ -69,9 +69,7 @@ TSN_EXPORT("tsn_output_len") uint32_t tsn_output_len(uint32_t h) {
 
 TSN_EXPORT("tsn_output_clear") void tsn_output_clear(uint32_t h) {
   if (h == 0) return;
-  std::string& out = AsEngine(h)->output();
-  // A burst may have grown the buffer a lot: give large buffers back instead of keeping them.
-  if (out.capacity() > (8u << 20)) std::string().swap(out); else out.clear();
+  AsEngine(h)->output().Clear();
 }
 
 TSN_EXPORT("tsn_engine_stats") uint32_t tsn_engine_stats(uint32_t h) {

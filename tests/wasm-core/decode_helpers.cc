@@ -72,7 +72,7 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
   }
   engine.Finish(-1);
   DecodeResult result;
-  result.output = engine.output();
+  result.output = std::string(engine.output().view());
   ParseOutput(result.output, &result);
   result.stats = boost::json::parse(engine.StatsJson()).as_object();
   EXPECT_EQ(engine.bufferedBodyBytes(), 0u) << "body bytes still accounted after every close";

@@ -17,7 +17,7 @@ boost::json::object Stats(Engine& e) { return boost::json::parse(e.StatsJson()).
 
 test::DecodeResult Output(Engine& e) {
   test::DecodeResult r;
-  test::ParseOutput(e.output(), &r);
+  test::ParseOutput(std::string(e.output().view()), &r);
   return r;
 }
 

@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
       for (const auto& batch : batches) {
         engine.Feed(batch.data(), batch.size());
         outputBytes += engine.output().size();
-        engine.output().clear();
+        engine.output().Clear();
       }
       messages += engine.stats().requests + engine.stats().responses;
     }
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   }
   tsn::Engine engine(options);
   engine.Feed(w.bytes().data(), w.bytes().size());
-  const std::string& out = engine.output();
+  const std::string_view out = engine.output().view();
   size_t pos = 0;
   while (pos < out.size()) {
     size_t nl = out.find('\n', pos);
