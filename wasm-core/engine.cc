@@ -4,17 +4,7 @@
 #include "json_writer.h"
 
 namespace tsn {
-namespace {
-
-CoreLimits WithBodySize(CoreLimits limits, uint32_t maxBodySize) {
-  limits.maxBodySize = maxBodySize;
-  return limits;
-}
-
-}  // namespace
-
-Engine::Engine(const EngineOptions& options)
-    : ctx_(WithBodySize(options.limits, options.maxBodySize), options.maxBufferedBytes) {
+Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.maxBufferedBytes) {
   std::string_view rest = options.redactCsv;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
@@ -99,7 +89,7 @@ void Engine::Apply(const StreamEvent& ev) {
   }
 }
 
-void Engine::Finish(int64_t ts) {
+void Engine::Finish() {
   for (auto& [id, conn] : conns_) {
     conn->OnClose(CloseReason::kShutdown);
     ++ctx_.stats.connectionsClosed;

@@ -56,6 +56,8 @@ void ParseOutput(const std::string& output, DecodeResult* result) {
   }
 }
 
+EngineOptions TestOptions() { return EngineOptions(/*maxBodySize=*/65536, /*maxBufferedBytes=*/64 << 20); }
+
 DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options) {
   Engine engine(options);
   BatchWriter w;
@@ -70,7 +72,7 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
     EXPECT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
     w.Clear();
   }
-  engine.Finish(-1);
+  engine.Finish();
   DecodeResult result;
   result.output = std::string(engine.output().view());
   ParseOutput(result.output, &result);

@@ -45,8 +45,7 @@ class Recorder : public MessageParser::Events {
 
 struct Fixture {
   explicit Fixture(bool isRequest, uint32_t maxBody = 100, uint64_t budgetBytes = 1 << 20)
-      : budget(budgetBytes), events(&budget) {
-    limits.maxBodySize = maxBody;
+      : limits(maxBody), budget(budgetBytes), events(&budget) {
     limits.maxHeaderBytes = 200;
     limits.maxHeaderCount = 3;
     parser.Init(isRequest, &limits, &budget, &events);

@@ -2,11 +2,16 @@
 // the native build of the core and prints each message as a JSON line on stdout (log records go to
 // stderr). With --repeat it also measures throughput.
 //
-//   http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] CLIENT SERVER
+//   http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] [--repeat N] [--stats]
+//                    CLIENT SERVER
+//
+// The options are the tool's (a body size to compare with tshark; no budget by default, since one
+// connection's bodies are already bounded by --max-body-size), not the sniffer's defaults.
 //
 // Without times the client's bytes go first, then the server's (like decodeStreams), in --chunk
 // sized data events (default: one event per 64 KiB). The end of the files is a FIN.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,8 +45,8 @@ void AddStream(tsn::BatchWriter& w, Direction dir, const std::string& bytes, siz
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] "
-               "CLIENT SERVER\n");
+               "usage: http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] "
+               "[--repeat N] [--stats] CLIENT SERVER\n");
   return 2;
 }
 
@@ -49,6 +54,7 @@ int Usage() {
 
 int main(int argc, char** argv) {
   uint32_t maxBody = 65536;
+  uint64_t maxBuffered = UINT64_MAX;
   size_t chunk = 65536;
   long repeat = 0;
   bool stats = false;
@@ -58,6 +64,8 @@ int main(int argc, char** argv) {
     const char* a = argv[i];
     if (std::strcmp(a, "--max-body-size") == 0 && i + 1 < argc) {
       maxBody = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--max-buffered-bytes") == 0 && i + 1 < argc) {
+      maxBuffered = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(a, "--chunk") == 0 && i + 1 < argc) {
       chunk = std::strtoul(argv[++i], nullptr, 10);
       if (chunk == 0) return Usage();
@@ -86,9 +94,7 @@ int main(int argc, char** argv) {
   AddStream(w, Direction::kServerToClient, server, chunk);
   w.Close(1, CloseReason::kFin);
 
-  tsn::EngineOptions options;
-  options.maxBodySize = maxBody;
-  options.redactCsv = "";
+  tsn::EngineOptions options(maxBody, maxBuffered);
   if (repeat > 0) {
     // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
     std::vector<std::vector<uint8_t>> batches;
