@@ -10,6 +10,7 @@
 #include "body_budget.h"
 #include "core_limits.h"
 #include "message.h"
+#include "message_pool.h"
 #include "output_buffer.h"
 
 namespace tsn {
@@ -52,6 +53,7 @@ struct CoreContext {
   CoreLimits limits;
   Redaction redaction;
   BodyBudget budget;
+  MessagePool messages;
   CoreStats stats;
   OutputBuffer out;  // M/L records since the last clear
 };

@@ -45,12 +45,12 @@ HttpAssembler::HttpAssembler(uint64_t connId, const Endpoint& client, const Endp
   json_.id += '"';
   AppendEndpointJson(json_.client, client);
   AppendEndpointJson(json_.server, server);
-  for (int i = 0; i < 2; ++i) sides_[i].parser.Init(i == 0, &ctx_.limits, &ctx_.budget, this);
+  for (int i = 0; i < 2; ++i) {
+    sides_[i].parser.Init(i == 0, &ctx_.limits, &ctx_.budget, &ctx_.messages, this);
+  }
 }
 
-HttpAssembler::~HttpAssembler() {
-  for (Side& s : sides_) ctx_.budget.Release(&s.parser.msg().held);
-}
+HttpAssembler::~HttpAssembler() = default;
 
 // ---- input -----------------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ void HttpAssembler::AfterMessage(Side& s) {
       EnterTunnel();
       return;
     }
-    const uint64_t exchange = p.msg().exchange;
+    const uint64_t exchange = p.lastExchange();
     if (exchange <= queue_.lastAnswered()) {  // answered already, without upgrading
       p.Reset();
       return;

@@ -43,13 +43,18 @@ const llhttp_settings_t MessageParser::kSettings = {
 };
 
 void MessageParser::Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget,
-                         Events* events) {
+                         MessagePool* pool, Events* events) {
+  isRequest_ = isRequest;
   limits_ = limits;
   budget_ = budget;
+  pool_ = pool;
   events_ = events;
   llhttp_init(&parser_, isRequest ? HTTP_REQUEST : HTTP_RESPONSE, &kSettings);
   parser_.data = this;
-  msg_.Reset(isRequest);
+}
+
+MessageParser::~MessageParser() {
+  if (msg_) budget_->Release(&msg_->held);
 }
 
 MessageParser::Step MessageParser::Execute(const uint8_t* data, size_t len, int64_t ts) {
@@ -78,8 +83,8 @@ MessageParser::GapFit MessageParser::FitGap(uint64_t lostBytes) {
   const bool knownLength = (p.flags & F_CONTENT_LENGTH) && !(p.flags & F_CHUNKED) &&
                            !(p.flags & F_TRANSFER_ENCODING);
   if (knownLength && lostBytes <= p.content_length) {
-    msg_.incomplete = true;
-    msg_.gapInBody = true;
+    msg_->incomplete = true;
+    msg_->gapInBody = true;
     // llhttp counts the body bytes still due in content_length while it reads an identity body.
     // The lost bytes are taken off that count directly, except the very last one, which is fed as a
     // placeholder (ignored by OnBody) so that llhttp itself completes the message.
@@ -88,8 +93,8 @@ MessageParser::GapFit MessageParser::FitGap(uint64_t lostBytes) {
     return GapFit::kFeedPlaceholder;
   }
   if (!knownLength && llhttp_message_needs_eof(&p) && !(p.flags & F_CHUNKED)) {
-    msg_.incomplete = true;
-    msg_.gapInBody = true;
+    msg_->incomplete = true;
+    msg_->gapInBody = true;
     return GapFit::kAbsorbed;
   }
   return GapFit::kCut;
@@ -103,26 +108,27 @@ const uint8_t* MessageParser::Placeholder() {
 void MessageParser::PrepareCut(int64_t lastTs) {
   // A header line still arriving is not known yet: where it was cut depends on how the bytes
   // happened to be split, so it is left out rather than emitted half-read.
-  if ((fieldOpen_ || valueOpen_) && !msg_.headers.empty() && !inTrailers_) msg_.headers.pop_back();
+  if ((fieldOpen_ || valueOpen_) && !msg_->headers.empty() && !inTrailers_) msg_->headers.pop_back();
   fieldOpen_ = valueOpen_ = false;
-  msg_.incomplete = true;
-  if (msg_.endTs < 0) msg_.endTs = lastTs;
+  msg_->incomplete = true;
+  if (msg_->endTs < 0) msg_->endTs = lastTs;
 }
 
 void MessageParser::SetError(llhttp_errno_t err) {
-  msg_.errorText = llhttp_errno_name(err);
+  msg_->errorText = llhttp_errno_name(err);
   const char* reason = llhttp_get_error_reason(&parser_);
   if (reason != nullptr && *reason != '\0') {
-    msg_.errorText += ": ";
-    msg_.errorText += reason;
+    msg_->errorText += ": ";
+    msg_->errorText += reason;
   }
-  msg_.error = msg_.errorText.c_str();
+  msg_->error = msg_->errorText.c_str();
 }
 
 void MessageParser::Finished() {
-  budget_->Release(&msg_.held);
-  msg_.ReleaseLargeBuffers();
   inMessage_ = false;
+  if (!msg_) return;
+  budget_->Release(&msg_->held);
+  pool_->Give(std::move(msg_));
 }
 
 int MessageParser::CountHeaderBytes(size_t len) {
@@ -138,18 +144,18 @@ int MessageParser::CountHeaderBytes(size_t len) {
 void MessageParser::StartLineDone() {
   if (startLineDone_) return;
   startLineDone_ = true;
-  msg_.httpMajor = parser_.http_major;
-  msg_.httpMinor = parser_.http_minor;
-  if (msg_.isRequest) {
-    msg_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  msg_->httpMajor = parser_.http_major;
+  msg_->httpMinor = parser_.http_minor;
+  if (msg_->isRequest) {
+    msg_->method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   } else {
-    msg_.statusCode = parser_.status_code;
+    msg_->statusCode = parser_.status_code;
   }
 }
 
 int MessageParser::OnVersionComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  if (s.msg_.isRequest) s.StartLineDone();  // a request line ends with its version
+  if (s.msg_->isRequest) s.StartLineDone();  // a request line ends with its version
   return 0;
 }
 
@@ -160,28 +166,30 @@ int MessageParser::OnStatusComplete(llhttp_t* p) {
 
 int MessageParser::OnMessageBegin(llhttp_t* p) {
   MessageParser& s = Of(p);
-  s.budget_->Release(&s.msg_.held);
-  s.msg_.Reset(s.msg_.isRequest);
+  if (s.msg_) s.budget_->Release(&s.msg_->held);
+  else s.msg_ = s.pool_->Take();
+  s.msg_->Reset(s.isRequest_);
   s.inMessage_ = true;
   s.startLineDone_ = s.inTrailers_ = s.fieldOpen_ = s.valueOpen_ = s.interim_ = false;
   s.skipBody_ = 0;
   s.headerBytes_ = 0;
-  s.msg_.startTs = s.curTs_;
+  s.msg_->startTs = s.curTs_;
   s.events_->OnMessageBegin(s);
+  s.lastExchange_ = s.msg_->exchange;
   return 0;
 }
 
 int MessageParser::OnUrl(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
-  AppendToSpan(s.msg_, s.msg_.path, at, len);
+  AppendToSpan(*s.msg_, s.msg_->path, at, len);
   return 0;
 }
 
 int MessageParser::OnStatus(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
-  AppendToSpan(s.msg_, s.msg_.statusMessage, at, len);
+  AppendToSpan(*s.msg_, s.msg_->statusMessage, at, len);
   return 0;
 }
 
@@ -190,7 +198,7 @@ int MessageParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
   if (s.CountHeaderBytes(len)) return HPE_USER;
   if (s.inTrailers_) return 0;  // trailers are checked for size, not kept (see README)
   s.StartLineDone();
-  Message& m = s.msg_;
+  Message& m = *s.msg_;
   if (!s.fieldOpen_) {
     if (m.headers.size() >= s.limits_->maxHeaderCount) {
       llhttp_set_error_reason(p, "more header lines than maxHeaderCount");
@@ -207,7 +215,7 @@ int MessageParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
 
 int MessageParser::OnHeaderFieldComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  Message& m = s.msg_;
+  Message& m = *s.msg_;
   if (s.inTrailers_ || m.headers.empty()) return 0;
   Header& h = m.headers.back();
   LowerAscii(m.arena.data() + h.name.off, h.name.len);
@@ -220,7 +228,7 @@ int MessageParser::OnHeaderFieldComplete(llhttp_t* p) {
 int MessageParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
-  Message& m = s.msg_;
+  Message& m = *s.msg_;
   if (s.inTrailers_ || m.headers.empty()) return 0;
   m.arena.append(at, len);
   m.headers.back().value.len += static_cast<uint32_t>(len);
@@ -229,7 +237,7 @@ int MessageParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
 
 int MessageParser::OnHeaderValueComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  Message& m = s.msg_;
+  Message& m = *s.msg_;
   if (s.inTrailers_ || m.headers.empty()) return 0;
   s.valueOpen_ = false;
   Span& v = m.headers.back().value;
@@ -246,7 +254,7 @@ int MessageParser::OnHeadersComplete(llhttp_t* p) {
 
 int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
-  Message& m = s.msg_;
+  Message& m = *s.msg_;
   if (s.skipBody_ > 0) {  // placeholder bytes standing for bytes lost in a gap
     const size_t k = len < s.skipBody_ ? len : static_cast<size_t>(s.skipBody_);
     s.skipBody_ -= k;
@@ -268,7 +276,7 @@ int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
 
 int MessageParser::OnMessageComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  s.msg_.endTs = s.curTs_;
+  s.msg_->endTs = s.curTs_;
   s.events_->OnMessageComplete(s);
   // Pause after every message so that the owner can restart the parser after a 1xx and stop it
   // at an upgrade before llhttp looks at the bytes that follow.

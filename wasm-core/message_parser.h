@@ -22,6 +22,7 @@
 #include "core_limits.h"
 #include "llhttp.h"
 #include "message.h"
+#include "message_pool.h"
 
 namespace tsn {
 
@@ -52,7 +53,9 @@ class MessageParser {
   MessageParser& operator=(const MessageParser&) = delete;
 
   // REQUIRES: called once, before anything else; the referents outlive the parser.
-  void Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget, Events* events);
+  void Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget, MessagePool* pool,
+            Events* events);
+  ~MessageParser();
 
   struct Step {
     llhttp_errno_t err;
@@ -77,13 +80,17 @@ class MessageParser {
   void PrepareCut(int64_t lastTs);
   // Records an llhttp error on the open message.
   void SetError(llhttp_errno_t err);
-  // The message was emitted or dropped: gives back its body bytes and large buffers.
+  // The message was emitted or dropped: its body bytes go back to the budget and the Message to
+  // the pool (an idle direction holds none).
   void Finished();
 
-  Message& msg() { return msg_; }
-  const Message& msg() const { return msg_; }
+  // REQUIRES: inMessage() (between the message's begin and Finished()).
+  Message& msg() { return *msg_; }
+  const Message& msg() const { return *msg_; }
+  // The exchange of the last message that began here (still known after Finished()).
+  uint64_t lastExchange() const { return lastExchange_; }
   const llhttp_t& llhttp() const { return parser_; }
-  bool isRequest() const { return msg_.isRequest; }
+  bool isRequest() const { return isRequest_; }
   bool inMessage() const { return inMessage_; }
   bool startLineDone() const { return startLineDone_; }
   bool interim() const { return interim_; }
@@ -110,10 +117,12 @@ class MessageParser {
   void StartLineDone();
 
   llhttp_t parser_;
-  Message msg_;
+  std::unique_ptr<Message> msg_;  // only while a message is open
   const CoreLimits* limits_ = nullptr;
   BodyBudget* budget_ = nullptr;
+  MessagePool* pool_ = nullptr;
   Events* events_ = nullptr;
+  uint64_t lastExchange_ = 0;
   int64_t curTs_ = -1;        // time of the bytes being parsed now
   uint64_t skipBody_ = 0;     // placeholder body bytes OnBody must ignore
   uint32_t headerBytes_ = 0;
@@ -123,6 +132,7 @@ class MessageParser {
   bool fieldOpen_ = false;      // a header name is being received
   bool valueOpen_ = false;      // a header value is being received
   bool interim_ = false;        // the current response is 1xx (not 101)
+  bool isRequest_ = true;
 };
 
 }  // namespace tsn

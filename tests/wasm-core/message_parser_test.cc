@@ -48,13 +48,14 @@ struct Fixture {
       : limits(maxBody), budget(budgetBytes), events(&budget) {
     limits.maxHeaderBytes = 200;
     limits.maxHeaderCount = 3;
-    parser.Init(isRequest, &limits, &budget, &events);
+    parser.Init(isRequest, &limits, &budget, &pool, &events);
   }
   MessageParser::Step Feed(const std::string& s, int64_t ts = 1) {
     return parser.Execute(reinterpret_cast<const uint8_t*>(s.data()), s.size(), ts);
   }
   CoreLimits limits;
   BodyBudget budget;
+  MessagePool pool;
   Recorder events;
   MessageParser parser;
 };
@@ -78,6 +79,26 @@ TEST(MessageParser, PausesAfterEachMessageAndHandsItOverWhole) {
   ASSERT_EQ(f.events.out.size(), 2u);
   EXPECT_EQ(f.events.out[1].path, "/b");
   EXPECT_EQ(f.events.out[1].exchange, 2u);
+}
+
+TEST(MessageParser, IdleDirectionHoldsNoMessageAndReusesTheOneGivenBack) {
+  Fixture f(true);
+  f.Feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(f.parser.inMessage());
+  EXPECT_EQ(f.pool.spare(), 1u);  // given back at Finished(): the direction holds none
+  f.parser.Resume();
+  f.Feed("GET /b HTTP/1.1\r\n", 2);
+  EXPECT_TRUE(f.parser.inMessage());
+  EXPECT_EQ(f.pool.spare(), 0u);  // the next message took it
+}
+
+TEST(MessagePool, KeepsAtMostMaxSpareMessages) {
+  MessagePool pool;
+  for (size_t i = 0; i < MessagePool::kMaxSpare + 5; ++i) pool.Give(std::make_unique<Message>());
+  EXPECT_EQ(pool.spare(), MessagePool::kMaxSpare);
+  auto m = pool.Take();
+  EXPECT_NE(m, nullptr);
+  EXPECT_EQ(pool.spare(), MessagePool::kMaxSpare - 1);
 }
 
 TEST(MessageParser, HeaderNamesAreLowerCasedAndFoldedValuesBecomeOneLine) {
