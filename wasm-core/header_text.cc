@@ -38,6 +38,12 @@ void LowerAscii(char* p, size_t len) {
     const uint64_t lowered = w | UpperBits(w);
     std::memcpy(p + k, &lowered, sizeof lowered);
   }
+  if (k < len && len >= 8) {  // the tail, through the last eight bytes (lowering twice is harmless)
+    const uint64_t w = Load64(p + len - 8);
+    const uint64_t lowered = w | UpperBits(w);
+    std::memcpy(p + len - 8, &lowered, sizeof lowered);
+    return;
+  }
   for (; k < len; ++k) {
     if (p[k] >= 'A' && p[k] <= 'Z') p[k] = static_cast<char>(p[k] - 'A' + 'a');
   }
@@ -46,6 +52,9 @@ void LowerAscii(char* p, size_t len) {
 size_t NormalizeHeaderValue(char* p, size_t len) {
   size_t k = 0;
   while (k + 8 <= len && !HasByte(Load64(p + k), '\r') && !HasByte(Load64(p + k), '\n')) k += 8;
+  if (k < len && len >= 8 && !HasByte(Load64(p + len - 8), '\r') && !HasByte(Load64(p + len - 8), '\n')) {
+    k = len;  // the tail is within the last eight bytes, which hold no line break
+  }
   for (; k < len; ++k) {
     if (p[k] == '\r' || p[k] == '\n') p[k] = ' ';
   }

@@ -117,6 +117,15 @@ char* WriteEscapedText(char* dst, std::string_view text) {
         i += 8;
         continue;
       }
+    } else if (len >= 8) {
+      // A tail shorter than a word: test the text's last eight bytes. If they are all plain, the
+      // ones before the tail were written as they are, so the word can be stored over them.
+      const uint64_t w = Load64(p + len - 8);
+      if (SpecialBits(w) == 0) {
+        const size_t back = i - (len - 8);
+        std::memcpy(dst - back, &w, 8);
+        return dst + (8 - back);
+      }
     }
     const size_t end = i + 8 <= len ? i + 8 : len;
     while (i < end) {
