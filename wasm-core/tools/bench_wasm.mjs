@@ -6,7 +6,8 @@
 // set beside the native http-core-decode --repeat, which does the same.
 // Three untimed passes come first: V8 starts the module in its baseline compiler and moves hot
 // functions (llhttp's large state machine first of all) to its optimising one in the background,
-// which takes about a second here; a sniffer runs for hours, so the figure is the steady state.
+// which takes a while (see docs/performance.md); a sniffer runs for hours, so the figure is the
+// steady state.
 // The first pass alone is printed as firstPassMBps.
 import { readFileSync } from 'node:fs';
 
