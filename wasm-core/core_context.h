@@ -8,19 +8,12 @@
 #include <string>
 
 #include "body_budget.h"
+#include "core_limits.h"
 #include "message.h"
+#include "message_pool.h"
+#include "output_buffer.h"
 
 namespace tsn {
-
-struct CoreLimits {
-  uint32_t maxBodySize = 65536;       // body bytes kept per message
-  uint32_t maxHeaderBytes = 65536;    // start line + header names and values (+ trailers)
-  uint32_t maxHeaderCount = 1000;     // header lines per message
-  uint32_t maxPendingRequests = 256;  // pipelined requests awaiting a response, per connection
-  uint32_t maxStashBytes = 65536;     // client bytes held while an upgrade awaits its response
-  uint32_t maxStartLineBytes = 8192;  // longest start line that resynchronisation will consider
-  uint32_t maxConnections = 250000;   // connections tracked at once by one engine
-};
 
 // Counters reported by tsn_engine_stats. Every byte the core drops is counted under one of them.
 struct CoreStats {
@@ -60,8 +53,9 @@ struct CoreContext {
   CoreLimits limits;
   Redaction redaction;
   BodyBudget budget;
+  MessagePool messages;
   CoreStats stats;
-  std::string out;  // M/L records since the last clear
+  OutputBuffer out;  // M/L records since the last clear
 };
 
 }  // namespace tsn

@@ -4,17 +4,7 @@
 #include "json_writer.h"
 
 namespace tsn {
-namespace {
-
-CoreLimits WithBodySize(CoreLimits limits, uint32_t maxBodySize) {
-  limits.maxBodySize = maxBodySize;
-  return limits;
-}
-
-}  // namespace
-
-Engine::Engine(const EngineOptions& options)
-    : ctx_(WithBodySize(options.limits, options.maxBodySize), options.maxBufferedBytes) {
+Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.maxBufferedBytes) {
   std::string_view rest = options.redactCsv;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
@@ -49,11 +39,12 @@ int Engine::Feed(const uint8_t* batch, size_t len) {
       case EventReader::Result::kMalformed:
         ++ctx_.stats.malformedBatches;
         ctx_.stats.droppedBatchBytes += reader.DroppedBytes();
-        ctx_.out += "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
-        AppendJsonString(ctx_.out, reason);
-        ctx_.out += ",\"droppedBytes\":";
-        AppendUint(ctx_.out, reader.DroppedBytes());
-        ctx_.out += "}\n";
+        std::string line = "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
+        AppendJsonString(line, reason);
+        line += ",\"droppedBytes\":";
+        AppendUint(line, reader.DroppedBytes());
+        line += "}\n";
+        ctx_.out.Append(line);
         return -1;
     }
   }
@@ -86,10 +77,10 @@ void Engine::Apply(const StreamEvent& ev) {
       conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
       break;
     case EventKind::kGap:
-      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes, ev.ts);
+      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes);
       break;
     case EventKind::kClose:
-      conn.OnClose(static_cast<CloseReason>(ev.arg), ev.ts);
+      conn.OnClose(static_cast<CloseReason>(ev.arg));
       conns_.erase(it);
       ++st.connectionsClosed;
       break;
@@ -98,9 +89,9 @@ void Engine::Apply(const StreamEvent& ev) {
   }
 }
 
-void Engine::Finish(int64_t ts) {
+void Engine::Finish() {
   for (auto& [id, conn] : conns_) {
-    conn->OnClose(CloseReason::kShutdown, ts);
+    conn->OnClose(CloseReason::kShutdown);
     ++ctx_.stats.connectionsClosed;
   }
   conns_.clear();

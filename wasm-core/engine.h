@@ -18,11 +18,13 @@
 
 namespace tsn {
 
+// What the caller decides, every option explicit: the defaults live in ts/src/config.ts only.
 struct EngineOptions {
-  uint32_t maxBodySize = 65536;
-  uint64_t maxBufferedBytes = 134217728;
+  EngineOptions(uint32_t maxBodySize, uint64_t budgetBytes)
+      : maxBufferedBytes(budgetBytes), limits(maxBodySize) {}
+  uint64_t maxBufferedBytes;   // all kept body bytes of the engine together
   std::string_view redactCsv;  // comma-separated header names; matched case-insensitively
-  CoreLimits limits;           // maxBodySize above overrides limits.maxBodySize
+  CoreLimits limits;           // limits.maxBodySize is the caller's; see core_limits.h for the rest
 };
 
 class Engine {
@@ -33,10 +35,11 @@ class Engine {
   // counted; the events before it took effect).
   int Feed(const uint8_t* batch, size_t len);
 
-  // End of input: every open connection is closed with reason `shutdown` at ts.
-  void Finish(int64_t ts);
+  // End of input: every open connection is closed with reason `shutdown` (messages still open end
+  // at their direction's last data time).
+  void Finish();
 
-  std::string& output() { return ctx_.out; }
+  OutputBuffer& output() { return ctx_.out; }
   const CoreStats& stats() const { return ctx_.stats; }
   uint64_t bufferedBodyBytes() const { return ctx_.budget.used(); }
   size_t openConnections() const { return conns_.size(); }

@@ -1,5 +1,7 @@
 #include "message.h"
 
+#include <cstring>
+
 #include "json_writer.h"
 
 namespace tsn {
@@ -42,8 +44,14 @@ bool Redaction::Matches(std::string_view lowerName) const {
 
 namespace {
 
-void AppendHeaders(std::string& out, const Message& msg, const Redaction& redaction) {
-  out += "\"headers\":{";
+// Bytes a header section can take in the line: every name and value escaped, plus per header
+// quotes, separators, "[REDACTED]" and the ", " that joins repeated values.
+size_t HeadersBound(const Message& msg) {
+  return kMaxEscapedBytesPer * msg.arena.size() + 32 * msg.headers.size() + 16;
+}
+
+char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
+  p = WriteLiteral(p, "\"headers\":{");
   const size_t n = msg.headers.size();
   bool first = true;
   for (size_t i = 0; i < n; ++i) {
@@ -52,107 +60,138 @@ void AppendHeaders(std::string& out, const Message& msg, const Redaction& redact
     bool seen = false;
     for (size_t j = 0; j < i && !seen; ++j) seen = msg.Text(msg.headers[j].name) == name;
     if (seen) continue;
-    if (!first) out += ',';
+    if (!first) *p++ = ',';
     first = false;
-    AppendJsonString(out, name);
-    out += ':';
+    p = WriteJsonString(p, name);
+    *p++ = ':';
     const bool redact = redaction.Matches(name);
     const bool isSetCookie = name == "set-cookie";
-    if (isSetCookie) out += '[';
-    else out += '"';
+    *p++ = isSetCookie ? '[' : '"';
     bool firstValue = true;
     for (size_t j = i; j < n; ++j) {
       if (j != i && msg.Text(msg.headers[j].name) != name) continue;
       if (isSetCookie) {
-        if (!firstValue) out += ',';
-        if (redact) out += "\"[REDACTED]\"";
-        else AppendJsonString(out, msg.Text(msg.headers[j].value));
+        if (!firstValue) *p++ = ',';
+        if (redact) p = WriteLiteral(p, "\"[REDACTED]\"");
+        else p = WriteJsonString(p, msg.Text(msg.headers[j].value));
       } else if (!redact) {
-        if (!firstValue) out += ", ";
+        if (!firstValue) p = WriteLiteral(p, ", ");
         // Escaped without quotes: one pair of quotes wraps the joined values.
-        std::string_view v = msg.Text(msg.headers[j].value);
-        AppendJsonEscaped(out, v);
+        p = WriteJsonEscaped(p, msg.Text(msg.headers[j].value));
       }
       firstValue = false;
     }
-    if (isSetCookie) out += ']';
-    else {
-      if (redact) out += "[REDACTED]";
-      out += '"';
+    if (isSetCookie) {
+      *p++ = ']';
+    } else {
+      if (redact) p = WriteLiteral(p, "[REDACTED]");
+      *p++ = '"';
     }
   }
-  out += '}';
+  *p++ = '}';
+  return p;
+}
+
+// Body slices are escaped one at a time so that the room asked for stays a few times the slice,
+// not the body. A slice never ends before a continuation byte, so a well-formed UTF-8 body is
+// cut only between characters and each slice is checked exactly as the whole would be.
+constexpr size_t kBodySlice = 16 << 10;
+
+// Writes `,"body":"…","bodyEncoding":…`, as UTF-8 when it is, else as base64.
+void WriteBody(OutputBuffer& out, const std::string& body) {
+  const size_t mark = out.size();
+  char* p = WriteLiteral(out.Reserve(16), ",\"body\":\"");
+  out.Commit(p);
+  std::string_view rest(body);
+  bool utf8 = true;
+  while (!rest.empty() && utf8) {
+    size_t take = rest.size() < kBodySlice ? rest.size() : kBodySlice;
+    for (int k = 0; k < 3 && take < rest.size() && (static_cast<uint8_t>(rest[take]) & 0xC0) == 0x80; ++k) --take;
+    p = WriteJsonEscapedIfUtf8(out.Reserve(kMaxEscapedBytesPer * take), rest.substr(0, take));
+    if (p == nullptr) utf8 = false;
+    else out.Commit(p);
+    rest.remove_prefix(take);
+  }
+  if (utf8) {
+    out.Commit(WriteLiteral(out.Reserve(32), "\",\"bodyEncoding\":\"utf8\""));
+    return;
+  }
+  out.Truncate(mark);
+  p = out.Reserve((body.size() + 2) / 3 * 4 + 48);
+  p = WriteLiteral(p, ",\"body\":\"");
+  p = WriteBase64(p, reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  out.Commit(WriteLiteral(p, "\",\"bodyEncoding\":\"base64\""));
 }
 
 }  // namespace
 
-void AppendMessageLine(std::string& out, const Message& msg, const ConnectionJson& conn,
+void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
                        const Redaction& redaction) {
-  out += "M{";
+  // Everything before the body: fixed text and numbers (≤ 400 bytes), the connection's JSON, the
+  // escaped start-line text and headers.
+  const size_t endpoint = conn.client.size() > conn.server.size() ? conn.client.size()
+                                                                  : conn.server.size();
+  char* p = out.Reserve(400 + conn.id.size() + 3 * endpoint +
+                        kMaxEscapedBytesPer * std::strlen(msg.method) + HeadersBound(msg));
+  p = WriteLiteral(p, "M{");
   if (msg.startTs >= 0) {
-    out += "\"timestamp\":\"";
-    AppendIso8601Micros(out, msg.startTs);
-    out += "\",";
+    p = WriteLiteral(p, "\"timestamp\":\"");
+    p = WriteIso8601Micros(p, msg.startTs);
+    p = WriteLiteral(p, "\",");
   }
-  out += msg.isRequest ? "\"direction\":\"request\"" : "\"direction\":\"response\"";
-  out += ",\"connectionId\":";
-  out += conn.id;
-  out += ",\"exchange\":";
-  AppendUint(out, msg.exchange);
-  out += ",\"source\":";
-  out += msg.isRequest ? conn.client : conn.server;
-  out += ",\"destination\":";
-  out += msg.isRequest ? conn.server : conn.client;
-  out += ",\"receiver\":";
-  out += conn.server;
-  out += ",\"httpVersion\":\"";
-  AppendUint(out, msg.httpMajor);
-  out += '.';
-  AppendUint(out, msg.httpMinor);
-  out += '"';
+  p = msg.isRequest ? WriteLiteral(p, "\"direction\":\"request\"")
+                    : WriteLiteral(p, "\"direction\":\"response\"");
+  p = WriteLiteral(p, ",\"connectionId\":");
+  p = WriteBytes(p, conn.id);
+  p = WriteLiteral(p, ",\"exchange\":");
+  p = WriteUint(p, msg.exchange);
+  p = WriteLiteral(p, ",\"source\":");
+  p = WriteBytes(p, msg.isRequest ? conn.client : conn.server);
+  p = WriteLiteral(p, ",\"destination\":");
+  p = WriteBytes(p, msg.isRequest ? conn.server : conn.client);
+  p = WriteLiteral(p, ",\"receiver\":");
+  p = WriteBytes(p, conn.server);
+  p = WriteLiteral(p, ",\"httpVersion\":\"");
+  p = WriteUint(p, msg.httpMajor);
+  *p++ = '.';
+  p = WriteUint(p, msg.httpMinor);
+  *p++ = '"';
   if (msg.isRequest) {
-    out += ",\"method\":";
-    AppendJsonString(out, msg.method);
-    out += ",\"path\":";
-    AppendJsonString(out, msg.Text(msg.path));
+    p = WriteLiteral(p, ",\"method\":");
+    p = WriteJsonString(p, msg.method);
+    p = WriteLiteral(p, ",\"path\":");
+    p = WriteJsonString(p, msg.Text(msg.path));
   } else {
-    out += ",\"statusCode\":";
-    AppendUint(out, msg.statusCode);
-    out += ",\"statusMessage\":";
-    AppendJsonString(out, msg.Text(msg.statusMessage));
+    p = WriteLiteral(p, ",\"statusCode\":");
+    p = WriteUint(p, msg.statusCode);
+    p = WriteLiteral(p, ",\"statusMessage\":");
+    p = WriteJsonString(p, msg.Text(msg.statusMessage));
   }
-  out += ',';
-  AppendHeaders(out, msg, redaction);
-  if (msg.hasBody) {
-    const std::string& body = msg.held.body;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(body.data());
-    if (IsValidUtf8(bytes, body.size())) {
-      out += ",\"body\":";
-      AppendJsonStringUtf8(out, body);
-      out += ",\"bodyEncoding\":\"utf8\"";
-    } else {
-      out += ",\"body\":\"";
-      AppendBase64(out, bytes, body.size());
-      out += "\",\"bodyEncoding\":\"base64\"";
-    }
-  }
-  out += ",\"bodySize\":";
-  AppendUint(out, msg.bodySize);
-  out += msg.bodyTruncated ? ",\"bodyTruncated\":true" : ",\"bodyTruncated\":false";
+  *p++ = ',';
+  p = WriteHeaders(p, msg, redaction);
+  out.Commit(p);
+  if (msg.hasBody) WriteBody(out, msg.held.body);
+  const size_t errorLen = msg.error != nullptr ? std::strlen(msg.error) : 0;
+  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + errorLen));
+  p = WriteLiteral(p, ",\"bodySize\":");
+  p = WriteUint(p, msg.bodySize);
+  p = msg.bodyTruncated ? WriteLiteral(p, ",\"bodyTruncated\":true")
+                        : WriteLiteral(p, ",\"bodyTruncated\":false");
   if (!msg.isRequest && msg.requestStartTs >= 0 && msg.endTs >= 0) {
-    out += ",\"elapsedMs\":";
-    AppendMillisFromMicros(out, msg.endTs > msg.requestStartTs ? msg.endTs - msg.requestStartTs : 0);
+    p = WriteLiteral(p, ",\"elapsedMs\":");
+    p = WriteMillisFromMicros(p, msg.endTs > msg.requestStartTs ? msg.endTs - msg.requestStartTs : 0);
   }
   if (msg.hasUpgrade) {
-    out += ",\"upgrade\":";
-    AppendJsonString(out, msg.upgrade);
+    p = WriteLiteral(p, ",\"upgrade\":");
+    p = WriteJsonString(p, msg.upgrade);
   }
-  if (msg.incomplete) out += ",\"incomplete\":true";
+  if (msg.incomplete) p = WriteLiteral(p, ",\"incomplete\":true");
   if (msg.error != nullptr) {
-    out += ",\"error\":";
-    AppendJsonString(out, msg.error);
+    p = WriteLiteral(p, ",\"error\":");
+    p = WriteJsonString(p, msg.error);
   }
-  out += "}\n";
+  p = WriteLiteral(p, "}\n");
+  out.Commit(p);
 }
 
 }  // namespace tsn

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "body_budget.h"
+#include "output_buffer.h"
 
 namespace tsn {
 
@@ -72,7 +73,7 @@ struct Redaction {
 };
 
 // Appends `M{...}\n` for msg to out.
-void AppendMessageLine(std::string& out, const Message& msg, const ConnectionJson& conn,
+void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
                        const Redaction& redaction);
 
 }  // namespace tsn

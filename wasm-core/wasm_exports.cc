@@ -32,11 +32,9 @@ TSN_EXPORT("tsn_input") uint32_t tsn_input(uint32_t size) {
 TSN_EXPORT("tsn_engine_new")
 uint32_t tsn_engine_new(uint32_t maxBodySize, double maxBufferedBytes, uint32_t redactPtr,
                         uint32_t redactLen) {
-  tsn::EngineOptions options;
-  options.maxBodySize = maxBodySize;
   if (!(maxBufferedBytes >= 0)) return 0;  // also rejects NaN
-  options.maxBufferedBytes =
-      maxBufferedBytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(maxBufferedBytes);
+  tsn::EngineOptions options(
+      maxBodySize, maxBufferedBytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(maxBufferedBytes));
   if (redactLen > 0) {
     if (redactPtr == 0) return 0;
     options.redactCsv = std::string_view(reinterpret_cast<const char*>(redactPtr), redactLen);
@@ -50,11 +48,10 @@ TSN_EXPORT("tsn_engine_feed") int32_t tsn_engine_feed(uint32_t h, uint32_t ptr, 
   return AsEngine(h)->Feed(reinterpret_cast<const uint8_t*>(ptr), len);
 }
 
-TSN_EXPORT("tsn_engine_finish") void tsn_engine_finish(uint32_t h, double ts) {
+// ts is part of the ABI but not needed: messages still open end at their last data time.
+TSN_EXPORT("tsn_engine_finish") void tsn_engine_finish(uint32_t h, double /*ts*/) {
   if (h == 0) return;
-  // Times beyond ±2^63 µs cannot be real; NaN and negatives mean "unknown".
-  const int64_t micros = (ts >= 0 && ts < 9.2e18) ? static_cast<int64_t>(ts) : -1;
-  AsEngine(h)->Finish(micros);
+  AsEngine(h)->Finish();
 }
 
 TSN_EXPORT("tsn_output_ptr") uint32_t tsn_output_ptr(uint32_t h) {
@@ -69,9 +66,7 @@ TSN_EXPORT("tsn_output_len") uint32_t tsn_output_len(uint32_t h) {
 
 TSN_EXPORT("tsn_output_clear") void tsn_output_clear(uint32_t h) {
   if (h == 0) return;
-  std::string& out = AsEngine(h)->output();
-  // A burst may have grown the buffer a lot: give large buffers back instead of keeping them.
-  if (out.capacity() > (8u << 20)) std::string().swap(out); else out.clear();
+  AsEngine(h)->output().Clear();
 }
 
 TSN_EXPORT("tsn_engine_stats") uint32_t tsn_engine_stats(uint32_t h) {

@@ -56,6 +56,8 @@ void ParseOutput(const std::string& output, DecodeResult* result) {
   }
 }
 
+EngineOptions TestOptions() { return EngineOptions(/*maxBodySize=*/65536, /*maxBufferedBytes=*/64 << 20); }
+
 DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options) {
   Engine engine(options);
   BatchWriter w;
@@ -70,9 +72,9 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
     EXPECT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
     w.Clear();
   }
-  engine.Finish(-1);
+  engine.Finish();
   DecodeResult result;
-  result.output = engine.output();
+  result.output = std::string(engine.output().view());
   ParseOutput(result.output, &result);
   result.stats = boost::json::parse(engine.StatsJson()).as_object();
   EXPECT_EQ(engine.bufferedBodyBytes(), 0u) << "body bytes still accounted after every close";

@@ -9,14 +9,12 @@
 #include "engine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  tsn::EngineOptions options;
-  options.maxBodySize = 64;
-  options.maxBufferedBytes = 256;
+  tsn::EngineOptions options(/*maxBodySize=*/64, /*maxBufferedBytes=*/256);
   options.redactCsv = "authorization";
   {
     tsn::Engine engine(options);
     engine.Feed(data, size);
-    engine.Finish(-1);
+    engine.Finish();
   }
   // The first byte picks the close reason; each following segment is [len:1][dir bit + bytes].
   tsn::Engine engine(options);

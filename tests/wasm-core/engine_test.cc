@@ -17,12 +17,12 @@ boost::json::object Stats(Engine& e) { return boost::json::parse(e.StatsJson()).
 
 test::DecodeResult Output(Engine& e) {
   test::DecodeResult r;
-  test::ParseOutput(e.output(), &r);
+  test::ParseOutput(std::string(e.output().view()), &r);
   return r;
 }
 
 TEST(Engine, MalformedBatchKeepsEarlierEventsAndCountsTheRest) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   BatchWriter w;
   w.Open(1, kClientIp, 5000, kServerIp, 80);
   w.Data(1, Direction::kClientToServer, "GET / HTTP/1.1\r\n\r\n");
@@ -40,7 +40,7 @@ TEST(Engine, MalformedBatchKeepsEarlierEventsAndCountsTheRest) {
 }
 
 TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   BatchWriter w;
   w.Data(42, Direction::kClientToServer, "GET / HTTP/1.1\r\n\r\n");
   w.Gap(42, Direction::kClientToServer, 10);
@@ -51,7 +51,7 @@ TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
 }
 
 TEST(Engine, DuplicateOpenIsIgnoredAndConnectionsBeyondTheCapAreRefused) {
-  EngineOptions options;
+  EngineOptions options = test::TestOptions();
   options.limits.maxConnections = 2;
   Engine engine(options);
   BatchWriter w;
@@ -67,7 +67,7 @@ TEST(Engine, DuplicateOpenIsIgnoredAndConnectionsBeyondTheCapAreRefused) {
 }
 
 TEST(Engine, ConnectionsAreIndependentAndNamedByTheirId) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   BatchWriter w;
   w.Open(7, kClientIp, 1111, kServerIp, 8080);
   w.Open(9, kClientIp, 2222, kServerIp, 8080);
@@ -87,13 +87,13 @@ TEST(Engine, ConnectionsAreIndependentAndNamedByTheirId) {
 }
 
 TEST(Engine, FinishClosesEveryConnectionAsShutdown) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   BatchWriter w;
   w.Open(1, kClientIp, 1, kServerIp, 80);
   w.Data(1, Direction::kServerToClient, "HTTP/1.1 200 OK\r\n\r\nclose-delimited");
   engine.Feed(w.bytes().data(), w.bytes().size());
   EXPECT_TRUE(engine.output().empty());
-  engine.Finish(123);
+  engine.Finish();
   auto out = Output(engine);
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_TRUE(out.messages[0]["incomplete"].as_bool());
@@ -101,7 +101,7 @@ TEST(Engine, FinishClosesEveryConnectionAsShutdown) {
 }
 
 TEST(Engine, BudgetIsSharedByAllConnections) {
-  EngineOptions options;
+  EngineOptions options = test::TestOptions();
   options.maxBufferedBytes = 1000;
   Engine engine(options);
   BatchWriter w;
@@ -129,7 +129,7 @@ TEST(Engine, BudgetIsSharedByAllConnections) {
 }
 
 TEST(Engine, ManyIdleConnectionsHoldLittle) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   BatchWriter w;
   for (uint64_t c = 1; c <= 2000; ++c) {
     w.Open(c, kClientIp, static_cast<uint16_t>(c), kServerIp, 80);
@@ -142,7 +142,7 @@ TEST(Engine, ManyIdleConnectionsHoldLittle) {
 }
 
 TEST(Engine, RedactionListIsCaseInsensitiveAndTrimmed) {
-  EngineOptions options;
+  EngineOptions options = test::TestOptions();
   options.redactCsv = " Authorization , X-Api-Key,,";
   Engine engine(options);
   BatchWriter w;
@@ -158,7 +158,7 @@ TEST(Engine, RedactionListIsCaseInsensitiveAndTrimmed) {
 }
 
 TEST(Engine, StatsAreOneJsonObjectOfCounters) {
-  Engine engine(EngineOptions{});
+  Engine engine(test::TestOptions());
   auto stats = Stats(engine);
   for (const char* key : {"batches", "dataBytes", "requests", "responses", "skippedBytes",
                           "gapBytes", "parseErrors", "budgetCuts", "bufferedBodyBytes"}) {

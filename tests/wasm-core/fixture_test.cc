@@ -19,7 +19,7 @@ struct FixtureCase {
   std::string file;
   std::string title;
   int line = 0;
-  EngineOptions options;
+  EngineOptions options = TestOptions();
   std::string redact;
   std::vector<Step> steps;
   std::vector<boost::json::object> expect;
@@ -92,7 +92,7 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
         if (eq == std::string::npos) return fail("option without '=': " + kv);
         const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
         const uint64_t n = std::strtoull(value.c_str(), nullptr, 10);
-        if (key == "maxBodySize") cur->options.maxBodySize = static_cast<uint32_t>(n);
+        if (key == "maxBodySize") cur->options.limits.maxBodySize = static_cast<uint32_t>(n);
         else if (key == "maxBufferedBytes") cur->options.maxBufferedBytes = n;
         else if (key == "maxHeaderBytes") cur->options.limits.maxHeaderBytes = static_cast<uint32_t>(n);
         else if (key == "maxPendingRequests") cur->options.limits.maxPendingRequests = static_cast<uint32_t>(n);

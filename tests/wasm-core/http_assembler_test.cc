@@ -14,8 +14,8 @@ namespace {
 
 TEST(HttpAssembler, HugeBodyKeepsOnlyMaxBodySizeAndCountsEveryByte) {
   const std::string body(5 << 20, 'z');
-  EngineOptions options;
-  options.maxBodySize = 1000;
+  EngineOptions options = TestOptions();
+  options.limits.maxBodySize = 1000;
   auto r = Decode({Server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
                           "\r\n\r\n" + body)},
                   options);
@@ -67,8 +67,8 @@ TEST(HttpAssembler, RandomisedTrafficNeverBreaksTheOutput) {
       "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nT: 1\r\n\r\n"
       "HTTP/1.0 200 OK\r\n\r\nclose-delimited";
   std::mt19937 rng(12345);
-  EngineOptions options;
-  options.maxBodySize = 4;
+  EngineOptions options = TestOptions();
+  options.limits.maxBodySize = 4;
   options.maxBufferedBytes = 16;
   for (int iter = 0; iter < 3000; ++iter) {
     std::string c = requests, s = responses;

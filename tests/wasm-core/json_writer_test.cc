@@ -13,8 +13,12 @@ std::string Json(std::string_view s) {
   return out;
 }
 
+// Whether the body path takes s as UTF-8; when it does, it must write the same literal as Json().
 bool Utf8(std::string_view s) {
-  return IsValidUtf8(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  std::string out = "x";
+  const bool ok = AppendJsonStringIfUtf8(out, s);
+  EXPECT_EQ(out, ok ? "x" + Json(s) : "x");
+  return ok;
 }
 
 std::string B64(std::string_view s) {
@@ -42,7 +46,7 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");  // DEL and '/' need no escape
 }
 
-// AppendJsonStringUtf8 skips eight bytes at a time: every byte that needs escaping is found wherever it
+// Both string writers skip eight bytes at a time: every byte that needs escaping is found wherever it
 // falls in a word, and next to bytes (0x7f, 0x80..0xff, 0x1f+1) that the word test must not confuse.
 TEST(JsonWriter, Utf8BodyEscapesEveryByteWhereverItFallsInAWord) {
   const std::string specials[] = {std::string(1, '\0'), "\x1f", "\"", "\\", "\n"};
@@ -53,21 +57,39 @@ TEST(JsonWriter, Utf8BodyEscapesEveryByteWhereverItFallsInAWord) {
       std::string plain;
       while (plain.size() < len) plain += filler;
       std::string out;
-      AppendJsonStringUtf8(out, plain);
+      EXPECT_TRUE(AppendJsonStringIfUtf8(out, plain));
       EXPECT_EQ(out, "\"" + plain + "\"");
+      EXPECT_EQ(Json(plain), out);
       for (size_t k = 0; k < 5; ++k) {
         for (size_t at = 0; at <= plain.size(); at += filler.size()) {
           const std::string text = plain.substr(0, at) + specials[k] + plain.substr(at);
+          const std::string want = "\"" + plain.substr(0, at) + expected[k] + plain.substr(at) + "\"";
           std::string got;
-          AppendJsonStringUtf8(got, text);
-          EXPECT_EQ(got, "\"" + plain.substr(0, at) + expected[k] + plain.substr(at) + "\"")
-              << "filler " << filler.size() << " len " << len << " at " << at;
+          EXPECT_TRUE(AppendJsonStringIfUtf8(got, text));
+          EXPECT_EQ(got, want) << "filler " << filler.size() << " len " << len << " at " << at;
+          EXPECT_EQ(Json(text), want) << "filler " << filler.size() << " len " << len << " at " << at;
         }
       }
     }
   }
   EXPECT_TRUE(Utf8("0123456789abcdef\xc3\xa9 0123456789abcdef"));
   EXPECT_FALSE(Utf8("0123456789abcdef\xc3 0123456789abcdef"));
+}
+
+// An invalid byte anywhere in a word, after plain words, is replaced in text fields and turns a
+// body to base64; a sequence crossing a word boundary is still one character.
+TEST(JsonWriter, InvalidByteIsFoundWhereverItFallsInAWord) {
+  for (size_t at = 0; at < 24; ++at) {
+    std::string text(24, 'a');
+    text[at] = '\xff';
+    std::string want = "\"" + text.substr(0, at) + "\xEF\xBF\xBD" + text.substr(at + 1) + "\"";
+    EXPECT_EQ(Json(text), want) << at;
+    EXPECT_FALSE(Utf8(text)) << at;
+    if (at + 3 > text.size()) continue;
+    std::string euro(24, 'b');
+    euro.replace(at, 3, "\xe2\x82\xac");
+    EXPECT_TRUE(Utf8(euro)) << at;
+  }
 }
 
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {

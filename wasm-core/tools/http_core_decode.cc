@@ -2,14 +2,20 @@
 // the native build of the core and prints each message as a JSON line on stdout (log records go to
 // stderr). With --repeat it also measures throughput.
 //
-//   http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] CLIENT SERVER
+//   http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] [--repeat N] [--stats]
+//                    CLIENT SERVER
+//
+// The options are the tool's (a body size to compare with tshark; no budget by default, since one
+// connection's bodies are already bounded by --max-body-size), not the sniffer's defaults.
 //
 // Without times the client's bytes go first, then the server's (like decodeStreams), in --chunk
 // sized data events (default: one event per 64 KiB). The end of the files is a FIN.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -40,8 +46,8 @@ void AddStream(tsn::BatchWriter& w, Direction dir, const std::string& bytes, siz
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: http-core-decode [--max-body-size N] [--chunk N] [--repeat N] [--stats] "
-               "CLIENT SERVER\n");
+               "usage: http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] "
+               "[--repeat N] [--stats] CLIENT SERVER\n");
   return 2;
 }
 
@@ -49,6 +55,7 @@ int Usage() {
 
 int main(int argc, char** argv) {
   uint32_t maxBody = 65536;
+  uint64_t maxBuffered = UINT64_MAX;
   size_t chunk = 65536;
   long repeat = 0;
   bool stats = false;
@@ -58,6 +65,8 @@ int main(int argc, char** argv) {
     const char* a = argv[i];
     if (std::strcmp(a, "--max-body-size") == 0 && i + 1 < argc) {
       maxBody = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--max-buffered-bytes") == 0 && i + 1 < argc) {
+      maxBuffered = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(a, "--chunk") == 0 && i + 1 < argc) {
       chunk = std::strtoul(argv[++i], nullptr, 10);
       if (chunk == 0) return Usage();
@@ -86,9 +95,7 @@ int main(int argc, char** argv) {
   AddStream(w, Direction::kServerToClient, server, chunk);
   w.Close(1, CloseReason::kFin);
 
-  tsn::EngineOptions options;
-  options.maxBodySize = maxBody;
-  options.redactCsv = "";
+  tsn::EngineOptions options(maxBody, maxBuffered);
   if (repeat > 0) {
     // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
     std::vector<std::vector<uint8_t>> batches;
@@ -107,27 +114,31 @@ int main(int argc, char** argv) {
       flush();
     }
     uint64_t messages = 0, outputBytes = 0;
+    // CPU time as well as wall time: on a shared machine the wall clock also counts other work.
+    const std::clock_t cpuStart = std::clock();
     const auto start = std::chrono::steady_clock::now();
     for (long r = 0; r < repeat; ++r) {
       tsn::Engine engine(options);
       for (const auto& batch : batches) {
         engine.Feed(batch.data(), batch.size());
         outputBytes += engine.output().size();
-        engine.output().clear();
+        engine.output().Clear();
       }
       messages += engine.stats().requests + engine.stats().responses;
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpuSecs = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
     const double mb = static_cast<double>(client.size() + server.size()) * repeat / 1e6;
-    std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f}\n",
+    std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
+                "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f}\n",
                 client.size() + server.size(), repeat, secs, mb / secs,
-                static_cast<double>(messages) / secs);
+                static_cast<double>(messages) / secs, cpuSecs, mb / cpuSecs);
     return 0;
   }
   tsn::Engine engine(options);
   engine.Feed(w.bytes().data(), w.bytes().size());
-  const std::string& out = engine.output();
+  const std::string_view out = engine.output().view();
   size_t pos = 0;
   while (pos < out.size()) {
     size_t nl = out.find('\n', pos);
