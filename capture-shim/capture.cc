@@ -330,7 +330,7 @@ CaptureStats Capture::Stats() const {
 
 void Capture::Run() {
   // Named so that top -H and /proc/<pid>/task show the capture's own CPU apart from JS.
-  pthread_setname_np(pthread_self(), "tsn-capture");
+  pthread_setname_np(pthread_self(), "tcp-sniffer-cap");
   Loop loop(this, link_type_);
   CaptureStatus status = live_ ? RunLive(&loop) : RunOffline(&loop);
   if (loop.consumer_alive) loop.Flush(true);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds everything from a clean clone: C++ (addon, wasm-core native + .wasm, injector, tests) with
+# Builds everything from a clean clone: C++ (addon, http-core native + .wasm, injector, tests) with
 # the top-level CMake, then the npm package in ts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,7 +22,7 @@ need_build=0
 for a in "${artifacts[@]}"; do [ -f "$a" ] || need_build=1; done
 if [ "$need_build" = 0 ]; then
   oldest=$(ls -tr "${artifacts[@]}" | head -n1)
-  newer=$(find CMakeLists.txt capture-shim wasm-core ts/src ts/scripts ts/package.json -newer "$oldest" -type f \
+  newer=$(find CMakeLists.txt capture-shim http-core ts/src ts/scripts ts/package.json -newer "$oldest" -type f \
     -not -name '*.md' 2>/dev/null | head -n1)
   [ -z "$newer" ] || need_build=1
 fi

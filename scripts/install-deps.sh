@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake pkg-config            # the C++ build
   libpcap-dev                                 # capture-shim
-  emscripten node-llhttp                      # wasm-core: the compiler and llhttp's C sources
+  emscripten node-llhttp                      # http-core: the compiler and llhttp's C sources
   libboost1.81-dev libboost-json1.81-dev libssl-dev   # injector
   libgtest-dev googletest                     # C++ tests
   tshark tcpdump tcpflow wireshark-common     # reference decoder, capture files, tcpflow streams, editcap

@@ -54,7 +54,7 @@ Bytes WriteWithEventWriter(const GoldenCase& c) {
 }
 
 Bytes WriteWithBatchWriter(const GoldenCase& c) {
-  tsn::BatchWriter w;
+  http_core::BatchWriter w;
   for (const GoldenEvent& e : c.events) {
     switch (e.kind) {
       case EventKind::kOpen:
@@ -71,13 +71,13 @@ Bytes WriteWithBatchWriter(const GoldenCase& c) {
 
 // Reads `bytes` with the core's EventReader and compares every field with the words.
 void ExpectEventReaderReads(const Bytes& bytes, const std::vector<GoldenEvent>& want) {
-  tsn::EventReader reader(bytes.data(), bytes.size());
-  tsn::StreamEvent ev;
+  http_core::EventReader reader(bytes.data(), bytes.size());
+  http_core::StreamEvent ev;
   const char* reason = nullptr;
   for (size_t i = 0; i < want.size(); ++i) {
     SCOPED_TRACE("event " + std::to_string(i + 1));
     const GoldenEvent& w = want[i];
-    ASSERT_EQ(reader.Next(&ev, &reason), tsn::EventReader::Result::kEvent) << reason;
+    ASSERT_EQ(reader.Next(&ev, &reason), http_core::EventReader::Result::kEvent) << reason;
     EXPECT_EQ(ev.kind, w.kind);
     EXPECT_EQ(ev.arg, w.Arg());
     EXPECT_EQ(ev.conn, w.conn);
@@ -98,7 +98,7 @@ void ExpectEventReaderReads(const Bytes& bytes, const std::vector<GoldenEvent>& 
       case EventKind::kClose: EXPECT_EQ(ev.len, 0u); break;
     }
   }
-  EXPECT_EQ(reader.Next(&ev, &reason), tsn::EventReader::Result::kEnd);
+  EXPECT_EQ(reader.Next(&ev, &reason), http_core::EventReader::Result::kEnd);
 }
 
 TEST(StreamFormatGolden, TheCasesCoverEveryKindDirectionReasonAndIpVersion) {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasm = join(root, 'native', 'http_core.wasm');
 if (!existsSync(wasm)) {
-  console.error(`build: ${wasm} is missing; build wasm-core first (scripts/build.sh, or cmake --build <dir>)`);
+  console.error(`build: ${wasm} is missing; build http-core first (scripts/build.sh, or cmake --build <dir>)`);
   process.exit(1);
 }
 

@@ -198,7 +198,7 @@ class StreamDecoder implements Decoder {
   private feed(ptr: number, len: number): void {
     const { status, output } = this.core.feedInput(ptr, len);
     // Our own encoder wrote the batch, so a rejection is a bug on one side of the contract.
-    if (status < 0) throw new Error(`wasm-core rejected a stream event (status ${status})`);
+    if (status < 0) throw new Error(`http-core rejected a stream event (status ${status})`);
     this.dispatch(output);
   }
 
@@ -216,7 +216,7 @@ class StreamDecoder implements Decoder {
     if (output.unreadable > 0 || output.unknown > 0) {
       try {
         this.onLog?.({
-          level: 'error', message: 'wasm-core wrote lines that are not messages or log records; dropped',
+          level: 'error', message: 'http-core wrote lines that are not messages or log records; dropped',
           unreadableMessages: output.unreadable, unknownRecords: output.unknown,
         });
       } catch (e) {

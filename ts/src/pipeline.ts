@@ -150,7 +150,7 @@ export class Pipeline {
     }
     if (output.unreadable > 0 || output.unknown > 0) {
       // Counted by the core's loader (stats().decoder.unreadableMessages, unknownRecords).
-      this.limiter.log(this.log, 'error', 'contract', 'pipeline: wasm-core wrote lines that are not messages or log records; dropped', {
+      this.limiter.log(this.log, 'error', 'contract', 'pipeline: http-core wrote lines that are not messages or log records; dropped', {
         unreadableMessages: output.unreadable, unknownRecords: output.unknown,
       });
     }

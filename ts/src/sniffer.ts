@@ -1,4 +1,4 @@
-// createSniffer: the lifecycle around one capture (the native addon), one HTTP core (wasm-core's
+// createSniffer: the lifecycle around one capture (the native addon), one HTTP core (http-core's
 // connection table), the pipeline between them and the outputs. Stop order matters: the capture stops and
 // hands over its last batch, the core closes every connection, the outputs drain until the deadline, and
 // only then is the core's memory released.

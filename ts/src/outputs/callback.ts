@@ -67,7 +67,7 @@ export class CallbackOutput implements Output {
     } catch {
       // The core checked the braces; a line that still does not parse is a core bug, not the user's.
       this.dropped++;
-      this.limiter.log(this.log, 'error', 'unreadable', 'wasm-core wrote a message line that is not JSON; dropped', {
+      this.limiter.log(this.log, 'error', 'unreadable', 'http-core wrote a message line that is not JSON; dropped', {
         output: this.name, length: end - start, dropped: this.dropped,
       });
       return;

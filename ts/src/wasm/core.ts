@@ -1,4 +1,4 @@
-// The loader of wasm-core (docs/internals.md §2). Uses only WebAssembly, Uint8Array and TextDecoder, so it
+// The loader of http-core (docs/internals.md §2). Uses only WebAssembly, Uint8Array and TextDecoder, so it
 // runs in any JS runtime. One CoreModule is one instance of the module; one HttpCore owns one engine
 // handle inside it, and many handles share the instance and its single input buffer.
 import type { Placement } from '../types.js';
@@ -6,20 +6,20 @@ import type { Placement } from '../types.js';
 /** The exports the module must provide (docs/internals.md §2). */
 interface CoreExports {
   memory: WebAssembly.Memory;
-  tsn_input(size: number): number;
-  tsn_engine_new(maxBodySize: number, maxBufferedBytes: number, redactPtr: number, redactLen: number): number;
-  tsn_engine_feed(handle: number, ptr: number, len: number): number;
-  tsn_engine_finish(handle: number, ts: number): void;
-  tsn_output_ptr(handle: number): number;
-  tsn_output_len(handle: number): number;
-  tsn_output_clear(handle: number): void;
-  tsn_engine_stats(handle: number): number;
-  tsn_engine_free(handle: number): void;
+  http_core_input(size: number): number;
+  http_core_engine_new(maxBodySize: number, maxBufferedBytes: number, redactPtr: number, redactLen: number): number;
+  http_core_engine_feed(handle: number, ptr: number, len: number): number;
+  http_core_engine_finish(handle: number, ts: number): void;
+  http_core_output_ptr(handle: number): number;
+  http_core_output_len(handle: number): number;
+  http_core_output_clear(handle: number): void;
+  http_core_engine_stats(handle: number): number;
+  http_core_engine_free(handle: number): void;
 }
 
 const REQUIRED_FUNCTIONS = [
-  'tsn_input', 'tsn_engine_new', 'tsn_engine_feed', 'tsn_engine_finish', 'tsn_output_ptr',
-  'tsn_output_len', 'tsn_output_clear', 'tsn_engine_stats', 'tsn_engine_free',
+  'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
+  'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
 ] as const;
 
 /**
@@ -113,8 +113,8 @@ export class CoreModule {
       // Grow geometrically so that a stream of slightly larger batches does not reallocate each time.
       const want = Math.max(size, Math.min(this.inputCapacity * 2, 0x7fffffff), 64 * 1024);
       // Pointers come back as signed i32; >>> 0 reads them as the u32 offsets they are.
-      const ptr = this.exports.tsn_input(want) >>> 0;
-      if (ptr === 0) throw new Error(`wasm-core: out of memory for an input buffer of ${want} bytes`);
+      const ptr = this.exports.http_core_input(want) >>> 0;
+      if (ptr === 0) throw new Error(`http-core: out of memory for an input buffer of ${want} bytes`);
       this.inputPtr = ptr;
       this.inputCapacity = want;
     }
@@ -135,7 +135,7 @@ export class CoreModule {
   }
 }
 
-/** One engine handle (wasm-core's connection table): feed batches of stream events, collect finished messages. */
+/** One engine handle (http-core's connection table): feed batches of stream events, collect finished messages. */
 export class HttpCore {
   private readonly core: CoreModule;
   private handle: number;
@@ -167,8 +167,8 @@ export class HttpCore {
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
     // The ABI takes a u32; the module's memory is at most 2 GiB, so a larger limit keeps the same bodies.
     const maxBodySize = Math.min(options.maxBodySize, 0xffffffff);
-    this.handle = core.exports.tsn_engine_new(maxBodySize, options.maxBufferedBytes, ptr, redact.length);
-    if (this.handle === 0) throw new Error('wasm-core: tsn_engine_new failed');
+    this.handle = core.exports.http_core_engine_new(maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    if (this.handle === 0) throw new Error('http-core: http_core_engine_new failed');
   }
 
   /** Copies a batch of stream events into the module and feeds it. */
@@ -183,13 +183,13 @@ export class HttpCore {
    * straight into the input buffer instead of building a batch and copying it.
    */
   feedInput(ptr: number, len: number): { status: number; output: CoreOutput } {
-    const status = this.core.exports.tsn_engine_feed(this.liveHandle(), ptr, len);
+    const status = this.core.exports.http_core_engine_feed(this.liveHandle(), ptr, len);
     return { status, output: this.takeOutput() };
   }
 
   /** End of input: every open connection is closed (reason shutdown) at `tsMicros` (negative = unknown). */
   finish(tsMicros: number): CoreOutput {
-    this.core.exports.tsn_engine_finish(this.liveHandle(), tsMicros);
+    this.core.exports.http_core_engine_finish(this.liveHandle(), tsMicros);
     return this.takeOutput();
   }
 
@@ -197,7 +197,7 @@ export class HttpCore {
   stats(): Record<string, unknown> {
     const own = { unreadableMessages: this.unreadableMessages, unknownRecords: this.unknownRecords };
     if (this.handle === 0) return own;
-    const ptr = this.core.exports.tsn_engine_stats(this.handle) >>> 0;
+    const ptr = this.core.exports.http_core_engine_stats(this.handle) >>> 0;
     if (ptr === 0) return own;
     try {
       return { ...(JSON.parse(this.core.cString(ptr)) as Record<string, unknown>), ...own };
@@ -208,12 +208,12 @@ export class HttpCore {
 
   /** Idempotent. */
   free(): void {
-    if (this.handle !== 0) this.core.exports.tsn_engine_free(this.handle);
+    if (this.handle !== 0) this.core.exports.http_core_engine_free(this.handle);
     this.handle = 0;
   }
 
   private liveHandle(): number {
-    if (this.handle === 0) throw new Error('wasm-core: engine handle used after free');
+    if (this.handle === 0) throw new Error('http-core: engine handle used after free');
     return this.handle;
   }
 
@@ -224,10 +224,10 @@ export class HttpCore {
    */
   private takeOutput(): CoreOutput {
     const ex = this.core.exports;
-    const len = ex.tsn_output_len(this.handle) >>> 0;
+    const len = ex.http_core_output_len(this.handle) >>> 0;
     const output: CoreOutput = { jsonl: NO_BYTES, count: 0, logs: [], unreadable: 0, unknown: 0 };
     if (len === 0) return output;
-    const bytes = this.ops.view(ex.memory.buffer as ArrayBuffer, ex.tsn_output_ptr(this.handle) >>> 0, len);
+    const bytes = this.ops.view(ex.memory.buffer as ArrayBuffer, ex.http_core_output_ptr(this.handle) >>> 0, len);
     const { suffix, suffixEmpty, spans } = this;
     spans.length = 0;
     let total = 0;
@@ -255,7 +255,7 @@ export class HttpCore {
     this.unknownRecords += output.unknown;
     output.count = spans.length / 2;
     if (output.count > 0) output.jsonl = this.copyMessages(bytes, total);
-    ex.tsn_output_clear(this.handle);
+    ex.http_core_output_clear(this.handle);
     return output;
   }
 
@@ -289,7 +289,7 @@ function parseLogRecord(json: string): CoreLogRecord {
   } catch {
     // fall through: reported as an unreadable record below
   }
-  return { level: 'warn', message: 'wasm-core wrote an unreadable log record', length: json.length };
+  return { level: 'warn', message: 'http-core wrote an unreadable log record', length: json.length };
 }
 
 /**
@@ -300,7 +300,7 @@ function stubImports(module: WebAssembly.Module): WebAssembly.Imports {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind !== 'function') {
-      throw new Error(`wasm-core: unsupported import ${imp.module}.${imp.name} (${imp.kind})`);
+      throw new Error(`http-core: unsupported import ${imp.module}.${imp.name} (${imp.kind})`);
     }
     (imports[imp.module] ??= {})[imp.name] = () => 0;
   }
@@ -308,9 +308,9 @@ function stubImports(module: WebAssembly.Module): WebAssembly.Imports {
 }
 
 function checkExports(exports: WebAssembly.Exports): CoreExports {
-  if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('wasm-core: module exports no memory');
+  if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('http-core: module exports no memory');
   for (const name of REQUIRED_FUNCTIONS) {
-    if (typeof exports[name] !== 'function') throw new Error(`wasm-core: module does not export ${name}`);
+    if (typeof exports[name] !== 'function') throw new Error(`http-core: module does not export ${name}`);
   }
   return exports as unknown as CoreExports;
 }

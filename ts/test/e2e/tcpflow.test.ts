@@ -15,7 +15,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'tsn-tcpflow-'));
 
 afterAll(async () => {
   await killAll();
-  if (!process.env.TSN_KEEP_WORK) rmSync(work, { recursive: true, force: true });
+  if (!process.env.TCP_SNIFFER_KEEP_WORK) rmSync(work, { recursive: true, force: true });
   else console.log(`tcpflow: work files kept in ${work}`);
 });
 

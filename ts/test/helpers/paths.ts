@@ -6,9 +6,9 @@ export const TS_DIR = path.resolve(__dirname, '../..');
 export const REPO_DIR = path.resolve(TS_DIR, '..');
 /**
  * The built package under test: ts/ itself, or a copy of its dist/ and native/ named by
- * TSN_PACKAGE_DIR (a stable snapshot while others rebuild ts/dist in a shared work tree).
+ * TCP_SNIFFER_PACKAGE_DIR (a stable snapshot while others rebuild ts/dist in a shared work tree).
  */
-export const PACKAGE_DIR = process.env.TSN_PACKAGE_DIR ? path.resolve(process.env.TSN_PACKAGE_DIR) : TS_DIR;
+export const PACKAGE_DIR = process.env.TCP_SNIFFER_PACKAGE_DIR ? path.resolve(process.env.TCP_SNIFFER_PACKAGE_DIR) : TS_DIR;
 export const CLI = path.join(PACKAGE_DIR, 'dist/cli.js');
 export const INDEX_JS = path.join(PACKAGE_DIR, 'dist/index.js');
 export const DECODER_MJS = path.join(PACKAGE_DIR, 'dist/decoder.mjs');

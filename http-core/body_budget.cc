@@ -1,0 +1,57 @@
+#include "body_budget.h"
+
+namespace http_core {
+
+size_t BodyBudget::Keep(BodyHolder* holder, const uint8_t* data, size_t len) {
+  if (holder->cut || len == 0) return 0;
+  while (used_ + len > max_) {
+    BodyHolder* victim = Largest();
+    // Nothing else holds bytes (or the requester is the largest): the requester gives way.
+    if (victim == nullptr || victim->body.size() < holder->body.size() + len) victim = holder;
+    Cut(victim);
+    if (victim == holder) return 0;
+  }
+  if (!holder->linked) {
+    holder->prev = nullptr;
+    holder->next = head_;
+    if (head_) head_->prev = holder;
+    head_ = holder;
+    holder->linked = true;
+  }
+  holder->body.append(reinterpret_cast<const char*>(data), len);
+  used_ += len;
+  return len;
+}
+
+void BodyBudget::Release(BodyHolder* holder) {
+  used_ -= holder->body.size();
+  // Large bodies give their memory back; small ones keep capacity for the next message.
+  if (holder->body.capacity() > 1024) {
+    std::string().swap(holder->body);
+  } else {
+    holder->body.clear();
+  }
+  if (holder->linked) {
+    if (holder->prev) holder->prev->next = holder->next; else head_ = holder->next;
+    if (holder->next) holder->next->prev = holder->prev;
+    holder->prev = holder->next = nullptr;
+    holder->linked = false;
+  }
+}
+
+void BodyBudget::Cut(BodyHolder* holder) {
+  ++cuts_;
+  cutBytes_ += holder->body.size();
+  Release(holder);
+  holder->cut = true;
+}
+
+BodyHolder* BodyBudget::Largest() const {
+  BodyHolder* best = nullptr;
+  for (BodyHolder* h = head_; h; h = h->next) {
+    if (best == nullptr || h->body.size() > best->body.size()) best = h;
+  }
+  return best;
+}
+
+}  // namespace http_core

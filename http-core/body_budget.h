@@ -1,0 +1,53 @@
+// BodyBudget: one limit (maxBufferedBytes) over the body bytes that all unfinished messages keep.
+//
+// Every message that keeps body bytes is a BodyHolder linked into the budget. When a new chunk would
+// go past the limit, the budget cuts the largest holders first: a cut holder releases what it kept and
+// keeps nothing more (its message ends with bodyTruncated). The requester itself may be the one cut.
+#ifndef HTTP_CORE_BODY_BUDGET_H_
+#define HTTP_CORE_BODY_BUDGET_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace http_core {
+
+class BodyBudget;
+
+struct BodyHolder {
+  std::string body;  // the kept prefix of the message body
+  bool cut = false;  // the budget took this holder's bytes away
+  BodyHolder* prev = nullptr;
+  BodyHolder* next = nullptr;
+  bool linked = false;
+};
+
+class BodyBudget {
+ public:
+  explicit BodyBudget(uint64_t maxBytes) : max_(maxBytes) {}
+
+  // Appends up to len bytes of data to holder->body unless the budget has cut it (or must cut it to
+  // make room). Returns the number of bytes kept (0 or len).
+  size_t Keep(BodyHolder* holder, const uint8_t* data, size_t len);
+
+  // Releases the holder's bytes and unlinks it (message emitted or discarded).
+  void Release(BodyHolder* holder);
+
+  uint64_t used() const { return used_; }
+  uint64_t cuts() const { return cuts_; }
+  uint64_t cutBytes() const { return cutBytes_; }
+
+ private:
+  void Cut(BodyHolder* holder);
+  BodyHolder* Largest() const;
+
+  uint64_t max_;
+  uint64_t used_ = 0;
+  uint64_t cuts_ = 0;
+  uint64_t cutBytes_ = 0;
+  BodyHolder* head_ = nullptr;
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_BODY_BUDGET_H_

@@ -1,0 +1,159 @@
+#include "engine.h"
+
+#include "event_reader.h"
+#include "json_writer.h"
+
+namespace http_core {
+Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.maxBufferedBytes) {
+  std::string_view rest = options.redactCsv;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view name = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    if (name.empty()) continue;
+    std::string lower(name);
+    for (char& c : lower) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    ctx_.redaction.names.push_back(std::move(lower));
+  }
+}
+
+int Engine::Feed(const uint8_t* batch, size_t len) {
+  ++ctx_.stats.batches;
+  EventReader reader(batch, len);
+  StreamEvent ev;
+  const char* reason = nullptr;
+  for (;;) {
+    switch (reader.Next(&ev, &reason)) {
+      case EventReader::Result::kEvent:
+        Apply(ev);
+        break;
+      case EventReader::Result::kInvalid:
+        ++ctx_.stats.invalidEvents;
+        break;
+      case EventReader::Result::kEnd:
+        return 0;
+      case EventReader::Result::kMalformed:
+        ++ctx_.stats.malformedBatches;
+        ctx_.stats.droppedBatchBytes += reader.DroppedBytes();
+        std::string line = "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
+        AppendJsonString(line, reason);
+        line += ",\"droppedBytes\":";
+        AppendUint(line, reader.DroppedBytes());
+        line += "}\n";
+        ctx_.out.Append(line);
+        return -1;
+    }
+  }
+}
+
+void Engine::Apply(const StreamEvent& ev) {
+  CoreStats& st = ctx_.stats;
+  if (ev.kind == EventKind::kOpen) {
+    if (conns_.count(ev.conn) != 0) {
+      ++st.duplicateOpens;
+      return;
+    }
+    if (conns_.size() >= ctx_.limits.maxConnections) {
+      ++st.connectionsRefused;
+      return;
+    }
+    conns_.emplace(ev.conn, std::make_unique<HttpAssembler>(ev.conn, ev.client, ev.server, ctx_));
+    ++st.connectionsOpened;
+    return;
+  }
+  auto it = conns_.find(ev.conn);
+  if (it == conns_.end()) {
+    ++st.unknownConnectionEvents;
+    return;
+  }
+  HttpAssembler& conn = *it->second;
+  switch (ev.kind) {
+    case EventKind::kData:
+      st.dataBytes += ev.len;
+      conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
+      break;
+    case EventKind::kGap:
+      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes);
+      break;
+    case EventKind::kClose:
+      conn.OnClose(static_cast<CloseReason>(ev.arg));
+      conns_.erase(it);
+      ++st.connectionsClosed;
+      break;
+    case EventKind::kOpen:
+      break;
+  }
+}
+
+void Engine::Finish() {
+  for (auto& [id, conn] : conns_) {
+    conn->OnClose(CloseReason::kShutdown);
+    ++ctx_.stats.connectionsClosed;
+  }
+  conns_.clear();
+}
+
+const std::string& Engine::StatsJson() {
+  const CoreStats& st = ctx_.stats;
+  std::string& o = statsJson_;
+  o.clear();
+  auto field = [&o](const char* name, uint64_t value) {
+    o += o.size() > 1 ? ",\"" : "\"";
+    o += name;
+    o += "\":";
+    AppendUint(o, value);
+  };
+  o += '{';
+  field("batches", st.batches);
+  field("malformedBatches", st.malformedBatches);
+  field("droppedBatchBytes", st.droppedBatchBytes);
+  field("invalidEvents", st.invalidEvents);
+  field("unknownConnectionEvents", st.unknownConnectionEvents);
+  field("duplicateOpens", st.duplicateOpens);
+  field("connectionsOpened", st.connectionsOpened);
+  field("connectionsClosed", st.connectionsClosed);
+  field("connectionsRefused", st.connectionsRefused);
+  field("connectionsOpen", conns_.size());
+  field("dataBytes", st.dataBytes);
+  field("requests", st.requests);
+  field("responses", st.responses);
+  field("incompleteMessages", st.incompleteMessages);
+  field("truncatedBodies", st.truncatedBodies);
+  field("parseErrors", st.parseErrors);
+  field("messagesAfterClose", st.messagesAfterClose);
+  field("gaps", st.gaps);
+  field("gapBytes", st.gapBytes);
+  field("resyncs", st.resyncs);
+  field("skippedBytes", st.skippedBytes);
+  field("upgradedBytes", st.upgradedBytes);
+  field("orphanResponses", st.orphanResponses);
+  field("pendingOverflows", st.pendingOverflows);
+  field("stashOverflows", st.stashOverflows);
+  field("bufferedBodyBytes", ctx_.budget.used());
+  field("budgetCuts", ctx_.budget.cuts());
+  field("budgetCutBytes", ctx_.budget.cutBytes());
+  o += ",\"nonHttpConnections\":{";
+  for (int r = 0; r < 3; ++r) {
+    if (r) o += ',';
+    o += '"';
+    o += NonHttpReasonName(static_cast<NonHttpReason>(r));
+    o += "\":";
+    AppendUint(o, st.nonHttpConnections[r]);
+  }
+  o += "},\"nonHttpBytes\":{";
+  for (int r = 0; r < 3; ++r) {
+    if (r) o += ',';
+    o += '"';
+    o += NonHttpReasonName(static_cast<NonHttpReason>(r));
+    o += "\":";
+    AppendUint(o, st.nonHttpBytes[r]);
+  }
+  o += "}}";
+  return o;
+}
+
+}  // namespace http_core

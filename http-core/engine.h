@@ -1,0 +1,60 @@
+// Engine: the connections of one decoder, by id. Reads batches of stream events, routes them to each
+// connection's HttpAssembler, and collects the output (`M`/`L` lines) and the counters.
+//
+// Everything an engine holds is bounded: connections by CoreLimits::maxConnections, each connection
+// by CoreLimits, and all kept body bytes together by maxBufferedBytes.
+#ifndef HTTP_CORE_ENGINE_H_
+#define HTTP_CORE_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core_context.h"
+#include "http_assembler.h"
+
+namespace http_core {
+
+// What the caller decides, every option explicit: the defaults live in ts/src/config.ts only.
+struct EngineOptions {
+  EngineOptions(uint32_t maxBodySize, uint64_t budgetBytes)
+      : maxBufferedBytes(budgetBytes), limits(maxBodySize) {}
+  uint64_t maxBufferedBytes;   // all kept body bytes of the engine together
+  std::string_view redactCsv;  // comma-separated header names; matched case-insensitively
+  CoreLimits limits;           // limits.maxBodySize is the caller's; see core_limits.h for the rest
+};
+
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& options);
+
+  // Consumes one batch. Returns 0, or -1 when the batch's framing broke (the rest is dropped and
+  // counted; the events before it took effect).
+  int Feed(const uint8_t* batch, size_t len);
+
+  // End of input: every open connection is closed with reason `shutdown` (messages still open end
+  // at their direction's last data time).
+  void Finish();
+
+  OutputBuffer& output() { return ctx_.out; }
+  const CoreStats& stats() const { return ctx_.stats; }
+  uint64_t bufferedBodyBytes() const { return ctx_.budget.used(); }
+  size_t openConnections() const { return conns_.size(); }
+
+  // The counters as one JSON object (valid until the next call).
+  const std::string& StatsJson();
+
+ private:
+  void Apply(const StreamEvent& ev);
+
+  CoreContext ctx_;
+  std::unordered_map<uint64_t, std::unique_ptr<HttpAssembler>> conns_;
+  std::string statsJson_;
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_ENGINE_H_

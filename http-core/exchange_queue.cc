@@ -1,0 +1,93 @@
+#include "exchange_queue.h"
+
+#include <utility>
+
+namespace http_core {
+
+namespace {
+// Below this the ring is kept when it empties: a connection that pipelines a little does not
+// allocate again for every burst.
+constexpr uint32_t kKeptCapacity = 2;
+}  // namespace
+
+bool ExchangeQueue::BeginRequest(int64_t ts, uint32_t maxPending, uint64_t* exchange) {
+  *exchange = ++next_;
+  bool forgot = false;
+  if (count_ >= maxPending && count_ > 0) {
+    PopFront();
+    forgot = true;
+  }
+  if (count_ == cap_) Grow();
+  PendingRequest& entry = At(count_);
+  entry.exchange = *exchange;
+  entry.startTs = ts;
+  entry.method = PendingRequest::kUnknownMethod;
+  entry.upgrade.clear();
+  ++count_;
+  return forgot;
+}
+
+ExchangeQueue::ResponseStart ExchangeQueue::BeginResponse() {
+  if (count_ > 0) return ResponseStart{At(0).exchange, At(0).startTs, false};
+  return ResponseStart{++next_, -1, true};
+}
+
+void ExchangeQueue::DescribeRequest(uint64_t exchange, uint8_t method, std::string_view upgrade) {
+  if (count_ == 0 || At(count_ - 1).exchange != exchange) return;
+  PendingRequest& entry = At(count_ - 1);
+  entry.method = method;
+  if (!upgrade.empty()) entry.upgrade.assign(upgrade.data(), upgrade.size());
+}
+
+const PendingRequest* ExchangeQueue::RequestOf(uint64_t exchange) const {
+  if (count_ > 0 && At(0).exchange == exchange) return &At(0);
+  return nullptr;
+}
+
+void ExchangeQueue::Answer(uint64_t exchange) {
+  if (count_ > 0 && At(0).exchange == exchange) PopFront();
+  if (exchange > lastAnswered_) lastAnswered_ = exchange;
+}
+
+bool ExchangeQueue::Abandon(bool isRequest, uint64_t exchange) {
+  if (isRequest && count_ > 0 && At(count_ - 1).exchange == exchange) PopBack();
+  const bool tookNumber = isRequest || count_ == 0 || At(0).exchange != exchange;
+  if (tookNumber && exchange == next_ && next_ > 0) {
+    --next_;
+    return true;
+  }
+  return false;
+}
+
+void ExchangeQueue::PopFront() {
+  std::string().swap(At(0).upgrade);
+  head_ = (head_ + 1) & (cap_ - 1);
+  --count_;
+  ShrinkIfEmpty();
+}
+
+void ExchangeQueue::PopBack() {
+  std::string().swap(At(count_ - 1).upgrade);
+  --count_;
+  ShrinkIfEmpty();
+}
+
+void ExchangeQueue::Grow() {
+  const uint32_t cap = cap_ == 0 ? 1 : cap_ * 2;
+  std::unique_ptr<PendingRequest[]> ring(new PendingRequest[cap]);
+  for (uint32_t i = 0; i < count_; ++i) ring[i] = std::move(At(i));
+  ring_ = std::move(ring);
+  cap_ = cap;
+  head_ = 0;
+}
+
+void ExchangeQueue::ShrinkIfEmpty() {
+  if (count_ != 0) return;
+  head_ = 0;
+  if (cap_ > kKeptCapacity) {
+    ring_.reset();
+    cap_ = 0;
+  }
+}
+
+}  // namespace http_core

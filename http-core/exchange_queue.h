@@ -1,0 +1,82 @@
+// ExchangeQueue: pairing of one connection's requests and responses, and exchange numbering.
+//
+// Contract:
+// - A request takes the next exchange number when its first byte is parsed and waits in the queue;
+//   a response takes the oldest waiting request's number (1xx responses share it: only a final
+//   response, through Answer, takes the request off the queue). A response with no request waiting
+//   takes a new number (an orphan).
+// - At most maxPending requests wait; beyond that the oldest is forgotten (the caller counts it).
+// - A message that never got past its start line gives its number back (Abandon).
+// - Storage is a ring that holds nothing until the first request and is given back whenever the
+//   queue empties after having grown, so an idle keep-alive connection keeps at most a few entries.
+#ifndef HTTP_CORE_EXCHANGE_QUEUE_H_
+#define HTTP_CORE_EXCHANGE_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace http_core {
+
+struct PendingRequest {
+  uint64_t exchange = 0;
+  int64_t startTs = -1;
+  uint8_t method = kUnknownMethod;  // llhttp method once the request's headers are complete
+  std::string upgrade;              // the request's Upgrade header, for a 101 without one
+  static constexpr uint8_t kUnknownMethod = 0xFF;
+};
+
+class ExchangeQueue {
+ public:
+  ExchangeQueue() = default;
+  ExchangeQueue(const ExchangeQueue&) = delete;
+  ExchangeQueue& operator=(const ExchangeQueue&) = delete;
+
+  // Numbers a request that began at ts. Returns true when the oldest waiting request was forgotten
+  // to make room (maxPending reached).
+  bool BeginRequest(int64_t ts, uint32_t maxPending, uint64_t* exchange);
+
+  struct ResponseStart {
+    uint64_t exchange;
+    int64_t requestStartTs;  // -1 for an orphan
+    bool orphan;
+  };
+  ResponseStart BeginResponse();
+
+  // What the request's headers said, once complete (ignored if it is no longer the newest).
+  void DescribeRequest(uint64_t exchange, uint8_t method, std::string_view upgrade);
+
+  // The waiting request a response of this exchange answers, or nullptr.
+  const PendingRequest* RequestOf(uint64_t exchange) const;
+
+  // A final response of this exchange was emitted.
+  void Answer(uint64_t exchange);
+
+  // A message of this exchange was dropped before its start line was complete. Returns true when
+  // it gave its number back (for a response: the orphan it was counted as is undone).
+  bool Abandon(bool isRequest, uint64_t exchange);
+
+  uint64_t lastAnswered() const { return lastAnswered_; }
+  size_t size() const { return count_; }
+
+ private:
+  PendingRequest& At(size_t i) { return ring_[(head_ + i) & (cap_ - 1)]; }
+  const PendingRequest& At(size_t i) const { return ring_[(head_ + i) & (cap_ - 1)]; }
+  void PopFront();
+  void PopBack();
+  void Grow();
+  void ShrinkIfEmpty();
+
+  std::unique_ptr<PendingRequest[]> ring_;  // cap_ entries, a power of two
+  uint32_t cap_ = 0;
+  uint32_t head_ = 0;
+  uint32_t count_ = 0;
+  uint64_t next_ = 0;          // last number given
+  uint64_t lastAnswered_ = 0;  // exchange of the last final response
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_EXCHANGE_QUEUE_H_

@@ -1,0 +1,65 @@
+#include "header_text.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace http_core {
+namespace {
+
+// Eight bytes at a time: names and values are short runs of ASCII where nothing needs changing.
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+inline uint64_t Load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+inline bool HasByte(uint64_t w, uint8_t b) {
+  const uint64_t x = w ^ (kOnes * b);
+  return ((x - kOnes) & ~x & kHighBits) != 0;
+}
+
+// 0x20 in each byte that is an ASCII upper-case letter, 0 elsewhere.
+inline uint64_t UpperBits(uint64_t w) {
+  const uint64_t low7 = w & ~kHighBits;
+  const uint64_t aboveZ = low7 + kOnes * (0x7F - 'Z');   // high bit set where low7 > 'Z'
+  const uint64_t atLeastA = low7 + kOnes * (0x80 - 'A');  // high bit set where low7 >= 'A'
+  return ((atLeastA & ~aboveZ & ~w) & kHighBits) >> 2;
+}
+
+}  // namespace
+
+void LowerAscii(char* p, size_t len) {
+  size_t k = 0;
+  for (; k + 8 <= len; k += 8) {
+    const uint64_t w = Load64(p + k);
+    const uint64_t lowered = w | UpperBits(w);
+    std::memcpy(p + k, &lowered, sizeof lowered);
+  }
+  if (k < len && len >= 8) {  // the tail, through the last eight bytes (lowering twice is harmless)
+    const uint64_t w = Load64(p + len - 8);
+    const uint64_t lowered = w | UpperBits(w);
+    std::memcpy(p + len - 8, &lowered, sizeof lowered);
+    return;
+  }
+  for (; k < len; ++k) {
+    if (p[k] >= 'A' && p[k] <= 'Z') p[k] = static_cast<char>(p[k] - 'A' + 'a');
+  }
+}
+
+size_t NormalizeHeaderValue(char* p, size_t len) {
+  size_t k = 0;
+  while (k + 8 <= len && !HasByte(Load64(p + k), '\r') && !HasByte(Load64(p + k), '\n')) k += 8;
+  if (k < len && len >= 8 && !HasByte(Load64(p + len - 8), '\r') && !HasByte(Load64(p + len - 8), '\n')) {
+    k = len;  // the tail is within the last eight bytes, which hold no line break
+  }
+  for (; k < len; ++k) {
+    if (p[k] == '\r' || p[k] == '\n') p[k] = ' ';
+  }
+  while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) --len;
+  return len;
+}
+
+}  // namespace http_core

@@ -1,0 +1,18 @@
+// Header text as the message keeps it: names lower-cased, values with obs-fold line breaks read as
+// spaces (RFC 9112 §5.2) and trailing whitespace trimmed. In place, on the message's arena.
+#ifndef HTTP_CORE_HEADER_TEXT_H_
+#define HTTP_CORE_HEADER_TEXT_H_
+
+#include <cstddef>
+
+namespace http_core {
+
+// Lower-cases the ASCII letters of p[0..len).
+void LowerAscii(char* p, size_t len);
+
+// Turns CR and LF in p[0..len) into spaces and returns the length without trailing SP / HTAB.
+size_t NormalizeHeaderValue(char* p, size_t len);
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_HEADER_TEXT_H_

@@ -1,0 +1,104 @@
+// HttpAssembler: one TCP connection, both directions, from ordered bytes to HTTP messages.
+//
+// It makes the connection-level decisions and delegates the rest:
+// - each direction's llhttp parser and message: MessageParser (message_parser.h);
+// - pairing and exchange numbers: ExchangeQueue (exchange_queue.h);
+// - the search for a message start after a gap, an error or a mid-stream pickup: LineResync;
+// - the client's bytes held while an upgrade request awaits its answer: UpgradeHold.
+// What stays here: what each direction is doing (Mode), response framing that needs the request
+// (HEAD, CONNECT, 1xx, 101), gaps, the end of the connection, not-HTTP detection (TLS records and
+// the HTTP/2 preface mark the whole connection), emission and the counters.
+//
+// Memory held per connection is bounded by CoreLimits; body bytes also count against the engine's
+// BodyBudget. Messages are appended to CoreContext::out as `M` lines as they complete.
+#ifndef HTTP_CORE_HTTP_ASSEMBLER_H_
+#define HTTP_CORE_HTTP_ASSEMBLER_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core_context.h"
+#include "exchange_queue.h"
+#include "line_resync.h"
+#include "message.h"
+#include "message_parser.h"
+#include "stream_event.h"
+#include "upgrade_hold.h"
+
+namespace http_core {
+
+class HttpAssembler : private MessageParser::Events {
+ public:
+  HttpAssembler(uint64_t connId, const Endpoint& client, const Endpoint& server, CoreContext& ctx);
+  ~HttpAssembler();
+  HttpAssembler(const HttpAssembler&) = delete;
+  HttpAssembler& operator=(const HttpAssembler&) = delete;
+
+  // REQUIRES: len > 0.
+  void OnData(Direction dir, const uint8_t* data, size_t len, int64_t ts);
+  // A gap inside a body of known extent keeps the message going (it ends `incomplete`); any
+  // other gap cuts the open message and the direction resynchronises.
+  void OnGap(Direction dir, uint64_t lostBytes);
+  // Ends the connection: messages still open are emitted (complete for a close-delimited response
+  // body at `fin`, otherwise `incomplete`). Nothing may be fed afterwards.
+  void OnClose(CloseReason reason);
+
+ private:
+  enum class Mode : uint8_t {
+    kStart,          // nothing seen yet in this direction
+    kResync,         // looking for a message start at a line boundary
+    kParse,          // llhttp owns the bytes
+    kAwaitUpgrade,   // client: an upgrade request awaits its response; bytes are held
+    kIgnore,         // not HTTP, or upgraded to another protocol
+  };
+
+  struct Side {
+    MessageParser parser;
+    LineResync resync;
+    Mode mode = Mode::kStart;
+    int64_t curTs = -1;   // time of the bytes being handled now
+    int64_t lastTs = -1;  // time of the last data event of this direction
+  };
+
+  // MessageParser::Events
+  void OnMessageBegin(MessageParser& parser) override;
+  int OnHeadersComplete(MessageParser& parser) override;
+  void OnMessageComplete(MessageParser& parser) override;
+
+  Side& side(Direction d) { return sides_[static_cast<int>(d)]; }
+  Side& SideOf(const MessageParser& p) { return sides_[p.isRequest() ? 0 : 1]; }
+  void Dispatch(Side& s, const uint8_t* data, size_t len);
+  size_t Start(Side& s, const uint8_t* data, size_t len);
+  size_t Resync(Side& s, const uint8_t* data, size_t len);
+  size_t Parse(Side& s, const uint8_t* data, size_t len);
+  size_t HoldForUpgrade(const uint8_t* data, size_t len);
+  void ResumeClient();
+  void FeedCarriedLine(Side& s);
+  void AfterMessage(Side& s);
+  void OnParseError(Side& s, llhttp_errno_t err, bool atLineStart);
+  int ResponseFraming(MessageParser& p);
+  void Emit(Side& s);
+  void Cut(Side& s);
+  void Abandon(Side& s);
+  void CutOrAbandon(Side& s);
+  void EnterResync(Side& s, bool atLineStart);
+  void DropCarriedLine(Side& s);
+  void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
+  void EnterTunnel();
+  void LogNotHttp(NonHttpReason reason);
+
+  CoreContext& ctx_;
+  ConnectionJson json_;
+  Side sides_[2];
+  ExchangeQueue queue_;
+  UpgradeHold hold_;
+  uint64_t messages_ = 0;
+  NonHttpReason notHttpReason_ = NonHttpReason::kBinary;
+  bool notHttp_ = false;
+  bool upgraded_ = false;
+  bool resumeClient_ = false;  // the awaited upgrade was declined: resume parsing requests
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_HTTP_ASSEMBLER_H_

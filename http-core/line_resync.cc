@@ -1,0 +1,89 @@
+#include "line_resync.h"
+
+#include <cstring>
+#include <utility>
+
+#include "start_line.h"
+
+namespace http_core {
+
+void LineResync::Begin(bool atLineStart) {
+  if (!carry_.empty()) {
+    skipped_ += carry_.size();
+    carry_.clear();
+  }
+  atLineStart_ = atLineStart;
+}
+
+void LineResync::Hold(const uint8_t* data, size_t len, int64_t ts) {
+  if (carry_.empty()) carryTs_ = ts;
+  carry_.append(reinterpret_cast<const char*>(data), len);
+}
+
+LineResync::Result LineResync::Scan(bool isClient, bool lookForPreface, const uint8_t* data,
+                                    size_t len, int64_t ts, size_t maxLine) {
+  size_t i = 0;
+  while (i < len) {
+    const auto* nl = static_cast<const uint8_t*>(std::memchr(data + i, '\n', len - i));
+    const size_t end = nl ? static_cast<size_t>(nl - data) + 1 : len;
+    if (!atLineStart_) {
+      skipped_ += end - i;
+      i = end;
+      if (nl) atLineStart_ = true;
+      continue;
+    }
+    const uint8_t first = carry_.empty() ? data[i] : static_cast<uint8_t>(carry_[0]);
+    if (!CouldStartLine(isClient, first) || carry_.size() + (end - i) > maxLine) {
+      skipped_ += carry_.size() + (end - i);
+      carry_.clear();
+      i = end;
+      atLineStart_ = nl != nullptr;
+      continue;
+    }
+    if (!nl) {  // a line that may still become a start line: keep it for the next bytes
+      Hold(data + i, len - i, ts);
+      return Result{Found::kNothing, len};
+    }
+    const uint8_t* line = data + i;
+    size_t lineLen = end - i;
+    if (!carry_.empty()) {
+      carry_.append(reinterpret_cast<const char*>(data + i), end - i);
+      line = reinterpret_cast<const uint8_t*>(carry_.data());
+      lineLen = carry_.size();
+    }
+    if (lookForPreface && IsHttp2Preface(line, lineLen)) {
+      carry_.resize(carry_.size() - (line == data + i ? 0 : end - i));  // carried: only what came before
+      return Result{Found::kHttp2Preface, i};
+    }
+    const bool start = isClient ? LooksLikeRequestLine(line, lineLen)
+                                : LooksLikeStatusLine(line, lineLen);
+    if (start) {
+      if (carry_.empty()) return Result{Found::kStartHere, i};
+      return Result{Found::kStartCarried, end};
+    }
+    skipped_ += lineLen;
+    carry_.clear();
+    i = end;
+  }
+  return Result{Found::kNothing, len};
+}
+
+std::string LineResync::TakeLine() {
+  std::string line;
+  line.swap(carry_);
+  return line;
+}
+
+void LineResync::Recycle(std::string&& storage) {
+  if (carry_.empty() && storage.capacity() <= 1024) {
+    storage.clear();
+    carry_.swap(storage);  // keep the storage for the next resynchronisation
+  }
+}
+
+void LineResync::Drop() {
+  skipped_ += carry_.size();
+  std::string().swap(carry_);
+}
+
+}  // namespace http_core

@@ -1,0 +1,65 @@
+// LineResync: one direction's search for the next message start, line by line.
+//
+// Contract:
+// - Only a whole line that begins at a line boundary can be a start line (a request line
+//   client→server, a status line server→client, see start_line.h); everything else is passed over
+//   and counted in skipped().
+// - A line that may still become a start line but has not ended yet is carried over to the next
+//   bytes (at most maxLine bytes; a longer one is passed over), with the time of its first byte.
+// - The HTTP/2 connection preface is reported as such when asked for (the owner decides what it
+//   means for the connection).
+// - Holds no memory while it is not carrying a line, except a small buffer kept for the next one.
+#ifndef HTTP_CORE_LINE_RESYNC_H_
+#define HTTP_CORE_LINE_RESYNC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace http_core {
+
+class LineResync {
+ public:
+  enum class Found : uint8_t {
+    kNothing,       // every byte was consumed (skipped or carried)
+    kStartHere,     // a start line begins at data + used (nothing carried)
+    kStartCarried,  // the carried line, completed by data[0..used), is a start line: TakeLine()
+    kHttp2Preface,  // the preface begins at data + used, after carried() (left for the owner)
+  };
+  struct Result {
+    Found found;
+    size_t used;
+  };
+
+  // Starts a search; a carried line is dropped (counted as skipped).
+  void Begin(bool atLineStart);
+
+  // REQUIRES: len > 0.
+  Result Scan(bool isClient, bool lookForPreface, const uint8_t* data, size_t len, int64_t ts,
+              size_t maxLine);
+
+  // Holds bytes that begin a line before Scan sees them (the first bytes of a direction).
+  void Hold(const uint8_t* data, size_t len, int64_t ts);
+  const std::string& carried() const { return carry_; }
+  int64_t carriedTs() const { return carryTs_; }
+
+  // After kStartCarried: the whole start line. Give the storage back with Recycle().
+  std::string TakeLine();
+  void Recycle(std::string&& storage);
+
+  // Drops the carried bytes: counted as skipped (Drop) or not (Discard: counted elsewhere).
+  void Drop();
+  void Discard() { std::string().swap(carry_); }
+
+  uint64_t skipped() const { return skipped_; }
+
+ private:
+  std::string carry_;  // the current partial line, when it began at a line boundary
+  int64_t carryTs_ = -1;
+  uint64_t skipped_ = 0;
+  bool atLineStart_ = true;
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_LINE_RESYNC_H_

@@ -1,0 +1,197 @@
+#include "message.h"
+
+#include <cstring>
+
+#include "json_writer.h"
+
+namespace http_core {
+
+void Message::ReleaseLargeBuffers() {
+  // Small buffers are kept for the next message; large ones go back to the allocator.
+  if (arena.capacity() > 2048) std::string().swap(arena);
+  if (headers.capacity() > 64) std::vector<Header>().swap(headers);
+}
+
+void Message::Reset(bool request) {
+  isRequest = request;
+  ReleaseLargeBuffers();
+  arena.clear();
+  headers.clear();
+  method = "";
+  path = statusMessage = Span{};
+  statusCode = 0;
+  httpMajor = httpMinor = 1;
+  held.cut = false;
+  bodySize = 0;
+  bodyTruncated = false;
+  hasBody = false;
+  exchange = 0;
+  startTs = endTs = requestStartTs = -1;
+  incomplete = false;
+  gapInBody = false;
+  upgrade.clear();
+  hasUpgrade = false;
+  error = nullptr;
+  errorText.clear();
+}
+
+bool Redaction::Matches(std::string_view lowerName) const {
+  for (const std::string& n : names) {
+    if (n == lowerName) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Bytes a header section can take in the line: every name and value escaped, plus per header
+// quotes, separators, "[REDACTED]" and the ", " that joins repeated values.
+size_t HeadersBound(const Message& msg) {
+  return kMaxEscapedBytesPer * msg.arena.size() + 32 * msg.headers.size() + 16;
+}
+
+char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
+  p = WriteLiteral(p, "\"headers\":{");
+  const size_t n = msg.headers.size();
+  bool first = true;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view name = msg.Text(msg.headers[i].name);
+    // Repeated names are written once, at their first occurrence, with every value.
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = msg.Text(msg.headers[j].name) == name;
+    if (seen) continue;
+    if (!first) *p++ = ',';
+    first = false;
+    p = WriteJsonString(p, name);
+    *p++ = ':';
+    const bool redact = redaction.Matches(name);
+    const bool isSetCookie = name == "set-cookie";
+    *p++ = isSetCookie ? '[' : '"';
+    bool firstValue = true;
+    for (size_t j = i; j < n; ++j) {
+      if (j != i && msg.Text(msg.headers[j].name) != name) continue;
+      if (isSetCookie) {
+        if (!firstValue) *p++ = ',';
+        if (redact) p = WriteLiteral(p, "\"[REDACTED]\"");
+        else p = WriteJsonString(p, msg.Text(msg.headers[j].value));
+      } else if (!redact) {
+        if (!firstValue) p = WriteLiteral(p, ", ");
+        // Escaped without quotes: one pair of quotes wraps the joined values.
+        p = WriteJsonEscaped(p, msg.Text(msg.headers[j].value));
+      }
+      firstValue = false;
+    }
+    if (isSetCookie) {
+      *p++ = ']';
+    } else {
+      if (redact) p = WriteLiteral(p, "[REDACTED]");
+      *p++ = '"';
+    }
+  }
+  *p++ = '}';
+  return p;
+}
+
+// Body slices are escaped one at a time so that the room asked for stays a few times the slice,
+// not the body. A slice never ends before a continuation byte, so a well-formed UTF-8 body is
+// cut only between characters and each slice is checked exactly as the whole would be.
+constexpr size_t kBodySlice = 16 << 10;
+
+// Writes `,"body":"…","bodyEncoding":…`, as UTF-8 when it is, else as base64.
+void WriteBody(OutputBuffer& out, const std::string& body) {
+  const size_t mark = out.size();
+  char* p = WriteLiteral(out.Reserve(16), ",\"body\":\"");
+  out.Commit(p);
+  std::string_view rest(body);
+  bool utf8 = true;
+  while (!rest.empty() && utf8) {
+    size_t take = rest.size() < kBodySlice ? rest.size() : kBodySlice;
+    for (int k = 0; k < 3 && take < rest.size() && (static_cast<uint8_t>(rest[take]) & 0xC0) == 0x80; ++k) --take;
+    p = WriteJsonEscapedIfUtf8(out.Reserve(kMaxEscapedBytesPer * take), rest.substr(0, take));
+    if (p == nullptr) utf8 = false;
+    else out.Commit(p);
+    rest.remove_prefix(take);
+  }
+  if (utf8) {
+    out.Commit(WriteLiteral(out.Reserve(32), "\",\"bodyEncoding\":\"utf8\""));
+    return;
+  }
+  out.Truncate(mark);
+  p = out.Reserve((body.size() + 2) / 3 * 4 + 48);
+  p = WriteLiteral(p, ",\"body\":\"");
+  p = WriteBase64(p, reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  out.Commit(WriteLiteral(p, "\",\"bodyEncoding\":\"base64\""));
+}
+
+}  // namespace
+
+void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
+                       const Redaction& redaction) {
+  // Everything before the body: fixed text and numbers (≤ 400 bytes), the connection's JSON, the
+  // escaped start-line text and headers.
+  const size_t endpoint = conn.client.size() > conn.server.size() ? conn.client.size()
+                                                                  : conn.server.size();
+  char* p = out.Reserve(400 + conn.id.size() + 3 * endpoint +
+                        kMaxEscapedBytesPer * std::strlen(msg.method) + HeadersBound(msg));
+  p = WriteLiteral(p, "M{");
+  if (msg.startTs >= 0) {
+    p = WriteLiteral(p, "\"timestamp\":\"");
+    p = WriteIso8601Micros(p, msg.startTs);
+    p = WriteLiteral(p, "\",");
+  }
+  p = msg.isRequest ? WriteLiteral(p, "\"direction\":\"request\"")
+                    : WriteLiteral(p, "\"direction\":\"response\"");
+  p = WriteLiteral(p, ",\"connectionId\":");
+  p = WriteBytes(p, conn.id);
+  p = WriteLiteral(p, ",\"exchange\":");
+  p = WriteUint(p, msg.exchange);
+  p = WriteLiteral(p, ",\"source\":");
+  p = WriteBytes(p, msg.isRequest ? conn.client : conn.server);
+  p = WriteLiteral(p, ",\"destination\":");
+  p = WriteBytes(p, msg.isRequest ? conn.server : conn.client);
+  p = WriteLiteral(p, ",\"receiver\":");
+  p = WriteBytes(p, conn.server);
+  p = WriteLiteral(p, ",\"httpVersion\":\"");
+  p = WriteUint(p, msg.httpMajor);
+  *p++ = '.';
+  p = WriteUint(p, msg.httpMinor);
+  *p++ = '"';
+  if (msg.isRequest) {
+    p = WriteLiteral(p, ",\"method\":");
+    p = WriteJsonString(p, msg.method);
+    p = WriteLiteral(p, ",\"path\":");
+    p = WriteJsonString(p, msg.Text(msg.path));
+  } else {
+    p = WriteLiteral(p, ",\"statusCode\":");
+    p = WriteUint(p, msg.statusCode);
+    p = WriteLiteral(p, ",\"statusMessage\":");
+    p = WriteJsonString(p, msg.Text(msg.statusMessage));
+  }
+  *p++ = ',';
+  p = WriteHeaders(p, msg, redaction);
+  out.Commit(p);
+  if (msg.hasBody) WriteBody(out, msg.held.body);
+  const size_t errorLen = msg.error != nullptr ? std::strlen(msg.error) : 0;
+  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + errorLen));
+  p = WriteLiteral(p, ",\"bodySize\":");
+  p = WriteUint(p, msg.bodySize);
+  p = msg.bodyTruncated ? WriteLiteral(p, ",\"bodyTruncated\":true")
+                        : WriteLiteral(p, ",\"bodyTruncated\":false");
+  if (!msg.isRequest && msg.requestStartTs >= 0 && msg.endTs >= 0) {
+    p = WriteLiteral(p, ",\"elapsedMs\":");
+    p = WriteMillisFromMicros(p, msg.endTs > msg.requestStartTs ? msg.endTs - msg.requestStartTs : 0);
+  }
+  if (msg.hasUpgrade) {
+    p = WriteLiteral(p, ",\"upgrade\":");
+    p = WriteJsonString(p, msg.upgrade);
+  }
+  if (msg.incomplete) p = WriteLiteral(p, ",\"incomplete\":true");
+  if (msg.error != nullptr) {
+    p = WriteLiteral(p, ",\"error\":");
+    p = WriteJsonString(p, msg.error);
+  }
+  p = WriteLiteral(p, "}\n");
+  out.Commit(p);
+}
+
+}  // namespace http_core

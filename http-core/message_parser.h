@@ -1,0 +1,140 @@
+// MessageParser: one direction's llhttp parser and the message it is assembling.
+//
+// Contract:
+// - Owns the llhttp state, the Message (start line, headers, kept body) and the per-message bounds of
+//   CoreLimits: header section ≤ maxHeaderBytes and ≤ maxHeaderCount lines (llhttp stops with
+//   HPE_USER and a reason), kept body ≤ maxBodySize and within the shared BodyBudget.
+// - Knows nothing of the connection: it never sees the other direction, the exchange numbers or the
+//   output. At the three points where the connection decides something (a message begins, a
+//   message's headers are complete, a message is complete) it asks its Events, which the owner
+//   implements; that is its only way out.
+// - Every complete message pauses llhttp (Execute returns HPE_PAUSED), so that the owner can decide
+//   what the bytes after it are (an upgrade, a restart after 1xx) before llhttp reads them.
+// - Header names are lower-cased when complete; header values have obs-fold line breaks turned
+//   into spaces and trailing whitespace trimmed. Trailers are size-checked, not kept.
+#ifndef HTTP_CORE_MESSAGE_PARSER_H_
+#define HTTP_CORE_MESSAGE_PARSER_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "body_budget.h"
+#include "core_limits.h"
+#include "llhttp.h"
+#include "message.h"
+#include "message_pool.h"
+
+namespace http_core {
+
+class MessageParser {
+ public:
+  class Events {
+   public:
+    // The message has just been reset for its first byte: the owner numbers it.
+    virtual void OnMessageBegin(MessageParser& parser) = 0;
+    // Headers complete; the return value is llhttp's: 0 body as framed, 1 no body, 2 no body and
+    // the connection leaves HTTP.
+    virtual int OnHeadersComplete(MessageParser& parser) = 0;
+    // The message is complete (endTs set): the owner emits it and then calls Finished().
+    virtual void OnMessageComplete(MessageParser& parser) = 0;
+
+   protected:
+    ~Events() = default;
+  };
+
+  enum class GapFit : uint8_t {
+    kCut,               // the gap may hide a message boundary: the caller cuts and resyncs
+    kAbsorbed,          // the message goes on (a body that runs to the close)
+    kFeedPlaceholder,   // the caller must Execute(Placeholder()) so that llhttp ends the body
+  };
+
+  MessageParser() = default;
+  MessageParser(const MessageParser&) = delete;
+  MessageParser& operator=(const MessageParser&) = delete;
+
+  // REQUIRES: called once, before anything else; the referents outlive the parser.
+  void Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget, MessagePool* pool,
+            Events* events);
+  ~MessageParser();
+
+  struct Step {
+    llhttp_errno_t err;
+    size_t used;  // bytes llhttp consumed (up to the failing or pausing byte)
+  };
+  // Parses bytes that arrived at time ts.
+  Step Execute(const uint8_t* data, size_t len, int64_t ts);
+  // Restarts llhttp for a new message (after an error, a gap, a 1xx or a declined upgrade).
+  void Reset();
+  void Resume() { llhttp_resume(&parser_); }
+  // End of input in this direction (last bytes at ts): completes a close-delimited body.
+  void Finish(int64_t ts) {
+    curTs_ = ts;
+    llhttp_finish(&parser_);
+  }
+
+  // A gap of lostBytes in this direction, while a message may be open.
+  GapFit FitGap(uint64_t lostBytes);
+  static const uint8_t* Placeholder();
+
+  // Marks the open message cut (incomplete; a header line still arriving is left out).
+  void PrepareCut(int64_t lastTs);
+  // Records an llhttp error on the open message.
+  void SetError(llhttp_errno_t err);
+  // The message was emitted or dropped: its body bytes go back to the budget and the Message to
+  // the pool (an idle direction holds none).
+  void Finished();
+
+  // REQUIRES: inMessage() (between the message's begin and Finished()).
+  Message& msg() { return *msg_; }
+  const Message& msg() const { return *msg_; }
+  // The exchange of the last message that began here (still known after Finished()).
+  uint64_t lastExchange() const { return lastExchange_; }
+  const llhttp_t& llhttp() const { return parser_; }
+  bool isRequest() const { return isRequest_; }
+  bool inMessage() const { return inMessage_; }
+  bool startLineDone() const { return startLineDone_; }
+  bool interim() const { return interim_; }
+  void set_interim(bool v) { interim_ = v; }
+  bool upgradeRequested() const { return parser_.upgrade != 0; }
+
+ private:
+  static const llhttp_settings_t kSettings;
+  static MessageParser& Of(llhttp_t* p) { return *static_cast<MessageParser*>(p->data); }
+  static int OnMessageBegin(llhttp_t* p);
+  static int OnVersionComplete(llhttp_t* p);
+  static int OnStatusComplete(llhttp_t* p);
+  static int OnUrl(llhttp_t* p, const char* at, size_t len);
+  static int OnStatus(llhttp_t* p, const char* at, size_t len);
+  static int OnHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int OnHeaderFieldComplete(llhttp_t* p);
+  static int OnHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int OnHeaderValueComplete(llhttp_t* p);
+  static int OnHeadersComplete(llhttp_t* p);
+  static int OnBody(llhttp_t* p, const char* at, size_t len);
+  static int OnMessageComplete(llhttp_t* p);
+
+  int CountHeaderBytes(size_t len);
+  void StartLineDone();
+
+  llhttp_t parser_;
+  std::unique_ptr<Message> msg_;  // only while a message is open
+  const CoreLimits* limits_ = nullptr;
+  BodyBudget* budget_ = nullptr;
+  MessagePool* pool_ = nullptr;
+  Events* events_ = nullptr;
+  uint64_t lastExchange_ = 0;
+  int64_t curTs_ = -1;        // time of the bytes being parsed now
+  uint64_t skipBody_ = 0;     // placeholder body bytes OnBody must ignore
+  uint32_t headerBytes_ = 0;
+  bool inMessage_ = false;      // between llhttp's message begin and complete
+  bool startLineDone_ = false;  // the message got past its start line
+  bool inTrailers_ = false;     // headers complete: further header fields are trailers
+  bool fieldOpen_ = false;      // a header name is being received
+  bool valueOpen_ = false;      // a header value is being received
+  bool interim_ = false;        // the current response is 1xx (not 101)
+  bool isRequest_ = true;
+};
+
+}  // namespace http_core
+
+#endif  // HTTP_CORE_MESSAGE_PARSER_H_

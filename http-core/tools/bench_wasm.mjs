@@ -1,0 +1,82 @@
+// Throughput of http_core.wasm under Node, fed like the TS engine adapter: batches of about
+// 256 KiB copied into the module's input buffer, output read out and cleared after each call.
+//
+//   node bench_wasm.mjs HTTP_CORE_WASM CLIENT_FILE SERVER_FILE [REPEAT] [--core-only]
+// --core-only leaves the output undecoded (its length is read, the buffer cleared): the figure to
+// set beside the native http-core-decode --repeat, which does the same.
+// Three untimed passes come first: V8 starts the module in its baseline compiler and moves hot
+// functions (llhttp's large state machine first of all) to its optimising one in the background,
+// which takes a while (see docs/performance.md); a sniffer runs for hours, so the figure is the
+// steady state.
+// The first pass alone is printed as firstPassMBps.
+import { readFileSync } from 'node:fs';
+
+const coreOnly = process.argv.includes('--core-only');
+const [wasmPath, clientPath, serverPath, repeatArg] = process.argv.slice(2).filter((a) => a !== '--core-only');
+const repeat = Number(repeatArg ?? 5);
+const client = readFileSync(clientPath), server = readFileSync(serverPath);
+const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmPath)), {});
+if (x._initialize) x._initialize();
+
+function header(kind, arg, len, ts = -1n) {
+  const b = new Uint8Array(24);
+  const v = new DataView(b.buffer);
+  v.setUint8(0, kind); v.setUint8(1, arg); v.setUint32(4, len, true);
+  v.setBigUint64(8, 1n, true); v.setBigInt64(16, ts, true);
+  return b;
+}
+const batches = [];
+let parts = [], size = 0;
+const push = (p) => { parts.push(p); size += p.length; };
+const flush = () => { const b = new Uint8Array(size); let o = 0; for (const p of parts) { b.set(p, o); o += p.length; } batches.push(b); parts = []; size = 0; };
+const open = new Uint8Array(40); open[0] = 4;
+push(header(1, 1, 40)); push(open);
+for (const [dir, bytes] of [[0, client], [1, server]]) {
+  for (let off = 0; off < bytes.length; off += 65536) {
+    const chunk = bytes.subarray(off, Math.min(off + 65536, bytes.length));
+    push(header(2, dir, chunk.length)); push(chunk);
+    if (size >= 262144) flush();
+  }
+}
+push(header(4, 0, 0)); flush();
+
+const decoder = new TextDecoder();
+let messages = 0, outChars = 0;
+let firstPassSecs = 0;
+let cpu0 = process.cpuUsage();
+const warmup = 3;
+let t0 = performance.now();
+for (let r = -warmup; r < repeat; r++) {
+  if (r === -warmup + 1) firstPassSecs = (performance.now() - t0) / 1000;
+  if (r === 0) { t0 = performance.now(); cpu0 = process.cpuUsage(); messages = 0; outChars = 0; }
+  const h = x.http_core_engine_new(65536, 134217728, 0, 0);
+  for (const b of batches) {
+    const ptr = x.http_core_input(b.length);
+    new Uint8Array(x.memory.buffer, ptr, b.length).set(b);
+    if (x.http_core_engine_feed(h, ptr, b.length) !== 0) throw new Error('feed failed');
+    if (coreOnly) {
+      outChars += x.http_core_output_len(h);
+    } else {
+      const text = decoder.decode(new Uint8Array(x.memory.buffer, x.http_core_output_ptr(h), x.http_core_output_len(h)));
+      outChars += text.length;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) messages++;
+    }
+    x.http_core_output_clear(h);
+  }
+  if (coreOnly) {
+    const p = x.http_core_engine_stats(h);
+    const bytes = new Uint8Array(x.memory.buffer, p, new Uint8Array(x.memory.buffer, p).indexOf(0));
+    const stats = JSON.parse(decoder.decode(bytes));
+    messages += stats.requests + stats.responses;
+  }
+  x.http_core_engine_free(h);
+}
+const secs = (performance.now() - t0) / 1000;
+// CPU time of the process as well (on a shared machine the wall clock also counts other work).
+const cpu = process.cpuUsage(cpu0);
+const cpuSecs = (cpu.user + cpu.system) / 1e6;
+const mb = (client.length + server.length) * repeat / 1e6;
+console.log(JSON.stringify({ bytes: client.length + server.length, repeat, seconds: +secs.toFixed(3),
+  MBps: +(mb / secs).toFixed(1), messagesPerSec: Math.round(messages / secs),
+  firstPassMBps: +((client.length + server.length) / 1e6 / firstPassSecs).toFixed(1),
+  cpuSeconds: +cpuSecs.toFixed(3), cpuMBps: +(mb / cpuSecs).toFixed(1) }));

@@ -1,0 +1,153 @@
+// http-core-decode: decodes one saved connection (the two per-direction files tcpflow writes) with
+// the native build of the core and prints each message as a JSON line on stdout (log records go to
+// stderr). With --repeat it also measures throughput.
+//
+//   http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] [--repeat N] [--stats]
+//                    CLIENT SERVER
+//
+// The options are the tool's (a body size to compare with tshark; no budget by default, since one
+// connection's bodies are already bounded by --max-body-size), not the sniffer's defaults.
+//
+// Without times the client's bytes go first, then the server's (like decodeStreams), in --chunk
+// sized data events (default: one event per 64 KiB). The end of the files is a FIN.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "batch_writer.h"
+#include "engine.h"
+
+namespace {
+
+bool ReadFile(const char* path, std::string* out) {
+  FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return false;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  const bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+using stream_format::CloseReason;
+using stream_format::Direction;
+
+void AddStream(http_core::BatchWriter& w, Direction dir, const std::string& bytes, size_t chunk) {
+  for (size_t off = 0; off < bytes.size(); off += chunk) {
+    w.Data(1, dir, std::string_view(bytes).substr(off, chunk));
+  }
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] "
+               "[--repeat N] [--stats] CLIENT SERVER\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint32_t maxBody = 65536;
+  uint64_t maxBuffered = UINT64_MAX;
+  size_t chunk = 65536;
+  long repeat = 0;
+  bool stats = false;
+  const char* files[2] = {nullptr, nullptr};
+  int nfiles = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    if (std::strcmp(a, "--max-body-size") == 0 && i + 1 < argc) {
+      maxBody = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--max-buffered-bytes") == 0 && i + 1 < argc) {
+      maxBuffered = std::strtoull(argv[++i], nullptr, 10);
+    } else if (std::strcmp(a, "--chunk") == 0 && i + 1 < argc) {
+      chunk = std::strtoul(argv[++i], nullptr, 10);
+      if (chunk == 0) return Usage();
+    } else if (std::strcmp(a, "--repeat") == 0 && i + 1 < argc) {
+      repeat = std::strtol(argv[++i], nullptr, 10);
+    } else if (std::strcmp(a, "--stats") == 0) {
+      stats = true;
+    } else if (nfiles < 2 && a[0] != '-') {
+      files[nfiles++] = a;
+    } else {
+      return Usage();
+    }
+  }
+  if (nfiles != 2) return Usage();
+  std::string client, server;
+  for (int k = 0; k < 2; ++k) {
+    if (!ReadFile(files[k], k == 0 ? &client : &server)) {
+      std::fprintf(stderr, "http-core-decode: cannot read %s\n", files[k]);
+      return 1;
+    }
+  }
+  const uint8_t clientIp[4] = {10, 0, 0, 1}, serverIp[4] = {10, 0, 0, 2};
+  http_core::BatchWriter w;
+  w.Open(1, clientIp, 40000, serverIp, 80);
+  AddStream(w, Direction::kClientToServer, client, chunk);
+  AddStream(w, Direction::kServerToClient, server, chunk);
+  w.Close(1, CloseReason::kFin);
+
+  http_core::EngineOptions options(maxBody, maxBuffered);
+  if (repeat > 0) {
+    // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
+    std::vector<std::vector<uint8_t>> batches;
+    {
+      http_core::BatchWriter b;
+      b.Open(1, clientIp, 40000, serverIp, 80);
+      auto flush = [&] { batches.push_back(b.bytes()); b.Clear(); };
+      for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
+        const std::string& bytes = dir == Direction::kClientToServer ? client : server;
+        for (size_t off = 0; off < bytes.size(); off += chunk) {
+          b.Data(1, dir, std::string_view(bytes).substr(off, chunk));
+          if (b.bytes().size() >= 262144) flush();
+        }
+      }
+      b.Close(1, CloseReason::kFin);
+      flush();
+    }
+    uint64_t messages = 0, outputBytes = 0;
+    // CPU time as well as wall time: on a shared machine the wall clock also counts other work.
+    const std::clock_t cpuStart = std::clock();
+    const auto start = std::chrono::steady_clock::now();
+    for (long r = 0; r < repeat; ++r) {
+      http_core::Engine engine(options);
+      for (const auto& batch : batches) {
+        engine.Feed(batch.data(), batch.size());
+        outputBytes += engine.output().size();
+        engine.output().Clear();
+      }
+      messages += engine.stats().requests + engine.stats().responses;
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpuSecs = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    const double mb = static_cast<double>(client.size() + server.size()) * repeat / 1e6;
+    std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
+                "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f}\n",
+                client.size() + server.size(), repeat, secs, mb / secs,
+                static_cast<double>(messages) / secs, cpuSecs, mb / cpuSecs);
+    return 0;
+  }
+  http_core::Engine engine(options);
+  engine.Feed(w.bytes().data(), w.bytes().size());
+  const std::string_view out = engine.output().view();
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    if (nl == std::string::npos) nl = out.size();
+    FILE* dst = out[pos] == 'M' ? stdout : stderr;
+    std::fwrite(out.data() + pos + 1, 1, nl - pos - 1, dst);
+    std::fputc('\n', dst);
+    pos = nl + 1;
+  }
+  if (stats) std::fprintf(stderr, "%s\n", engine.StatsJson().c_str());
+  return 0;
+}

@@ -1,0 +1,36 @@
+// Header names and values as the message keeps them, checked at every offset of an eight-byte word.
+#include "header_text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace http_core {
+namespace {
+
+TEST(HeaderText, LowerCasesOnlyAsciiLettersWhereverTheyFall) {
+  // Neighbours of 'A' and 'Z', and bytes whose low seven bits are letters.
+  const std::string all = "@AZ[`az{\xc1\xda\x80\xff 09-_";
+  for (size_t pad = 0; pad < 9; ++pad) {
+    std::string text = std::string(pad, 'Q') + all + all;
+    std::string want = text;
+    for (char& c : want) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    LowerAscii(text.data(), text.size());
+    EXPECT_EQ(text, want) << pad;
+  }
+}
+
+TEST(HeaderText, FoldLineBreaksBecomeSpacesAndTrailingWhitespaceGoes) {
+  for (size_t pad = 0; pad < 17; ++pad) {
+    std::string text = std::string(pad, 'v') + "a\r\n b\t \t";
+    const size_t len = NormalizeHeaderValue(text.data(), text.size());
+    EXPECT_EQ(text.substr(0, len), std::string(pad, 'v') + "a   b") << pad;
+  }
+  std::string blank = " \t ";
+  EXPECT_EQ(NormalizeHeaderValue(blank.data(), blank.size()), 0u);
+}
+
+}  // namespace
+}  // namespace http_core

@@ -1,0 +1,181 @@
+// One direction's parser adapter on its own: what it hands its owner, and the bounds it keeps.
+#include "message_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace http_core {
+namespace {
+
+struct Emitted {
+  std::string method, path;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  uint64_t bodySize;
+  uint64_t exchange;
+  int64_t startTs, endTs;
+  bool incomplete;
+  std::string error;
+};
+
+// Numbers messages and records them as the owner would emit them.
+class Recorder : public MessageParser::Events {
+ public:
+  explicit Recorder(BodyBudget* budget) : budget_(budget) {}
+  void OnMessageBegin(MessageParser& p) override { p.msg().exchange = ++begun; }
+  int OnHeadersComplete(MessageParser& p) override { return p.isRequest() ? 0 : framing; }
+  void OnMessageComplete(MessageParser& p) override { Record(p); }
+  void Record(MessageParser& p) {
+    const Message& m = p.msg();
+    Emitted e{m.method, std::string(m.Text(m.path)), {}, m.held.body, m.bodySize, m.exchange,
+              m.startTs, m.endTs, m.incomplete, m.error ? m.error : ""};
+    for (const Header& h : m.headers) {
+      e.headers.emplace_back(std::string(m.Text(h.name)), std::string(m.Text(h.value)));
+    }
+    out.push_back(e);
+    p.Finished();
+  }
+  uint64_t begun = 0;
+  int framing = 0;
+  std::vector<Emitted> out;
+  BodyBudget* budget_;
+};
+
+struct Fixture {
+  explicit Fixture(bool isRequest, uint32_t maxBody = 100, uint64_t budgetBytes = 1 << 20)
+      : limits(maxBody), budget(budgetBytes), events(&budget) {
+    limits.maxHeaderBytes = 200;
+    limits.maxHeaderCount = 3;
+    parser.Init(isRequest, &limits, &budget, &pool, &events);
+  }
+  MessageParser::Step Feed(const std::string& s, int64_t ts = 1) {
+    return parser.Execute(reinterpret_cast<const uint8_t*>(s.data()), s.size(), ts);
+  }
+  CoreLimits limits;
+  BodyBudget budget;
+  MessagePool pool;
+  Recorder events;
+  MessageParser parser;
+};
+
+TEST(MessageParser, PausesAfterEachMessageAndHandsItOverWhole) {
+  Fixture f(true);
+  const std::string two = "POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\n\r\n";
+  auto step = f.Feed(two, 5);
+  EXPECT_EQ(step.err, HPE_PAUSED);
+  ASSERT_EQ(f.events.out.size(), 1u);
+  EXPECT_EQ(f.events.out[0].method, "POST");
+  EXPECT_EQ(f.events.out[0].body, "hi");
+  EXPECT_EQ(f.events.out[0].exchange, 1u);
+  EXPECT_EQ(f.events.out[0].startTs, 5);
+  EXPECT_EQ(f.events.out[0].endTs, 5);
+  EXPECT_FALSE(f.parser.inMessage());
+  f.parser.Resume();
+  const std::string rest = two.substr(step.used);
+  step = f.Feed(rest, 6);
+  EXPECT_EQ(step.err, HPE_PAUSED);
+  ASSERT_EQ(f.events.out.size(), 2u);
+  EXPECT_EQ(f.events.out[1].path, "/b");
+  EXPECT_EQ(f.events.out[1].exchange, 2u);
+}
+
+TEST(MessageParser, IdleDirectionHoldsNoMessageAndReusesTheOneGivenBack) {
+  Fixture f(true);
+  f.Feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_FALSE(f.parser.inMessage());
+  EXPECT_EQ(f.pool.spare(), 1u);  // given back at Finished(): the direction holds none
+  f.parser.Resume();
+  f.Feed("GET /b HTTP/1.1\r\n", 2);
+  EXPECT_TRUE(f.parser.inMessage());
+  EXPECT_EQ(f.pool.spare(), 0u);  // the next message took it
+}
+
+TEST(MessagePool, KeepsAtMostMaxSpareMessages) {
+  MessagePool pool;
+  for (size_t i = 0; i < MessagePool::kMaxSpare + 5; ++i) pool.Give(std::make_unique<Message>());
+  EXPECT_EQ(pool.spare(), MessagePool::kMaxSpare);
+  auto m = pool.Take();
+  EXPECT_NE(m, nullptr);
+  EXPECT_EQ(pool.spare(), MessagePool::kMaxSpare - 1);
+}
+
+TEST(MessageParser, HeaderNamesAreLowerCasedAndFoldedValuesBecomeOneLine) {
+  Fixture f(true);
+  f.Feed("GET / HTTP/1.1\r\nX-Long: a\r\n  b \t\r\nACCEPT: */*\r\n\r\n");
+  ASSERT_EQ(f.events.out.size(), 1u);
+  const auto& h = f.events.out[0].headers;
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].first, "x-long");
+  EXPECT_EQ(h[0].second, "a  b");  // CR LF as two spaces; llhttp drops the fold's own whitespace
+  EXPECT_EQ(h[1].first, "accept");
+}
+
+TEST(MessageParser, HeaderBoundsStopTheParserWithAReason) {
+  Fixture count(true);
+  auto step = count.Feed("GET / HTTP/1.1\r\na:1\r\nb:2\r\nc:3\r\nd:4\r\n\r\n");
+  EXPECT_EQ(step.err, HPE_USER);
+  EXPECT_STREQ(llhttp_get_error_reason(&count.parser.llhttp()), "more header lines than maxHeaderCount");
+  Fixture bytes(true);
+  step = bytes.Feed("GET / HTTP/1.1\r\nx: " + std::string(300, 'v') + "\r\n\r\n");
+  EXPECT_EQ(step.err, HPE_USER);
+  bytes.parser.SetError(step.err);
+  EXPECT_STREQ(bytes.parser.msg().error, "HPE_USER: header section exceeds maxHeaderBytes");
+}
+
+TEST(MessageParser, BodyKeepsMaxBodySizeAndCountsEveryByte) {
+  Fixture f(false, /*maxBody=*/4);
+  f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
+  ASSERT_EQ(f.events.out.size(), 1u);
+  EXPECT_EQ(f.events.out[0].body, "0123");
+  EXPECT_EQ(f.events.out[0].bodySize, 10u);
+  EXPECT_EQ(f.budget.used(), 0u);  // given back at Finished()
+}
+
+TEST(MessageParser, OwnerDecidesThatAResponseHasNoBody) {
+  Fixture f(false);
+  f.events.framing = 1;  // e.g. the answer to a HEAD request
+  const auto step = f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+  EXPECT_EQ(step.err, HPE_PAUSED);
+  ASSERT_EQ(f.events.out.size(), 1u);
+  EXPECT_EQ(f.events.out[0].bodySize, 0u);
+}
+
+TEST(MessageParser, GapInsideAKnownLengthBodyKeepsTheFraming) {
+  Fixture f(false);
+  f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+  ASSERT_EQ(f.parser.FitGap(4), MessageParser::GapFit::kFeedPlaceholder);
+  EXPECT_EQ(f.parser.Execute(MessageParser::Placeholder(), 1, 2).err, HPE_OK);
+  const auto step = f.Feed("xyz", 3);
+  EXPECT_EQ(step.err, HPE_PAUSED);
+  ASSERT_EQ(f.events.out.size(), 1u);
+  EXPECT_EQ(f.events.out[0].body, "abc");  // nothing after the hole is kept
+  EXPECT_EQ(f.events.out[0].bodySize, 6u);
+  EXPECT_TRUE(f.events.out[0].incomplete);
+}
+
+TEST(MessageParser, GapThatMayHideAMessageBoundaryIsLeftToTheOwner) {
+  Fixture chunked(false);
+  chunked.Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
+  EXPECT_EQ(chunked.parser.FitGap(3), MessageParser::GapFit::kCut);
+  Fixture tooLong(false);
+  tooLong.Feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na");
+  EXPECT_EQ(tooLong.parser.FitGap(5), MessageParser::GapFit::kCut);
+}
+
+TEST(MessageParser, CutMessageLeavesOutAHeaderLineStillArriving) {
+  Fixture f(true);
+  f.Feed("GET / HTTP/1.1\r\nHost: x\r\nX-Half: abc", 4);
+  ASSERT_TRUE(f.parser.inMessage());
+  f.parser.PrepareCut(/*lastTs=*/9);
+  f.events.Record(f.parser);
+  ASSERT_EQ(f.events.out.size(), 1u);
+  EXPECT_TRUE(f.events.out[0].incomplete);
+  EXPECT_EQ(f.events.out[0].endTs, 9);
+  ASSERT_EQ(f.events.out[0].headers.size(), 1u);
+  EXPECT_EQ(f.events.out[0].headers[0].first, "host");
+}
+
+}  // namespace
+}  // namespace http_core
