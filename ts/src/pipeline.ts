@@ -1,5 +1,5 @@
 // The pipeline between a source of stream-event batches (the capture addon, the tcpflow reader) and the
-// outputs: each batch goes into the wasm core, and the JSON lines it produces go to every output as one
+// outputs: each batch goes into the HTTP core, and the JSON lines it produces go to every output as one
 // block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
 // source's own bounded queue sheds load or waits behind it).
 import { LIMITS, type ResolvedConfig } from './config.js';
