@@ -15,13 +15,10 @@ APT_PACKAGES=(
   chromium                                    # the decoder tested in a real browser
   python3 time                                # e2e: a second real HTTP server kind; bench: CPU seconds
   wrk                                         # injector benchmark
+  podman runc uidmap mmdebstrap ca-certificates   # images: build and run them, base images from Debian's archive
 )
 
 missing=()
-# Node and npm: this machine image may ship its own (whose nodejs conflicts with Debian's npm);
-# install Debian's only where the commands are absent.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -30,6 +27,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Node >= 20 (the test tools need it). Debian 12's own nodejs is 18, end of life: where the machine's node
+# is missing or older, install Node.js LTS from the npm registry (scripts/node-lts.sh) under /usr/local,
+# which comes before /usr/bin in PATH. A machine's own newer Node (with its npm) is kept.
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO ./scripts/node-lts.sh /usr/local/lib/tcp-sniffer-node
+  for b in node npm npx; do $SUDO ln -sf "/usr/local/lib/tcp-sniffer-node/bin/$b" "/usr/local/bin/$b"; done
+  hash -r
+  if [ "$(node_major)" -lt 20 ]; then
+    echo "install-deps: $(command -v node) is still $(node --version) (an older node comes first in PATH)" >&2
+    exit 1
+  fi
 fi
 
 if [ ! -d ts/node_modules ] || [ ts/package-lock.json -nt ts/node_modules/.package-lock.json ]; then
