@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the demo need, from Debian's packages and the npm
 # registry only. Safe to run again: it installs only what is missing.
+#   install-deps.sh           everything
+#   install-deps.sh --build   only what scripts/build.sh needs (the Dockerfile's build stage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(
+BUILD_PACKAGES=(
   build-essential cmake pkg-config            # the C++ build
   libpcap-dev                                 # capture-shim
   emscripten node-llhttp                      # wasm-core: the compiler and llhttp's C sources
   libboost1.81-dev libboost-json1.81-dev libssl-dev   # injector
   libgtest-dev googletest                     # C++ tests
+  curl ca-certificates                        # scripts/node-lts.sh
+)
+TEST_PACKAGES=(
   tshark tcpdump tcpflow wireshark-common     # reference decoder, capture files, tcpflow streams, editcap
   iproute2 iptables procps curl openssl       # end-to-end tests: namespaces, veth, loss; certificates
   chromium                                    # the decoder tested in a real browser
   python3 time                                # e2e: a second real HTTP server kind; bench: CPU seconds
   wrk                                         # injector benchmark
-  podman runc uidmap mmdebstrap ca-certificates   # images: build and run them, base images from Debian's archive
+  podman runc uidmap mmdebstrap              # images: build and run them, base images from Debian's archive
 )
+APT_PACKAGES=("${BUILD_PACKAGES[@]}")
+[ "${1:-}" = --build ] || APT_PACKAGES+=("${TEST_PACKAGES[@]}")
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
