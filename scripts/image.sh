@@ -65,32 +65,8 @@ else
 fi
 
 # Base images: Debian's from a registry when one answers, otherwise one made from Debian's archive.
-have() { "$engine" image inspect "$1" >/dev/null 2>&1; }
-obtain() { have "$1" || timeout 300 "$engine" pull -q "$1" >/dev/null 2>&1; }
-base=docker.io/library/debian:12-slim
-build_base=docker.io/library/debian:12
-if ! obtain "$base" || ! obtain "$build_base"; then
-  local_base=localhost/tcp-sniffer-debian:bookworm
-  if ! have "$local_base"; then
-    tar=build/images/debian-bookworm-minbase.tar
-    if [ ! -s "$tar" ]; then
-      echo "image.sh: no registry answers; making the base image from Debian's archive (mmdebstrap)" >&2
-      mkdir -p build/images
-      # As debian:12-slim: no manuals, docs (copyrights kept) or translations, now or in later installs.
-      mmdebstrap --variant=minbase --format=tar --quiet \
-        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-        --aptopt='Acquire::Languages "none"' \
-        --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/apt/* "$1"/var/log/dpkg.log' \
-        bookworm "$tar.part" http://deb.debian.org/debian
-      mv "$tar.part" "$tar"
-    fi
-    "$engine" import --change 'CMD ["bash"]' "$tar" "$local_base" >/dev/null
-  fi
-  base=$local_base
-  build_base=$local_base
-fi
+base=$(ENGINE=$engine ./scripts/base-image.sh slim)
+build_base=$(ENGINE=$engine ./scripts/base-image.sh full)
 
 for target in sniffer injector; do
   name=tcp-sniffer; [ "$target" = injector ] && name=tcp-sniffer-injector
