@@ -1,19 +1,17 @@
-# syntax=docker/dockerfile:1
 # Two images: `sniffer` (the sidecar: Node.js LTS, libpcap's runtime and the npm package, nothing of the
 # build) and `injector` (the admission webhook, non-root, its runtime libraries only).
 # scripts/image.sh builds both with docker or podman; docs/deployment.md says how and why. Alone:
 #   docker build --target sniffer  -t tcp-sniffer:0.1.0 .
 #   docker build --target injector -t tcp-sniffer-injector:0.1.0 .
-# Build arguments:
-#   BASE_IMAGE, BUILD_IMAGE  runtime and build bases; where no registry is reachable image.sh passes a
-#                            base made from Debian's archive (mmdebstrap) for both
-#   ARTIFACTS                source (default): everything is built in the `build` stage;
-#                            host: the files scripts/stage-artifacts.sh put in build/image/out/
+# Build arguments: BASE_IMAGE and BUILD_IMAGE, the runtime and build bases; where no registry is
+# reachable, image.sh passes a base made from Debian's archive (mmdebstrap) for both.
+# Targets `sniffer` and `injector` build everything from source in the `build` stage;
+# `sniffer-host` and `injector-host` (image.sh --from-host) put the host's build in the same runtime
+# stages instead: the files scripts/stage-artifacts.sh wrote to build/image/out/.
 # A TLS proxy's CA for the registries comes as the build secret `npm_ca`, mounted only while the RUN
 # steps that download run: no layer of any stage holds it.
 ARG BASE_IMAGE=debian:12-slim
 ARG BUILD_IMAGE=debian:12
-ARG ARTIFACTS=source
 
 # Node.js LTS, the official build from the npm registry (sha512-pinned in scripts/node-lts.sh): Debian 12's
 # own nodejs is 18, out of support.
@@ -35,28 +33,31 @@ RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
  && ./scripts/install-deps.sh --build && ./scripts/build.sh && ./scripts/stage-artifacts.sh /out
 
-FROM build AS artifacts-source
-
-FROM scratch AS artifacts-host
-COPY build/image/out/ /out/
-
-FROM artifacts-${ARTIFACTS} AS artifacts
-
-# The sidecar. Runs as root with only NET_RAW in Kubernetes (docs/injector.md: no ambient capabilities
-# for non-root users); its root filesystem can be read-only (it writes nothing).
-FROM ${BASE_IMAGE} AS sniffer
+# The sidecar's runtime. Runs as root with only NET_RAW in Kubernetes (docs/injector.md: no ambient
+# capabilities for non-root users); its root filesystem can be read-only (it writes nothing).
+FROM ${BASE_IMAGE} AS sniffer-runtime
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libpcap0.8 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log
 COPY --from=node /opt/node/bin/node /usr/local/bin/node
 COPY --from=node /opt/node/lib/node_modules/LICENSE.node /usr/share/doc/nodejs/LICENSE
-COPY --from=artifacts /out/package/ /opt/tcp-sniffer/
 ENTRYPOINT ["node", "/opt/tcp-sniffer/dist/cli.js"]
 
-# The admission webhook: the stripped binary and its shared libraries, as a non-root user.
-FROM ${BASE_IMAGE} AS injector
+# The admission webhook's runtime: its shared libraries, a non-root user.
+FROM ${BASE_IMAGE} AS injector-runtime
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libssl3 libboost-json1.81.0 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log
-COPY --from=artifacts /out/tcp-sniffer-injector /usr/local/bin/tcp-sniffer-injector
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/tcp-sniffer-injector"]
+
+FROM sniffer-runtime AS sniffer-host
+COPY build/image/out/package/ /opt/tcp-sniffer/
+
+FROM injector-runtime AS injector-host
+COPY build/image/out/tcp-sniffer-injector /usr/local/bin/tcp-sniffer-injector
+
+FROM injector-runtime AS injector
+COPY --from=build /out/tcp-sniffer-injector /usr/local/bin/tcp-sniffer-injector
+
+FROM sniffer-runtime AS sniffer
+COPY --from=build /out/package/ /opt/tcp-sniffer/

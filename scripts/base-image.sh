@@ -3,7 +3,7 @@
 #   scripts/base-image.sh slim   debian:12-slim, for runtime images
 #   scripts/base-image.sh full   debian:12, for builds and the fresh-machine check
 # from a registry when one answers; otherwise an image made once from Debian's archive with mmdebstrap
-# (minbase, trimmed as debian:12-slim is: no manuals, docs or translations; copyrights kept), kept in
+# (minbase, merged /usr, trimmed as debian:12-slim is: no manuals, docs or translations; copyrights kept), kept in
 # build/images/ and imported as localhost/tcp-sniffer-debian:bookworm. It serves both kinds: minbase is
 # what debian:12 holds too, less the manuals.
 set -euo pipefail
@@ -29,7 +29,9 @@ if ! have "$local_base"; then
   flock 9
   if [ ! -s "$tar" ]; then
     echo "base-image: no registry answers; making a Debian 12 base from Debian's archive (mmdebstrap)" >&2
-    mmdebstrap --variant=minbase --format=tar --quiet \
+    # merged /usr by directory symlinks, as debootstrap (and so debian:12) does: the usrmerge package
+    # would pull perl into the image.
+    mmdebstrap --variant=minbase --format=tar --quiet --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \

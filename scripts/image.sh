@@ -71,8 +71,9 @@ build_base=$(ENGINE=$engine ./scripts/base-image.sh full)
 for target in sniffer injector; do
   name=tcp-sniffer; [ "$target" = injector ] && name=tcp-sniffer-injector
   start=$(date +%s)
-  "$engine" build "${build_flags[@]}" --target "$target" \
-    --build-arg "BASE_IMAGE=$base" --build-arg "BUILD_IMAGE=$build_base" --build-arg "ARTIFACTS=$mode" \
+  stage=$target; [ "$mode" = host ] && stage=$target-host
+  "$engine" build "${build_flags[@]}" --target "$stage" \
+    --build-arg "BASE_IMAGE=$base" --build-arg "BUILD_IMAGE=$build_base" \
     --secret "id=npm_ca,src=$root/$secret" \
     -t "$name:$version" . >&2
   size=$("$engine" image inspect --format '{{.Size}}' "$name:$version")

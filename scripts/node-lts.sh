@@ -50,4 +50,4 @@ tar -xzf "$work/npm.tgz" -C "$prefix/lib/node_modules/npm" --strip-components=1
 # The layout of Node's own distribution, so npm finds its prefix and global installs land beside it.
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$prefix/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$prefix/bin/npx"
-echo "node-lts: Node.js $("$prefix/bin/node" --version), npm $("$prefix/bin/npm" --version) in $prefix" >&2
+echo "node-lts: Node.js $("$prefix/bin/node" --version), npm $("$prefix/bin/node" "$prefix/bin/npm" --version) in $prefix" >&2
