@@ -60,6 +60,15 @@ describe('scripts/e2e-cluster.sh', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('finds the image references it rewrites in deploy/, at the package version image.sh tags', () => {
+    const deployment = fs.readFileSync(path.join(REPO, 'deploy/deployment.yaml'), 'utf8');
+    const configMap = fs.readFileSync(path.join(REPO, 'deploy/configmap.yaml'), 'utf8');
+    const kustomization = fs.readFileSync(path.join(REPO, 'deploy/kustomization.yaml'), 'utf8');
+    expect(deployment).toMatch(new RegExp(`^\\s+image: tcp-sniffer-injector:${VERSION.replaceAll('.', '\\.')}$`, 'm'));
+    expect(configMap).toContain(`"image": "tcp-sniffer:${VERSION}"`);
+    expect(kustomization).toMatch(new RegExp(`newTag: ${VERSION.replaceAll('.', '\\.')}$`, 'm'));
+  });
+
   it('creates a valid workload: the labelled server pod gets the sidecar with its port, the client pod is left alone', async () => {
     const [web, client] = workload('tsn-e2e-1');
     for (const pod of [web, client]) expect(kubernetesProblems(pod), pod.metadata.name).toEqual([]);

@@ -52,7 +52,7 @@ beforeAll(async () => {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-});
+}, 1_800_000); // from nothing: the base image from Debian's archive, then both images
 
 afterAll(async () => {
   removeContainer(name);

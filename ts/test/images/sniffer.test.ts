@@ -28,7 +28,7 @@ beforeAll(async () => {
   const report = await buildImages();
   console.log(report.trim());
   work = mkdtempSync(path.join(os.tmpdir(), 'tsn-img-'));
-});
+}, 1_800_000); // from nothing: the base image from Debian's archive, then both images
 
 afterAll(async () => {
   for (const c of containers) removeContainer(c);
@@ -108,6 +108,6 @@ describe('the sniffer image', () => {
       expect(checkExchanges(truth, messages, { server: { ip: pair.serverIp, port: server.port }, clientIp: pair.clientIp,
         maxBodySize: MAX_BODY })).toEqual([]);
       for (const m of messages) expect(m.placement).toEqual({ pod: 'web-0', namespace: 'shop' });
-    });
+    }, 300_000);
   });
 });

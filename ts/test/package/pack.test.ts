@@ -49,7 +49,7 @@ beforeAll(async () => {
   const ref = await readCapture(capture);
   expect(ref.code).toBe(0);
   cliLines = ref.stdout.split('\n').filter(Boolean);
-});
+}, 300_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
