@@ -1,4 +1,5 @@
-// The injector image as deploy/deployment.yaml runs it: a non-root user, no capability, a read-only root,
+// The injector image as deploy/deployment.yaml runs it: a non-root user, no capability, a read-only root
+// (no writable /tmp either: podman's --read-only adds one, Kubernetes' readOnlyRootFilesystem does not),
 // the serving certificate mounted read-only. Reached over TLS (verified against the test's CA) from
 // inside the network namespace the container lives in; stopped with SIGTERM.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   chmodSync(tls, 0o755);
 
   pair = createNetnsPair('inj', 62);
-  const r = await engine(['run', '-d', '--name', name, '--network', `ns:${netnsPath(pair.serverNs)}`, '--read-only',
+  const r = await engine(['run', '-d', '--name', name, '--network', `ns:${netnsPath(pair.serverNs)}`, '--read-only', '--read-only-tmpfs=false',
     '--cap-drop', 'ALL', '-v', `${tls}:/etc/tcp-sniffer-injector/tls:ro`, INJECTOR_IMAGE,
     '--listen', '0.0.0.0:8443', '--tls-cert', '/etc/tcp-sniffer-injector/tls/tls.crt',
     '--tls-key', '/etc/tcp-sniffer-injector/tls/tls.key']);

@@ -67,7 +67,7 @@ describe('the sniffer image', () => {
 
     it('cannot capture without NET_RAW: exit 2 with the permission error', async () => {
       const r = await engine(['run', '--rm', '--name', containerName('nocap'), '--network', `ns:${netnsPath(pair.serverNs)}`,
-        '--read-only', '--cap-drop', 'ALL', SNIFFER_IMAGE, '--interface', pair.serverIf, '--ports', String(server.port)]);
+        '--read-only', '--read-only-tmpfs=false', '--cap-drop', 'ALL', SNIFFER_IMAGE, '--interface', pair.serverIf, '--ports', String(server.port)]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/permission|Operation not permitted/i);
     });
@@ -75,7 +75,7 @@ describe('the sniffer image', () => {
     it('captures every exchange exactly, holds only NET_RAW as root on a read-only root, and drains on SIGTERM with exit 0', async () => {
       const name = containerName('live');
       const sniffer = new Child('sniffer container', ENGINE, ['run', '--rm', '--name', name,
-        '--network', `ns:${netnsPath(pair.serverNs)}`, '--read-only', '--cap-drop', 'ALL', '--cap-add', 'NET_RAW',
+        '--network', `ns:${netnsPath(pair.serverNs)}`, '--read-only', '--read-only-tmpfs=false', '--cap-drop', 'ALL', '--cap-add', 'NET_RAW',
         '-e', 'POD_NAME=web-0', '-e', 'NAMESPACE=shop',
         SNIFFER_IMAGE, '--interface', pair.serverIf, '--ports', String(server.port)], { env: engineEnv() });
       const base = `http://${pair.serverIp}:${server.port}`;
