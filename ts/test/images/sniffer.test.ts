@@ -1,13 +1,15 @@
 // The sidecar image as Kubernetes runs it: read-only root, every capability dropped but NET_RAW, in the
 // pod's network namespace (here one made by the test), stopped with SIGTERM. And offline, the image's
 // decoder gives exactly the host CLI's output on the same capture.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordLoopbackCapture } from '../helpers/capture';
 import { checkExchanges, expectedMessageCount, onConnectionsOf } from '../helpers/exchanges';
-import { buildImages, ENGINE, engine, engineEnv, netnsPath, removeContainer, SNIFFER_IMAGE } from '../helpers/images';
+import { buildImages, ENGINE, engine, engineEnv, INJECTOR_IMAGE, netnsPath, removeContainer, SNIFFER_IMAGE } from '../helpers/images';
+import { REPO_DIR } from '../helpers/paths';
 import { createNetnsPair, type NetnsPair } from '../helpers/netns';
 import { Child, killAll } from '../helpers/process';
 import { runClient, startNodeServer, type Server } from '../helpers/servers';
@@ -49,6 +51,20 @@ describe('the sniffer image', () => {
     expect(lines).toEqual(host.stdout.split('\n').filter(Boolean));
     expect(checkExchanges(truth, parseMessages(lines), { server: { ip: '127.0.0.1', port }, clientIp: '127.0.0.1', maxBodySize: MAX_BODY }))
       .toEqual([]);
+  });
+
+  it('holds no copy of the build secret (a TLS proxy\'s CA), nor does the injector image', async () => {
+    const secret = readFileSync(path.join(REPO_DIR, 'build/image/npm_ca.pem'));
+    if (process.env.NODE_EXTRA_CA_CERTS) expect(secret.length).toBeGreaterThan(0);
+    const digest = createHash('sha256').update(secret).digest('hex');
+    for (const image of [SNIFFER_IMAGE, INJECTOR_IMAGE]) {
+      const r = await engine(['run', '--rm', '--network', 'none', '--user', '0', '--entrypoint', '/bin/sh', image, '-c',
+        'find / -xdev -type f -size +0 -exec sha256sum {} + | cut -d" " -f1'], 180_000);
+      expect(r.code, r.stderr).toBe(0);
+      const hashes = r.stdout.split('\n').filter(Boolean);
+      expect(hashes.length).toBeGreaterThan(100);
+      expect(hashes).not.toContain(digest);
+    }
   });
 
   describe('live, in a network namespace with only NET_RAW', () => {
