@@ -132,7 +132,8 @@ say "ok: sidecar injected ($containers)"
 ip=$(kubectl -n "$ns" get pod web -o jsonpath='{.status.podIP}')
 # The sidecar logs 'capturing' once its capture is open; traffic before that would not be seen.
 for i in $(seq 1 60); do
-  kubectl -n "$ns" logs web -c tcp-sniffer | grep -q '"message":"capturing"' && break
+  kubectl -n "$ns" logs web -c tcp-sniffer > "$work/start.log" 2>&1 || true
+  grep -q '"message":"capturing"' "$work/start.log" && break
   sleep 1
 done
 kubectl -n "$ns" exec client -- node -e "
