@@ -60,7 +60,6 @@ class EventWriter {
   bool empty() const { return buf_.empty(); }
   const uint8_t* data() const { return buf_.data(); }
 
-  void Reserve(size_t bytes) { buf_.reserve(bytes); }
   // The batch being written; a consumer may move it out (leaving it empty) to take the batch.
   Batch* mutable_buffer() { return &buf_; }
 
