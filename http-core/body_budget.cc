@@ -41,7 +41,7 @@ void BodyBudget::Release(BodyHolder* holder) {
 
 void BodyBudget::Cut(BodyHolder* holder) {
   ++cuts_;
-  cutBytes_ += holder->body.size();
+  cut_bytes_ += holder->body.size();
   Release(holder);
   holder->cut = true;
 }

@@ -1,8 +1,9 @@
-// BodyBudget: one limit (maxBufferedBytes) over the body bytes that all unfinished messages keep.
+// BodyBudget: one limit (max_buffered_bytes) over the body bytes that all unfinished messages keep.
 //
 // Every message that keeps body bytes is a BodyHolder linked into the budget. When a new chunk would
 // go past the limit, the budget cuts the largest holders first: a cut holder releases what it kept and
-// keeps nothing more (its message ends with bodyTruncated). The requester itself may be the one cut.
+// keeps nothing more (its message ends with body_truncated). The requester itself may be the one
+// cut.
 #ifndef HTTP_CORE_BODY_BUDGET_H_
 #define HTTP_CORE_BODY_BUDGET_H_
 
@@ -24,7 +25,7 @@ struct BodyHolder {
 
 class BodyBudget {
  public:
-  explicit BodyBudget(uint64_t maxBytes) : max_(maxBytes) {}
+  explicit BodyBudget(uint64_t max_bytes) : max_(max_bytes) {}
 
   // Appends up to len bytes of data to holder->body unless the budget has cut it (or must cut it to
   // make room). Returns the number of bytes kept (0 or len).
@@ -35,7 +36,7 @@ class BodyBudget {
 
   uint64_t used() const { return used_; }
   uint64_t cuts() const { return cuts_; }
-  uint64_t cutBytes() const { return cutBytes_; }
+  uint64_t cut_bytes() const { return cut_bytes_; }
 
  private:
   void Cut(BodyHolder* holder);
@@ -44,7 +45,7 @@ class BodyBudget {
   uint64_t max_;
   uint64_t used_ = 0;
   uint64_t cuts_ = 0;
-  uint64_t cutBytes_ = 0;
+  uint64_t cut_bytes_ = 0;
   BodyHolder* head_ = nullptr;
 };
 

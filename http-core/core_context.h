@@ -18,38 +18,39 @@ namespace http_core {
 // Counters reported by http_core_engine_stats. Every byte the core drops is counted under one of them.
 struct CoreStats {
   uint64_t batches = 0;
-  uint64_t malformedBatches = 0;
-  uint64_t droppedBatchBytes = 0;   // the rest of a batch after a framing error
-  uint64_t invalidEvents = 0;       // well-framed events breaking a rule, skipped
-  uint64_t unknownConnectionEvents = 0;
-  uint64_t duplicateOpens = 0;
-  uint64_t connectionsOpened = 0;
-  uint64_t connectionsClosed = 0;
-  uint64_t connectionsRefused = 0;  // opens beyond maxConnections
-  uint64_t dataBytes = 0;
+  uint64_t malformed_batches = 0;
+  uint64_t dropped_batch_bytes = 0;   // the rest of a batch after a framing error
+  uint64_t invalid_events = 0;       // well-framed events breaking a rule, skipped
+  uint64_t unknown_connection_events = 0;
+  uint64_t duplicate_opens = 0;
+  uint64_t connections_opened = 0;
+  uint64_t connections_closed = 0;
+  uint64_t connections_refused = 0;  // opens beyond max_connections
+  uint64_t data_bytes = 0;
   uint64_t requests = 0;
   uint64_t responses = 0;
-  uint64_t incompleteMessages = 0;
-  uint64_t truncatedBodies = 0;
-  uint64_t parseErrors = 0;
-  uint64_t messagesAfterClose = 0;  // messages after one that announced the connection's end
+  uint64_t incomplete_messages = 0;
+  uint64_t truncated_bodies = 0;
+  uint64_t parse_errors = 0;
+  uint64_t messages_after_close = 0;  // messages after one that announced the connection's end
   uint64_t gaps = 0;
-  uint64_t gapBytes = 0;
+  uint64_t gap_bytes = 0;
   uint64_t resyncs = 0;            // message starts found after a gap, an error or mid-stream pickup
-  uint64_t skippedBytes = 0;       // bytes passed over while looking for a message start
-  uint64_t upgradedBytes = 0;      // bytes after a 101 / CONNECT, not parsed
-  uint64_t orphanResponses = 0;    // responses with no request seen
-  uint64_t pendingOverflows = 0;   // pipelined requests forgotten beyond maxPendingRequests
-  uint64_t stashOverflows = 0;     // upgrade waits whose held client bytes passed maxStashBytes
-  uint64_t nonHttpConnections[3] = {0, 0, 0};  // tls, http2, binary
-  uint64_t nonHttpBytes[3] = {0, 0, 0};
+  uint64_t skipped_bytes = 0;       // bytes passed over while looking for a message start
+  uint64_t upgraded_bytes = 0;      // bytes after a 101 / CONNECT, not parsed
+  uint64_t orphan_responses = 0;    // responses with no request seen
+  uint64_t pending_overflows = 0;   // pipelined requests forgotten beyond max_pending_requests
+  uint64_t stash_overflows = 0;     // upgrade waits whose held client bytes passed max_stash_bytes
+  uint64_t non_http_connections[3] = {0, 0, 0};  // tls, http2, binary
+  uint64_t non_http_bytes[3] = {0, 0, 0};
 };
 
 enum class NonHttpReason : uint8_t { kTls = 0, kHttp2 = 1, kBinary = 2 };
 const char* NonHttpReasonName(NonHttpReason reason);
 
 struct CoreContext {
-  CoreContext(const CoreLimits& l, uint64_t maxBufferedBytes) : limits(l), budget(maxBufferedBytes) {}
+  CoreContext(const CoreLimits& l, uint64_t max_buffered_bytes)
+      : limits(l), budget(max_buffered_bytes) {}
   CoreLimits limits;
   Redaction redaction;
   BodyBudget budget;

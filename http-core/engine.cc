@@ -4,8 +4,8 @@
 #include "json_writer.h"
 
 namespace http_core {
-Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.maxBufferedBytes) {
-  std::string_view rest = options.redactCsv;
+Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.max_buffered_bytes) {
+  std::string_view rest = options.redact_csv;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     std::string_view name = rest.substr(0, comma);
@@ -32,13 +32,13 @@ int Engine::Feed(const uint8_t* batch, size_t len) {
         Apply(ev);
         break;
       case EventReader::Result::kInvalid:
-        ++ctx_.stats.invalidEvents;
+        ++ctx_.stats.invalid_events;
         break;
       case EventReader::Result::kEnd:
         return 0;
       case EventReader::Result::kMalformed:
-        ++ctx_.stats.malformedBatches;
-        ctx_.stats.droppedBatchBytes += reader.DroppedBytes();
+        ++ctx_.stats.malformed_batches;
+        ctx_.stats.dropped_batch_bytes += reader.DroppedBytes();
         std::string line = "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
         AppendJsonString(line, reason);
         line += ",\"droppedBytes\":";
@@ -54,35 +54,35 @@ void Engine::Apply(const StreamEvent& ev) {
   CoreStats& st = ctx_.stats;
   if (ev.kind == EventKind::kOpen) {
     if (conns_.count(ev.conn) != 0) {
-      ++st.duplicateOpens;
+      ++st.duplicate_opens;
       return;
     }
-    if (conns_.size() >= ctx_.limits.maxConnections) {
-      ++st.connectionsRefused;
+    if (conns_.size() >= ctx_.limits.max_connections) {
+      ++st.connections_refused;
       return;
     }
     conns_.emplace(ev.conn, std::make_unique<HttpAssembler>(ev.conn, ev.client, ev.server, ctx_));
-    ++st.connectionsOpened;
+    ++st.connections_opened;
     return;
   }
   auto it = conns_.find(ev.conn);
   if (it == conns_.end()) {
-    ++st.unknownConnectionEvents;
+    ++st.unknown_connection_events;
     return;
   }
   HttpAssembler& conn = *it->second;
   switch (ev.kind) {
     case EventKind::kData:
-      st.dataBytes += ev.len;
+      st.data_bytes += ev.len;
       conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
       break;
     case EventKind::kGap:
-      conn.OnGap(static_cast<Direction>(ev.arg), ev.lostBytes);
+      conn.OnGap(static_cast<Direction>(ev.arg), ev.lost_bytes);
       break;
     case EventKind::kClose:
       conn.OnClose(static_cast<CloseReason>(ev.arg));
       conns_.erase(it);
-      ++st.connectionsClosed;
+      ++st.connections_closed;
       break;
     case EventKind::kOpen:
       break;
@@ -92,14 +92,14 @@ void Engine::Apply(const StreamEvent& ev) {
 void Engine::Finish() {
   for (auto& [id, conn] : conns_) {
     conn->OnClose(CloseReason::kShutdown);
-    ++ctx_.stats.connectionsClosed;
+    ++ctx_.stats.connections_closed;
   }
   conns_.clear();
 }
 
 const std::string& Engine::StatsJson() {
   const CoreStats& st = ctx_.stats;
-  std::string& o = statsJson_;
+  std::string& o = stats_json_;
   o.clear();
   auto field = [&o](const char* name, uint64_t value) {
     o += o.size() > 1 ? ",\"" : "\"";
@@ -109,40 +109,40 @@ const std::string& Engine::StatsJson() {
   };
   o += '{';
   field("batches", st.batches);
-  field("malformedBatches", st.malformedBatches);
-  field("droppedBatchBytes", st.droppedBatchBytes);
-  field("invalidEvents", st.invalidEvents);
-  field("unknownConnectionEvents", st.unknownConnectionEvents);
-  field("duplicateOpens", st.duplicateOpens);
-  field("connectionsOpened", st.connectionsOpened);
-  field("connectionsClosed", st.connectionsClosed);
-  field("connectionsRefused", st.connectionsRefused);
+  field("malformedBatches", st.malformed_batches);
+  field("droppedBatchBytes", st.dropped_batch_bytes);
+  field("invalidEvents", st.invalid_events);
+  field("unknownConnectionEvents", st.unknown_connection_events);
+  field("duplicateOpens", st.duplicate_opens);
+  field("connectionsOpened", st.connections_opened);
+  field("connectionsClosed", st.connections_closed);
+  field("connectionsRefused", st.connections_refused);
   field("connectionsOpen", conns_.size());
-  field("dataBytes", st.dataBytes);
+  field("dataBytes", st.data_bytes);
   field("requests", st.requests);
   field("responses", st.responses);
-  field("incompleteMessages", st.incompleteMessages);
-  field("truncatedBodies", st.truncatedBodies);
-  field("parseErrors", st.parseErrors);
-  field("messagesAfterClose", st.messagesAfterClose);
+  field("incompleteMessages", st.incomplete_messages);
+  field("truncatedBodies", st.truncated_bodies);
+  field("parseErrors", st.parse_errors);
+  field("messagesAfterClose", st.messages_after_close);
   field("gaps", st.gaps);
-  field("gapBytes", st.gapBytes);
+  field("gapBytes", st.gap_bytes);
   field("resyncs", st.resyncs);
-  field("skippedBytes", st.skippedBytes);
-  field("upgradedBytes", st.upgradedBytes);
-  field("orphanResponses", st.orphanResponses);
-  field("pendingOverflows", st.pendingOverflows);
-  field("stashOverflows", st.stashOverflows);
+  field("skippedBytes", st.skipped_bytes);
+  field("upgradedBytes", st.upgraded_bytes);
+  field("orphanResponses", st.orphan_responses);
+  field("pendingOverflows", st.pending_overflows);
+  field("stashOverflows", st.stash_overflows);
   field("bufferedBodyBytes", ctx_.budget.used());
   field("budgetCuts", ctx_.budget.cuts());
-  field("budgetCutBytes", ctx_.budget.cutBytes());
+  field("budgetCutBytes", ctx_.budget.cut_bytes());
   o += ",\"nonHttpConnections\":{";
   for (int r = 0; r < 3; ++r) {
     if (r) o += ',';
     o += '"';
     o += NonHttpReasonName(static_cast<NonHttpReason>(r));
     o += "\":";
-    AppendUint(o, st.nonHttpConnections[r]);
+    AppendUint(o, st.non_http_connections[r]);
   }
   o += "},\"nonHttpBytes\":{";
   for (int r = 0; r < 3; ++r) {
@@ -150,7 +150,7 @@ const std::string& Engine::StatsJson() {
     o += '"';
     o += NonHttpReasonName(static_cast<NonHttpReason>(r));
     o += "\":";
-    AppendUint(o, st.nonHttpBytes[r]);
+    AppendUint(o, st.non_http_bytes[r]);
   }
   o += "}}";
   return o;

@@ -1,8 +1,8 @@
 // Engine: the connections of one decoder, by id. Reads batches of stream events, routes them to each
 // connection's HttpAssembler, and collects the output (`M`/`L` lines) and the counters.
 //
-// Everything an engine holds is bounded: connections by CoreLimits::maxConnections, each connection
-// by CoreLimits, and all kept body bytes together by maxBufferedBytes.
+// Everything an engine holds is bounded: connections by CoreLimits::max_connections, each
+// connection by CoreLimits, and all kept body bytes together by max_buffered_bytes.
 #ifndef HTTP_CORE_ENGINE_H_
 #define HTTP_CORE_ENGINE_H_
 
@@ -20,11 +20,11 @@ namespace http_core {
 
 // What the caller decides, every option explicit: the defaults live in ts/src/config.ts only.
 struct EngineOptions {
-  EngineOptions(uint32_t maxBodySize, uint64_t budgetBytes)
-      : maxBufferedBytes(budgetBytes), limits(maxBodySize) {}
-  uint64_t maxBufferedBytes;   // all kept body bytes of the engine together
-  std::string_view redactCsv;  // comma-separated header names; matched case-insensitively
-  CoreLimits limits;           // limits.maxBodySize is the caller's; see core_limits.h for the rest
+  EngineOptions(uint32_t max_body_size, uint64_t budget_bytes)
+      : max_buffered_bytes(budget_bytes), limits(max_body_size) {}
+  uint64_t max_buffered_bytes;  // all kept body bytes of the engine together
+  std::string_view redact_csv;  // comma-separated header names; matched case-insensitively
+  CoreLimits limits;            // max_body_size is the caller's; see core_limits.h for the rest
 };
 
 class Engine {
@@ -41,8 +41,8 @@ class Engine {
 
   OutputBuffer& output() { return ctx_.out; }
   const CoreStats& stats() const { return ctx_.stats; }
-  uint64_t bufferedBodyBytes() const { return ctx_.budget.used(); }
-  size_t openConnections() const { return conns_.size(); }
+  uint64_t buffered_body_bytes() const { return ctx_.budget.used(); }
+  size_t open_connections() const { return conns_.size(); }
 
   // The counters as one JSON object (valid until the next call).
   const std::string& StatsJson();
@@ -52,7 +52,7 @@ class Engine {
 
   CoreContext ctx_;
   std::unordered_map<uint64_t, std::unique_ptr<HttpAssembler>> conns_;
-  std::string statsJson_;
+  std::string stats_json_;
 };
 
 }  // namespace http_core

@@ -41,7 +41,7 @@ EventReader::Result EventReader::Next(StreamEvent* ev, const char** reason) {
         return Result::kInvalid;
       }
       ev->kind = EventKind::kOpen;
-      ev->client.ipVersion = ev->server.ipVersion = version;
+      ev->client.ip_version = ev->server.ip_version = version;
       for (size_t i = 0; i < format::kAddressSize; ++i) {
         ev->client.addr[i] = p[format::kOpenClientAddrOffset + i];
         ev->server.addr[i] = p[format::kOpenServerAddrOffset + i];
@@ -71,7 +71,7 @@ EventReader::Result EventReader::Next(StreamEvent* ev, const char** reason) {
         return Result::kInvalid;
       }
       ev->kind = EventKind::kGap;
-      ev->lostBytes = format::LoadLe64(ev->payload);
+      ev->lost_bytes = format::LoadLe64(ev->payload);
       return Result::kEvent;
     case EventKind::kClose:
       if (ev->arg > static_cast<uint8_t>(format::kLastCloseReason)) {

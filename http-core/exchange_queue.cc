@@ -10,17 +10,17 @@ namespace {
 constexpr uint32_t kKeptCapacity = 2;
 }  // namespace
 
-bool ExchangeQueue::BeginRequest(int64_t ts, uint32_t maxPending, uint64_t* exchange) {
+bool ExchangeQueue::BeginRequest(int64_t ts, uint32_t max_pending, uint64_t* exchange) {
   *exchange = ++next_;
   bool forgot = false;
-  if (count_ >= maxPending && count_ > 0) {
+  if (count_ >= max_pending && count_ > 0) {
     PopFront();
     forgot = true;
   }
   if (count_ == cap_) Grow();
   PendingRequest& entry = At(count_);
   entry.exchange = *exchange;
-  entry.startTs = ts;
+  entry.start_ts = ts;
   entry.method = PendingRequest::kUnknownMethod;
   entry.upgrade.clear();
   ++count_;
@@ -28,7 +28,7 @@ bool ExchangeQueue::BeginRequest(int64_t ts, uint32_t maxPending, uint64_t* exch
 }
 
 ExchangeQueue::ResponseStart ExchangeQueue::BeginResponse() {
-  if (count_ > 0) return ResponseStart{At(0).exchange, At(0).startTs, false};
+  if (count_ > 0) return ResponseStart{At(0).exchange, At(0).start_ts, false};
   return ResponseStart{++next_, -1, true};
 }
 
@@ -46,13 +46,13 @@ const PendingRequest* ExchangeQueue::RequestOf(uint64_t exchange) const {
 
 void ExchangeQueue::Answer(uint64_t exchange) {
   if (count_ > 0 && At(0).exchange == exchange) PopFront();
-  if (exchange > lastAnswered_) lastAnswered_ = exchange;
+  if (exchange > last_answered_) last_answered_ = exchange;
 }
 
-bool ExchangeQueue::Abandon(bool isRequest, uint64_t exchange) {
-  if (isRequest && count_ > 0 && At(count_ - 1).exchange == exchange) PopBack();
-  const bool tookNumber = isRequest || count_ == 0 || At(0).exchange != exchange;
-  if (tookNumber && exchange == next_ && next_ > 0) {
+bool ExchangeQueue::Abandon(bool is_request, uint64_t exchange) {
+  if (is_request && count_ > 0 && At(count_ - 1).exchange == exchange) PopBack();
+  const bool took_number = is_request || count_ == 0 || At(0).exchange != exchange;
+  if (took_number && exchange == next_ && next_ > 0) {
     --next_;
     return true;
   }

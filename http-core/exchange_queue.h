@@ -5,7 +5,7 @@
 //   a response takes the oldest waiting request's number (1xx responses share it: only a final
 //   response, through Answer, takes the request off the queue). A response with no request waiting
 //   takes a new number (an orphan).
-// - At most maxPending requests wait; beyond that the oldest is forgotten (the caller counts it).
+// - At most max_pending requests wait; beyond that the oldest is forgotten (the caller counts it).
 // - A message that never got past its start line gives its number back (Abandon).
 // - Storage is a ring that holds nothing until the first request and is given back whenever the
 //   queue empties after having grown, so an idle keep-alive connection keeps at most a few entries.
@@ -22,7 +22,7 @@ namespace http_core {
 
 struct PendingRequest {
   uint64_t exchange = 0;
-  int64_t startTs = -1;
+  int64_t start_ts = -1;
   uint8_t method = kUnknownMethod;  // llhttp method once the request's headers are complete
   std::string upgrade;              // the request's Upgrade header, for a 101 without one
   static constexpr uint8_t kUnknownMethod = 0xFF;
@@ -35,12 +35,12 @@ class ExchangeQueue {
   ExchangeQueue& operator=(const ExchangeQueue&) = delete;
 
   // Numbers a request that began at ts. Returns true when the oldest waiting request was forgotten
-  // to make room (maxPending reached).
-  bool BeginRequest(int64_t ts, uint32_t maxPending, uint64_t* exchange);
+  // to make room (max_pending reached).
+  bool BeginRequest(int64_t ts, uint32_t max_pending, uint64_t* exchange);
 
   struct ResponseStart {
     uint64_t exchange;
-    int64_t requestStartTs;  // -1 for an orphan
+    int64_t request_start_ts;  // -1 for an orphan
     bool orphan;
   };
   ResponseStart BeginResponse();
@@ -56,9 +56,9 @@ class ExchangeQueue {
 
   // A message of this exchange was dropped before its start line was complete. Returns true when
   // it gave its number back (for a response: the orphan it was counted as is undone).
-  bool Abandon(bool isRequest, uint64_t exchange);
+  bool Abandon(bool is_request, uint64_t exchange);
 
-  uint64_t lastAnswered() const { return lastAnswered_; }
+  uint64_t last_answered() const { return last_answered_; }
   size_t size() const { return count_; }
 
  private:
@@ -74,7 +74,7 @@ class ExchangeQueue {
   uint32_t head_ = 0;
   uint32_t count_ = 0;
   uint64_t next_ = 0;          // last number given
-  uint64_t lastAnswered_ = 0;  // exchange of the last final response
+  uint64_t last_answered_ = 0;  // exchange of the last final response
 };
 
 }  // namespace http_core

@@ -24,9 +24,9 @@ inline bool HasByte(uint64_t w, uint8_t b) {
 // 0x20 in each byte that is an ASCII upper-case letter, 0 elsewhere.
 inline uint64_t UpperBits(uint64_t w) {
   const uint64_t low7 = w & ~kHighBits;
-  const uint64_t aboveZ = low7 + kOnes * (0x7F - 'Z');   // high bit set where low7 > 'Z'
-  const uint64_t atLeastA = low7 + kOnes * (0x80 - 'A');  // high bit set where low7 >= 'A'
-  return ((atLeastA & ~aboveZ & ~w) & kHighBits) >> 2;
+  const uint64_t above_z = low7 + kOnes * (0x7F - 'Z');   // high bit set where low7 > 'Z'
+  const uint64_t at_least_a = low7 + kOnes * (0x80 - 'A');  // high bit set where low7 >= 'A'
+  return ((at_least_a & ~above_z & ~w) & kHighBits) >> 2;
 }
 
 }  // namespace

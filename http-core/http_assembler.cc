@@ -9,9 +9,9 @@
 namespace http_core {
 namespace {
 
-std::string_view FindHeader(const Message& m, std::string_view lowerName) {
+std::string_view FindHeader(const Message& m, std::string_view lower_name) {
   for (const Header& h : m.headers) {
-    if (m.Text(h.name) == lowerName) return m.Text(h.value);
+    if (m.Text(h.name) == lower_name) return m.Text(h.value);
   }
   return {};
 }
@@ -37,11 +37,11 @@ const char* NonHttpReasonName(NonHttpReason reason) {
   return "binary";
 }
 
-HttpAssembler::HttpAssembler(uint64_t connId, const Endpoint& client, const Endpoint& server,
+HttpAssembler::HttpAssembler(uint64_t conn_id, const Endpoint& client, const Endpoint& server,
                              CoreContext& ctx)
     : ctx_(ctx) {
   json_.id = "\"";
-  AppendUint(json_.id, connId);
+  AppendUint(json_.id, conn_id);
   json_.id += '"';
   AppendEndpointJson(json_.client, client);
   AppendEndpointJson(json_.server, server);
@@ -56,23 +56,23 @@ HttpAssembler::~HttpAssembler() = default;
 
 void HttpAssembler::OnData(Direction dir, const uint8_t* data, size_t len, int64_t ts) {
   Side& s = side(dir);
-  s.curTs = ts;
-  s.lastTs = ts;
+  s.cur_ts = ts;
+  s.last_ts = ts;
   Dispatch(s, data, len);
 }
 
-void HttpAssembler::OnGap(Direction dir, uint64_t lostBytes) {
+void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
   ++ctx_.stats.gaps;
-  ctx_.stats.gapBytes += lostBytes;
+  ctx_.stats.gap_bytes += lost_bytes;
   Side& s = side(dir);
   switch (s.mode) {
     case Mode::kIgnore:
       return;
     case Mode::kAwaitUpgrade:
-      ctx_.stats.skippedBytes += hold_.Lose();
+      ctx_.stats.skipped_bytes += hold_.Lose();
       return;
     case Mode::kParse:
-      switch (s.parser.FitGap(lostBytes)) {
+      switch (s.parser.FitGap(lost_bytes)) {
         case MessageParser::GapFit::kAbsorbed:
           return;
         case MessageParser::GapFit::kFeedPlaceholder:
@@ -88,23 +88,23 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lostBytes) {
       break;
   }
   ++ctx_.stats.resyncs;
-  EnterResync(s, /*atLineStart=*/true);
+  EnterResync(s, /*at_line_start=*/true);
 }
 
 void HttpAssembler::OnClose(CloseReason reason) {
   for (Side& s : sides_) {
-    s.curTs = s.lastTs;
-    if (s.mode == Mode::kParse && s.parser.inMessage()) {
+    s.cur_ts = s.last_ts;
+    if (s.mode == Mode::kParse && s.parser.in_message()) {
       // Only a FIN proves that a close-delimited response body ended where the bytes end.
-      if (!s.parser.isRequest() && reason == CloseReason::kFin && s.parser.startLineDone()) {
-        s.parser.Finish(s.curTs);
+      if (!s.parser.is_request() && reason == CloseReason::kFin && s.parser.start_line_done()) {
+        s.parser.Finish(s.cur_ts);
       }
       CutOrAbandon(s);
     }
     DropCarriedLine(s);
   }
-  ctx_.stats.skippedBytes += hold_.Drop();
-  if (!notHttp_ && !upgraded_ && messages_ == 0) {
+  ctx_.stats.skipped_bytes += hold_.Drop();
+  if (!not_http_ && !upgraded_ && messages_ == 0) {
     const uint64_t skipped = sides_[0].resync.skipped() + sides_[1].resync.skipped();
     // Neither TLS nor HTTP/2, and no message start ever found: reported as "binary".
     if (skipped > 0) MarkNotHttp(NonHttpReason::kBinary, skipped);
@@ -132,8 +132,8 @@ void HttpAssembler::Dispatch(Side& s, const uint8_t* data, size_t len) {
       case Mode::kParse: used = Parse(s, data, len); break;
       case Mode::kAwaitUpgrade: used = HoldForUpgrade(data, len); break;
       case Mode::kIgnore:
-        if (notHttp_) ctx_.stats.nonHttpBytes[static_cast<int>(notHttpReason_)] += len;
-        else ctx_.stats.upgradedBytes += len;
+        if (not_http_) ctx_.stats.non_http_bytes[static_cast<int>(not_http_reason_)] += len;
+        else ctx_.stats.upgraded_bytes += len;
         used = len;
         break;
     }
@@ -148,7 +148,7 @@ size_t HttpAssembler::Start(Side& s, const uint8_t* data, size_t len) {
   const std::string& held = s.resync.carried();
   const size_t have = held.size();
   if (have + len < 2) {
-    s.resync.Hold(data, len, s.curTs);
+    s.resync.Hold(data, len, s.cur_ts);
     return len;
   }
   const uint8_t b0 = have ? static_cast<uint8_t>(held[0]) : data[0];
@@ -163,11 +163,11 @@ size_t HttpAssembler::Start(Side& s, const uint8_t* data, size_t len) {
 }
 
 size_t HttpAssembler::Resync(Side& s, const uint8_t* data, size_t len) {
-  const bool isClient = s.parser.isRequest();
-  const uint64_t skippedBefore = s.resync.skipped();
-  const LineResync::Result r = s.resync.Scan(isClient, isClient && messages_ == 0, data, len,
-                                             s.curTs, ctx_.limits.maxStartLineBytes);
-  ctx_.stats.skippedBytes += s.resync.skipped() - skippedBefore;
+  const bool is_client = s.parser.is_request();
+  const uint64_t skipped_before = s.resync.skipped();
+  const LineResync::Result r = s.resync.Scan(is_client, is_client && messages_ == 0, data, len,
+                                             s.cur_ts, ctx_.limits.max_start_line_bytes);
+  ctx_.stats.skipped_bytes += s.resync.skipped() - skipped_before;
   switch (r.found) {
     case LineResync::Found::kNothing:
       return r.used;
@@ -188,25 +188,25 @@ size_t HttpAssembler::Resync(Side& s, const uint8_t* data, size_t len) {
 }
 
 void HttpAssembler::FeedCarriedLine(Side& s) {
-  const int64_t now = s.curTs;
-  s.curTs = s.resync.carriedTs();
+  const int64_t now = s.cur_ts;
+  s.cur_ts = s.resync.carried_ts();
   std::string line = s.resync.TakeLine();
   s.mode = Mode::kParse;
   Dispatch(s, reinterpret_cast<const uint8_t*>(line.data()), line.size());
-  s.curTs = now;
+  s.cur_ts = now;
   s.resync.Recycle(std::move(line));
 }
 
 size_t HttpAssembler::Parse(Side& s, const uint8_t* data, size_t len) {
-  const MessageParser::Step step = s.parser.Execute(data, len, s.curTs);
+  const MessageParser::Step step = s.parser.Execute(data, len, s.cur_ts);
   size_t used = step.used;
   if (step.err == HPE_PAUSED) {
     AfterMessage(s);
-  } else if (step.err == HPE_CLOSED_CONNECTION && !s.parser.inMessage()) {
+  } else if (step.err == HPE_CLOSED_CONNECTION && !s.parser.in_message()) {
     // A message after one that announced the connection's end (HTTP/1.0 without keep-alive,
     // Connection: close). The peer sent it anyway, so it is read as the next message, from the
     // byte llhttp consumed before failing.
-    ++ctx_.stats.messagesAfterClose;
+    ++ctx_.stats.messages_after_close;
     if (used > 0) --used;
     s.parser.Reset();
   } else if (step.err != HPE_OK) {
@@ -214,19 +214,19 @@ size_t HttpAssembler::Parse(Side& s, const uint8_t* data, size_t len) {
     // nothing consumed, the same line would be offered to llhttp again.
     OnParseError(s, step.err, used > 0 && data[used - 1] == '\n');
   }
-  if (resumeClient_) ResumeClient();
+  if (resume_client_) ResumeClient();
   return used;
 }
 
 // The server answered an upgrade request without upgrading: the client keeps speaking HTTP.
 void HttpAssembler::ResumeClient() {
-  resumeClient_ = false;
+  resume_client_ = false;
   Side& c = sides_[0];
   if (c.mode != Mode::kAwaitUpgrade) return;
   bool lost = false;
   const std::string held = hold_.Take(&lost);
   if (lost) {
-    EnterResync(c, /*atLineStart=*/false);
+    EnterResync(c, /*at_line_start=*/false);
   } else {
     c.parser.Reset();
     c.mode = Mode::kParse;
@@ -235,22 +235,22 @@ void HttpAssembler::ResumeClient() {
 }
 
 size_t HttpAssembler::HoldForUpgrade(const uint8_t* data, size_t len) {
-  const UpgradeHold::HoldResult r = hold_.Hold(data, len, ctx_.limits.maxStashBytes);
-  if (r.overflowed) ++ctx_.stats.stashOverflows;
-  ctx_.stats.skippedBytes += r.dropped;
+  const UpgradeHold::HoldResult r = hold_.Hold(data, len, ctx_.limits.max_stash_bytes);
+  if (r.overflowed) ++ctx_.stats.stash_overflows;
+  ctx_.stats.skipped_bytes += r.dropped;
   return len;
 }
 
 // Called when llhttp paused after a complete message (every message pauses: see MessageParser).
 void HttpAssembler::AfterMessage(Side& s) {
   MessageParser& p = s.parser;
-  if (p.upgradeRequested()) {
-    if (!p.isRequest()) {  // 101 or a successful CONNECT: the connection leaves HTTP
+  if (p.upgrade_requested()) {
+    if (!p.is_request()) {  // 101 or a successful CONNECT: the connection leaves HTTP
       EnterTunnel();
       return;
     }
-    const uint64_t exchange = p.lastExchange();
-    if (exchange <= queue_.lastAnswered()) {  // answered already, without upgrading
+    const uint64_t exchange = p.last_exchange();
+    if (exchange <= queue_.last_answered()) {  // answered already, without upgrading
       p.Reset();
       return;
     }
@@ -266,45 +266,45 @@ void HttpAssembler::AfterMessage(Side& s) {
   p.Resume();
 }
 
-void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool atLineStart) {
-  ++ctx_.stats.parseErrors;
-  if (s.parser.inMessage() && s.parser.startLineDone()) {
+void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool at_line_start) {
+  ++ctx_.stats.parse_errors;
+  if (s.parser.in_message() && s.parser.start_line_done()) {
     s.parser.SetError(err);
     Cut(s);
-  } else if (s.parser.inMessage()) {
+  } else if (s.parser.in_message()) {
     Abandon(s);
   }
   ++ctx_.stats.resyncs;
   // Resynchronise from the failing byte when it begins a line (it may begin the next message).
-  EnterResync(s, atLineStart);
+  EnterResync(s, at_line_start);
 }
 
-void HttpAssembler::EnterResync(Side& s, bool atLineStart) {
+void HttpAssembler::EnterResync(Side& s, bool at_line_start) {
   s.parser.Reset();
-  const uint64_t skippedBefore = s.resync.skipped();
-  s.resync.Begin(atLineStart);
-  ctx_.stats.skippedBytes += s.resync.skipped() - skippedBefore;
+  const uint64_t skipped_before = s.resync.skipped();
+  s.resync.Begin(at_line_start);
+  ctx_.stats.skipped_bytes += s.resync.skipped() - skipped_before;
   s.mode = Mode::kResync;
 }
 
 void HttpAssembler::DropCarriedLine(Side& s) {
-  const uint64_t skippedBefore = s.resync.skipped();
+  const uint64_t skipped_before = s.resync.skipped();
   s.resync.Drop();
-  ctx_.stats.skippedBytes += s.resync.skipped() - skippedBefore;
+  ctx_.stats.skipped_bytes += s.resync.skipped() - skipped_before;
 }
 
 void HttpAssembler::MarkNotHttp(NonHttpReason reason, uint64_t bytes) {
-  if (!notHttp_) {
-    notHttp_ = true;
-    notHttpReason_ = reason;
-    ++ctx_.stats.nonHttpConnections[static_cast<int>(reason)];
+  if (!not_http_) {
+    not_http_ = true;
+    not_http_reason_ = reason;
+    ++ctx_.stats.non_http_connections[static_cast<int>(reason)];
     for (Side& s : sides_) {
       CutOrAbandon(s);
       s.mode = Mode::kIgnore;
     }
     LogNotHttp(reason);
   }
-  ctx_.stats.nonHttpBytes[static_cast<int>(notHttpReason_)] += bytes;
+  ctx_.stats.non_http_bytes[static_cast<int>(not_http_reason_)] += bytes;
 }
 
 void HttpAssembler::LogNotHttp(NonHttpReason reason) {
@@ -319,7 +319,7 @@ void HttpAssembler::LogNotHttp(NonHttpReason reason) {
 void HttpAssembler::EnterTunnel() {
   upgraded_ = true;
   CutOrAbandon(sides_[0]);
-  ctx_.stats.upgradedBytes += hold_.Drop();
+  ctx_.stats.upgraded_bytes += hold_.Drop();
   for (Side& s : sides_) {
     s.mode = Mode::kIgnore;
     s.resync.Discard();
@@ -330,18 +330,18 @@ void HttpAssembler::EnterTunnel() {
 
 void HttpAssembler::Emit(Side& s) {
   Message& m = s.parser.msg();
-  if (!m.isRequest && !s.parser.interim()) {
+  if (!m.is_request && !s.parser.interim()) {
     queue_.Answer(m.exchange);
-    if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_.exchange() && !m.hasUpgrade) {
-      resumeClient_ = true;
+    if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_.exchange() && !m.has_upgrade) {
+      resume_client_ = true;
     }
   }
-  m.bodyTruncated = m.bodySize > m.held.body.size();
+  m.body_truncated = m.body_size > m.held.body.size();
   AppendMessageLine(ctx_.out, m, json_, ctx_.redaction);
   CoreStats& st = ctx_.stats;
-  if (m.isRequest) ++st.requests; else ++st.responses;
-  if (m.incomplete) ++st.incompleteMessages;
-  if (m.bodyTruncated) ++st.truncatedBodies;
+  if (m.is_request) ++st.requests; else ++st.responses;
+  if (m.incomplete) ++st.incomplete_messages;
+  if (m.body_truncated) ++st.truncated_bodies;
   ++messages_;
   s.parser.Finished();
 }
@@ -349,40 +349,40 @@ void HttpAssembler::Emit(Side& s) {
 // A message that never got past its start line was not a message: it is dropped and gives back the
 // exchange number it took.
 void HttpAssembler::Abandon(Side& s) {
-  const bool isRequest = s.parser.isRequest();
-  if (queue_.Abandon(isRequest, s.parser.msg().exchange) && !isRequest &&
-      ctx_.stats.orphanResponses > 0) {
-    --ctx_.stats.orphanResponses;
+  const bool is_request = s.parser.is_request();
+  if (queue_.Abandon(is_request, s.parser.msg().exchange) && !is_request &&
+      ctx_.stats.orphan_responses > 0) {
+    --ctx_.stats.orphan_responses;
   }
   s.parser.Finished();
 }
 
 void HttpAssembler::CutOrAbandon(Side& s) {
-  if (!s.parser.inMessage()) return;
-  if (s.parser.startLineDone()) Cut(s); else Abandon(s);
+  if (!s.parser.in_message()) return;
+  if (s.parser.start_line_done()) Cut(s); else Abandon(s);
 }
 
 void HttpAssembler::Cut(Side& s) {
-  s.parser.PrepareCut(s.lastTs);
+  s.parser.PrepareCut(s.last_ts);
   Emit(s);
 }
 
 void HttpAssembler::OnMessageBegin(MessageParser& p) {
   Message& m = p.msg();
-  if (p.isRequest()) {
-    if (queue_.BeginRequest(m.startTs, ctx_.limits.maxPendingRequests, &m.exchange)) {
-      ++ctx_.stats.pendingOverflows;
+  if (p.is_request()) {
+    if (queue_.BeginRequest(m.start_ts, ctx_.limits.max_pending_requests, &m.exchange)) {
+      ++ctx_.stats.pending_overflows;
     }
     return;
   }
   const ExchangeQueue::ResponseStart r = queue_.BeginResponse();
   m.exchange = r.exchange;
-  if (r.orphan) ++ctx_.stats.orphanResponses;
-  else m.requestStartTs = r.requestStartTs;
+  if (r.orphan) ++ctx_.stats.orphan_responses;
+  else m.request_start_ts = r.request_start_ts;
 }
 
 int HttpAssembler::OnHeadersComplete(MessageParser& p) {
-  if (!p.isRequest()) return ResponseFraming(p);
+  if (!p.is_request()) return ResponseFraming(p);
   const Message& m = p.msg();
   queue_.DescribeRequest(m.exchange, p.llhttp().method, FindHeader(m, "upgrade"));
   return 0;
@@ -395,11 +395,11 @@ void HttpAssembler::OnMessageComplete(MessageParser& p) { Emit(SideOf(p)); }
 int HttpAssembler::ResponseFraming(MessageParser& p) {
   Message& m = p.msg();
   const int status = p.llhttp().status_code;
-  m.statusCode = static_cast<uint16_t>(status);
+  m.status_code = static_cast<uint16_t>(status);
   const PendingRequest* request = queue_.RequestOf(m.exchange);
   const uint8_t method = request ? request->method : PendingRequest::kUnknownMethod;
   if (status == 101) {
-    m.hasUpgrade = true;
+    m.has_upgrade = true;
     const std::string_view offered = FindHeader(m, "upgrade");
     if (!offered.empty()) m.upgrade.assign(offered.data(), offered.size());
     else if (request && !request->upgrade.empty()) m.upgrade = request->upgrade;
@@ -412,7 +412,7 @@ int HttpAssembler::ResponseFraming(MessageParser& p) {
   }
   if (method == HTTP_HEAD) return 1;
   if (method == HTTP_CONNECT && status >= 200 && status < 300) {
-    m.hasUpgrade = true;
+    m.has_upgrade = true;
     m.upgrade = "connect";
     return 2;
   }

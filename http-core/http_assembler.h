@@ -29,7 +29,7 @@ namespace http_core {
 
 class HttpAssembler : private MessageParser::Events {
  public:
-  HttpAssembler(uint64_t connId, const Endpoint& client, const Endpoint& server, CoreContext& ctx);
+  HttpAssembler(uint64_t conn_id, const Endpoint& client, const Endpoint& server, CoreContext& ctx);
   ~HttpAssembler();
   HttpAssembler(const HttpAssembler&) = delete;
   HttpAssembler& operator=(const HttpAssembler&) = delete;
@@ -38,7 +38,7 @@ class HttpAssembler : private MessageParser::Events {
   void OnData(Direction dir, const uint8_t* data, size_t len, int64_t ts);
   // A gap inside a body of known extent keeps the message going (it ends `incomplete`); any
   // other gap cuts the open message and the direction resynchronises.
-  void OnGap(Direction dir, uint64_t lostBytes);
+  void OnGap(Direction dir, uint64_t lost_bytes);
   // Ends the connection: messages still open are emitted (complete for a close-delimited response
   // body at `fin`, otherwise `incomplete`). Nothing may be fed afterwards.
   void OnClose(CloseReason reason);
@@ -56,8 +56,8 @@ class HttpAssembler : private MessageParser::Events {
     MessageParser parser;
     LineResync resync;
     Mode mode = Mode::kStart;
-    int64_t curTs = -1;   // time of the bytes being handled now
-    int64_t lastTs = -1;  // time of the last data event of this direction
+    int64_t cur_ts = -1;   // time of the bytes being handled now
+    int64_t last_ts = -1;  // time of the last data event of this direction
   };
 
   // MessageParser::Events
@@ -66,7 +66,7 @@ class HttpAssembler : private MessageParser::Events {
   void OnMessageComplete(MessageParser& parser) override;
 
   Side& side(Direction d) { return sides_[static_cast<int>(d)]; }
-  Side& SideOf(const MessageParser& p) { return sides_[p.isRequest() ? 0 : 1]; }
+  Side& SideOf(const MessageParser& p) { return sides_[p.is_request() ? 0 : 1]; }
   void Dispatch(Side& s, const uint8_t* data, size_t len);
   size_t Start(Side& s, const uint8_t* data, size_t len);
   size_t Resync(Side& s, const uint8_t* data, size_t len);
@@ -75,13 +75,13 @@ class HttpAssembler : private MessageParser::Events {
   void ResumeClient();
   void FeedCarriedLine(Side& s);
   void AfterMessage(Side& s);
-  void OnParseError(Side& s, llhttp_errno_t err, bool atLineStart);
+  void OnParseError(Side& s, llhttp_errno_t err, bool at_line_start);
   int ResponseFraming(MessageParser& p);
   void Emit(Side& s);
   void Cut(Side& s);
   void Abandon(Side& s);
   void CutOrAbandon(Side& s);
-  void EnterResync(Side& s, bool atLineStart);
+  void EnterResync(Side& s, bool at_line_start);
   void DropCarriedLine(Side& s);
   void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
   void EnterTunnel();
@@ -93,10 +93,10 @@ class HttpAssembler : private MessageParser::Events {
   ExchangeQueue queue_;
   UpgradeHold hold_;
   uint64_t messages_ = 0;
-  NonHttpReason notHttpReason_ = NonHttpReason::kBinary;
-  bool notHttp_ = false;
+  NonHttpReason not_http_reason_ = NonHttpReason::kBinary;
+  bool not_http_ = false;
   bool upgraded_ = false;
-  bool resumeClient_ = false;  // the awaited upgrade was declined: resume parsing requests
+  bool resume_client_ = false;  // the awaited upgrade was declined: resume parsing requests
 };
 
 }  // namespace http_core

@@ -186,7 +186,7 @@ char* WriteIso8601Micros(char* dst, int64_t micros) {
   const int64_t seconds = micros / 1000000;
   const int64_t frac = micros % 1000000;
   int64_t days = seconds / 86400;
-  const int64_t secOfDay = seconds % 86400;
+  const int64_t sec_of_day = seconds % 86400;
   // Civil date from days since 1970-01-01 (Howard Hinnant's well-known derivation).
   days += 719468;
   const int64_t era = days / 146097;
@@ -204,11 +204,11 @@ char* WriteIso8601Micros(char* dst, int64_t micros) {
   *dst++ = '-';
   dst = WritePadded(dst, static_cast<uint64_t>(day), 2);
   *dst++ = 'T';
-  dst = WritePadded(dst, static_cast<uint64_t>(secOfDay / 3600), 2);
+  dst = WritePadded(dst, static_cast<uint64_t>(sec_of_day / 3600), 2);
   *dst++ = ':';
-  dst = WritePadded(dst, static_cast<uint64_t>(secOfDay / 60 % 60), 2);
+  dst = WritePadded(dst, static_cast<uint64_t>(sec_of_day / 60 % 60), 2);
   *dst++ = ':';
-  dst = WritePadded(dst, static_cast<uint64_t>(secOfDay % 60), 2);
+  dst = WritePadded(dst, static_cast<uint64_t>(sec_of_day % 60), 2);
   *dst++ = '.';
   dst = WritePadded(dst, static_cast<uint64_t>(frac), 6);
   *dst++ = 'Z';

@@ -7,37 +7,37 @@
 
 namespace http_core {
 
-void LineResync::Begin(bool atLineStart) {
+void LineResync::Begin(bool at_line_start) {
   if (!carry_.empty()) {
     skipped_ += carry_.size();
     carry_.clear();
   }
-  atLineStart_ = atLineStart;
+  at_line_start_ = at_line_start;
 }
 
 void LineResync::Hold(const uint8_t* data, size_t len, int64_t ts) {
-  if (carry_.empty()) carryTs_ = ts;
+  if (carry_.empty()) carry_ts_ = ts;
   carry_.append(reinterpret_cast<const char*>(data), len);
 }
 
-LineResync::Result LineResync::Scan(bool isClient, bool lookForPreface, const uint8_t* data,
-                                    size_t len, int64_t ts, size_t maxLine) {
+LineResync::Result LineResync::Scan(bool is_client, bool look_for_preface, const uint8_t* data,
+                                    size_t len, int64_t ts, size_t max_line) {
   size_t i = 0;
   while (i < len) {
     const auto* nl = static_cast<const uint8_t*>(std::memchr(data + i, '\n', len - i));
     const size_t end = nl ? static_cast<size_t>(nl - data) + 1 : len;
-    if (!atLineStart_) {
+    if (!at_line_start_) {
       skipped_ += end - i;
       i = end;
-      if (nl) atLineStart_ = true;
+      if (nl) at_line_start_ = true;
       continue;
     }
     const uint8_t first = carry_.empty() ? data[i] : static_cast<uint8_t>(carry_[0]);
-    if (!CouldStartLine(isClient, first) || carry_.size() + (end - i) > maxLine) {
+    if (!CouldStartLine(is_client, first) || carry_.size() + (end - i) > max_line) {
       skipped_ += carry_.size() + (end - i);
       carry_.clear();
       i = end;
-      atLineStart_ = nl != nullptr;
+      at_line_start_ = nl != nullptr;
       continue;
     }
     if (!nl) {  // a line that may still become a start line: keep it for the next bytes
@@ -45,23 +45,23 @@ LineResync::Result LineResync::Scan(bool isClient, bool lookForPreface, const ui
       return Result{Found::kNothing, len};
     }
     const uint8_t* line = data + i;
-    size_t lineLen = end - i;
+    size_t line_len = end - i;
     if (!carry_.empty()) {
       carry_.append(reinterpret_cast<const char*>(data + i), end - i);
       line = reinterpret_cast<const uint8_t*>(carry_.data());
-      lineLen = carry_.size();
+      line_len = carry_.size();
     }
-    if (lookForPreface && IsHttp2Preface(line, lineLen)) {
+    if (look_for_preface && IsHttp2Preface(line, line_len)) {
       carry_.resize(carry_.size() - (line == data + i ? 0 : end - i));  // carried: only what came before
       return Result{Found::kHttp2Preface, i};
     }
-    const bool start = isClient ? LooksLikeRequestLine(line, lineLen)
-                                : LooksLikeStatusLine(line, lineLen);
+    const bool start = is_client ? LooksLikeRequestLine(line, line_len)
+                                : LooksLikeStatusLine(line, line_len);
     if (start) {
       if (carry_.empty()) return Result{Found::kStartHere, i};
       return Result{Found::kStartCarried, end};
     }
-    skipped_ += lineLen;
+    skipped_ += line_len;
     carry_.clear();
     i = end;
   }

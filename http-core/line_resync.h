@@ -5,7 +5,7 @@
 //   client→server, a status line server→client, see start_line.h); everything else is passed over
 //   and counted in skipped().
 // - A line that may still become a start line but has not ended yet is carried over to the next
-//   bytes (at most maxLine bytes; a longer one is passed over), with the time of its first byte.
+//   bytes (at most max_line bytes; a longer one is passed over), with the time of its first byte.
 // - The HTTP/2 connection preface is reported as such when asked for (the owner decides what it
 //   means for the connection).
 // - Holds no memory while it is not carrying a line, except a small buffer kept for the next one.
@@ -32,16 +32,16 @@ class LineResync {
   };
 
   // Starts a search; a carried line is dropped (counted as skipped).
-  void Begin(bool atLineStart);
+  void Begin(bool at_line_start);
 
   // REQUIRES: len > 0.
-  Result Scan(bool isClient, bool lookForPreface, const uint8_t* data, size_t len, int64_t ts,
-              size_t maxLine);
+  Result Scan(bool is_client, bool look_for_preface, const uint8_t* data, size_t len, int64_t ts,
+              size_t max_line);
 
   // Holds bytes that begin a line before Scan sees them (the first bytes of a direction).
   void Hold(const uint8_t* data, size_t len, int64_t ts);
   const std::string& carried() const { return carry_; }
-  int64_t carriedTs() const { return carryTs_; }
+  int64_t carried_ts() const { return carry_ts_; }
 
   // After kStartCarried: the whole start line. Give the storage back with Recycle().
   std::string TakeLine();
@@ -55,9 +55,9 @@ class LineResync {
 
  private:
   std::string carry_;  // the current partial line, when it began at a line boundary
-  int64_t carryTs_ = -1;
+  int64_t carry_ts_ = -1;
   uint64_t skipped_ = 0;
-  bool atLineStart_ = true;
+  bool at_line_start_ = true;
 };
 
 }  // namespace http_core

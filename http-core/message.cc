@@ -13,31 +13,31 @@ void Message::ReleaseLargeBuffers() {
 }
 
 void Message::Reset(bool request) {
-  isRequest = request;
+  is_request = request;
   ReleaseLargeBuffers();
   arena.clear();
   headers.clear();
   method = "";
-  path = statusMessage = Span{};
-  statusCode = 0;
-  httpMajor = httpMinor = 1;
+  path = status_message = Span{};
+  status_code = 0;
+  http_major = http_minor = 1;
   held.cut = false;
-  bodySize = 0;
-  bodyTruncated = false;
-  hasBody = false;
+  body_size = 0;
+  body_truncated = false;
+  has_body = false;
   exchange = 0;
-  startTs = endTs = requestStartTs = -1;
+  start_ts = end_ts = request_start_ts = -1;
   incomplete = false;
-  gapInBody = false;
+  gap_in_body = false;
   upgrade.clear();
-  hasUpgrade = false;
+  has_upgrade = false;
   error = nullptr;
-  errorText.clear();
+  error_text.clear();
 }
 
-bool Redaction::Matches(std::string_view lowerName) const {
+bool Redaction::Matches(std::string_view lower_name) const {
   for (const std::string& n : names) {
-    if (n == lowerName) return true;
+    if (n == lower_name) return true;
   }
   return false;
 }
@@ -65,23 +65,23 @@ char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
     p = WriteJsonString(p, name);
     *p++ = ':';
     const bool redact = redaction.Matches(name);
-    const bool isSetCookie = name == "set-cookie";
-    *p++ = isSetCookie ? '[' : '"';
-    bool firstValue = true;
+    const bool is_set_cookie = name == "set-cookie";
+    *p++ = is_set_cookie ? '[' : '"';
+    bool first_value = true;
     for (size_t j = i; j < n; ++j) {
       if (j != i && msg.Text(msg.headers[j].name) != name) continue;
-      if (isSetCookie) {
-        if (!firstValue) *p++ = ',';
+      if (is_set_cookie) {
+        if (!first_value) *p++ = ',';
         if (redact) p = WriteLiteral(p, "\"[REDACTED]\"");
         else p = WriteJsonString(p, msg.Text(msg.headers[j].value));
       } else if (!redact) {
-        if (!firstValue) p = WriteLiteral(p, ", ");
+        if (!first_value) p = WriteLiteral(p, ", ");
         // Escaped without quotes: one pair of quotes wraps the joined values.
         p = WriteJsonEscaped(p, msg.Text(msg.headers[j].value));
       }
-      firstValue = false;
+      first_value = false;
     }
-    if (isSetCookie) {
+    if (is_set_cookie) {
       *p++ = ']';
     } else {
       if (redact) p = WriteLiteral(p, "[REDACTED]");
@@ -134,54 +134,55 @@ void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJs
   char* p = out.Reserve(400 + conn.id.size() + 3 * endpoint +
                         kMaxEscapedBytesPer * std::strlen(msg.method) + HeadersBound(msg));
   p = WriteLiteral(p, "M{");
-  if (msg.startTs >= 0) {
+  if (msg.start_ts >= 0) {
     p = WriteLiteral(p, "\"timestamp\":\"");
-    p = WriteIso8601Micros(p, msg.startTs);
+    p = WriteIso8601Micros(p, msg.start_ts);
     p = WriteLiteral(p, "\",");
   }
-  p = msg.isRequest ? WriteLiteral(p, "\"direction\":\"request\"")
+  p = msg.is_request ? WriteLiteral(p, "\"direction\":\"request\"")
                     : WriteLiteral(p, "\"direction\":\"response\"");
   p = WriteLiteral(p, ",\"connectionId\":");
   p = WriteBytes(p, conn.id);
   p = WriteLiteral(p, ",\"exchange\":");
   p = WriteUint(p, msg.exchange);
   p = WriteLiteral(p, ",\"source\":");
-  p = WriteBytes(p, msg.isRequest ? conn.client : conn.server);
+  p = WriteBytes(p, msg.is_request ? conn.client : conn.server);
   p = WriteLiteral(p, ",\"destination\":");
-  p = WriteBytes(p, msg.isRequest ? conn.server : conn.client);
+  p = WriteBytes(p, msg.is_request ? conn.server : conn.client);
   p = WriteLiteral(p, ",\"receiver\":");
   p = WriteBytes(p, conn.server);
   p = WriteLiteral(p, ",\"httpVersion\":\"");
-  p = WriteUint(p, msg.httpMajor);
+  p = WriteUint(p, msg.http_major);
   *p++ = '.';
-  p = WriteUint(p, msg.httpMinor);
+  p = WriteUint(p, msg.http_minor);
   *p++ = '"';
-  if (msg.isRequest) {
+  if (msg.is_request) {
     p = WriteLiteral(p, ",\"method\":");
     p = WriteJsonString(p, msg.method);
     p = WriteLiteral(p, ",\"path\":");
     p = WriteJsonString(p, msg.Text(msg.path));
   } else {
     p = WriteLiteral(p, ",\"statusCode\":");
-    p = WriteUint(p, msg.statusCode);
+    p = WriteUint(p, msg.status_code);
     p = WriteLiteral(p, ",\"statusMessage\":");
-    p = WriteJsonString(p, msg.Text(msg.statusMessage));
+    p = WriteJsonString(p, msg.Text(msg.status_message));
   }
   *p++ = ',';
   p = WriteHeaders(p, msg, redaction);
   out.Commit(p);
-  if (msg.hasBody) WriteBody(out, msg.held.body);
-  const size_t errorLen = msg.error != nullptr ? std::strlen(msg.error) : 0;
-  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + errorLen));
+  if (msg.has_body) WriteBody(out, msg.held.body);
+  const size_t error_len = msg.error != nullptr ? std::strlen(msg.error) : 0;
+  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + error_len));
   p = WriteLiteral(p, ",\"bodySize\":");
-  p = WriteUint(p, msg.bodySize);
-  p = msg.bodyTruncated ? WriteLiteral(p, ",\"bodyTruncated\":true")
+  p = WriteUint(p, msg.body_size);
+  p = msg.body_truncated ? WriteLiteral(p, ",\"bodyTruncated\":true")
                         : WriteLiteral(p, ",\"bodyTruncated\":false");
-  if (!msg.isRequest && msg.requestStartTs >= 0 && msg.endTs >= 0) {
+  if (!msg.is_request && msg.request_start_ts >= 0 && msg.end_ts >= 0) {
     p = WriteLiteral(p, ",\"elapsedMs\":");
-    p = WriteMillisFromMicros(p, msg.endTs > msg.requestStartTs ? msg.endTs - msg.requestStartTs : 0);
+    p = WriteMillisFromMicros(
+        p, msg.end_ts > msg.request_start_ts ? msg.end_ts - msg.request_start_ts : 0);
   }
-  if (msg.hasUpgrade) {
+  if (msg.has_upgrade) {
     p = WriteLiteral(p, ",\"upgrade\":");
     p = WriteJsonString(p, msg.upgrade);
   }

@@ -35,27 +35,27 @@ struct ConnectionJson {
 };
 
 struct Message {
-  bool isRequest = true;
+  bool is_request = true;
   std::string arena;  // method, path, status message, header names and values
   const char* method = "";  // llhttp's static method name
-  Span path, statusMessage;
+  Span path, status_message;
   std::vector<Header> headers;
-  uint16_t statusCode = 0;
-  uint8_t httpMajor = 1, httpMinor = 1;
-  BodyHolder held;        // kept body prefix (≤ maxBodySize), accounted in the BodyBudget
-  uint64_t bodySize = 0;  // every body byte seen after de-chunking
-  bool bodyTruncated = false;
-  bool hasBody = false;
+  uint16_t status_code = 0;
+  uint8_t http_major = 1, http_minor = 1;
+  BodyHolder held;        // kept body prefix (≤ max_body_size), accounted in the BodyBudget
+  uint64_t body_size = 0;  // every body byte seen after de-chunking
+  bool body_truncated = false;
+  bool has_body = false;
   uint64_t exchange = 0;
-  int64_t startTs = -1;
-  int64_t endTs = -1;
-  int64_t requestStartTs = -1;  // responses: the paired request's first byte
+  int64_t start_ts = -1;
+  int64_t end_ts = -1;
+  int64_t request_start_ts = -1;  // responses: the paired request's first byte
   bool incomplete = false;
-  bool gapInBody = false;  // bytes of the body were lost: nothing after the hole is kept
+  bool gap_in_body = false;  // bytes of the body were lost: nothing after the hole is kept
   std::string upgrade;  // set on a 101 / successful CONNECT response
-  bool hasUpgrade = false;
-  const char* error = nullptr;  // static text or errorText
-  std::string errorText;
+  bool has_upgrade = false;
+  const char* error = nullptr;  // static text or error_text
+  std::string error_text;
 
   std::string_view Text(Span s) const { return std::string_view(arena).substr(s.off, s.len); }
 
@@ -69,7 +69,7 @@ struct Message {
 
 struct Redaction {
   std::vector<std::string> names;  // lower-case
-  bool Matches(std::string_view lowerName) const;
+  bool Matches(std::string_view lower_name) const;
 };
 
 // Appends `M{...}\n` for msg to out.

@@ -42,14 +42,14 @@ const llhttp_settings_t MessageParser::kSettings = {
     .on_reset = nullptr,
 };
 
-void MessageParser::Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget,
+void MessageParser::Init(bool is_request, const CoreLimits* limits, BodyBudget* budget,
                          MessagePool* pool, Events* events) {
-  isRequest_ = isRequest;
+  is_request_ = is_request;
   limits_ = limits;
   budget_ = budget;
   pool_ = pool;
   events_ = events;
-  llhttp_init(&parser_, isRequest ? HTTP_REQUEST : HTTP_RESPONSE, &kSettings);
+  llhttp_init(&parser_, is_request ? HTTP_REQUEST : HTTP_RESPONSE, &kSettings);
   parser_.data = this;
 }
 
@@ -58,7 +58,7 @@ MessageParser::~MessageParser() {
 }
 
 MessageParser::Step MessageParser::Execute(const uint8_t* data, size_t len, int64_t ts) {
-  curTs_ = ts;
+  cur_ts_ = ts;
   const char* begin = reinterpret_cast<const char*>(data);
   const llhttp_errno_t err = llhttp_execute(&parser_, begin, len);
   size_t used = len;
@@ -76,25 +76,25 @@ void MessageParser::Reset() {
 
 // A gap that falls inside a body whose end is known (Content-Length with more bytes still due than
 // were lost, or a body that runs to the close) does not lose the framing: the message goes on, ends
-// `incomplete`, and keeps no bytes after the hole (bodySize counts only bytes seen).
-MessageParser::GapFit MessageParser::FitGap(uint64_t lostBytes) {
-  if (!inMessage_ || !inTrailers_ || lostBytes == 0) return GapFit::kCut;
+// `incomplete`, and keeps no bytes after the hole (body_size counts only bytes seen).
+MessageParser::GapFit MessageParser::FitGap(uint64_t lost_bytes) {
+  if (!in_message_ || !in_trailers_ || lost_bytes == 0) return GapFit::kCut;
   llhttp_t& p = parser_;
-  const bool knownLength = (p.flags & F_CONTENT_LENGTH) && !(p.flags & F_CHUNKED) &&
+  const bool known_length = (p.flags & F_CONTENT_LENGTH) && !(p.flags & F_CHUNKED) &&
                            !(p.flags & F_TRANSFER_ENCODING);
-  if (knownLength && lostBytes <= p.content_length) {
+  if (known_length && lost_bytes <= p.content_length) {
     msg_->incomplete = true;
-    msg_->gapInBody = true;
+    msg_->gap_in_body = true;
     // llhttp counts the body bytes still due in content_length while it reads an identity body.
     // The lost bytes are taken off that count directly, except the very last one, which is fed as a
     // placeholder (ignored by OnBody) so that llhttp itself completes the message.
-    p.content_length -= lostBytes - 1;
-    skipBody_ = 1;
+    p.content_length -= lost_bytes - 1;
+    skip_body_ = 1;
     return GapFit::kFeedPlaceholder;
   }
-  if (!knownLength && llhttp_message_needs_eof(&p) && !(p.flags & F_CHUNKED)) {
+  if (!known_length && llhttp_message_needs_eof(&p) && !(p.flags & F_CHUNKED)) {
     msg_->incomplete = true;
-    msg_->gapInBody = true;
+    msg_->gap_in_body = true;
     return GapFit::kAbsorbed;
   }
   return GapFit::kCut;
@@ -105,35 +105,36 @@ const uint8_t* MessageParser::Placeholder() {
   return kPlaceholder;
 }
 
-void MessageParser::PrepareCut(int64_t lastTs) {
+void MessageParser::PrepareCut(int64_t last_ts) {
   // A header line still arriving is not known yet: where it was cut depends on how the bytes
   // happened to be split, so it is left out rather than emitted half-read.
-  if ((fieldOpen_ || valueOpen_) && !msg_->headers.empty() && !inTrailers_) msg_->headers.pop_back();
-  fieldOpen_ = valueOpen_ = false;
+  if ((field_open_ || value_open_) && !msg_->headers.empty() && !in_trailers_)
+    msg_->headers.pop_back();
+  field_open_ = value_open_ = false;
   msg_->incomplete = true;
-  if (msg_->endTs < 0) msg_->endTs = lastTs;
+  if (msg_->end_ts < 0) msg_->end_ts = last_ts;
 }
 
 void MessageParser::SetError(llhttp_errno_t err) {
-  msg_->errorText = llhttp_errno_name(err);
+  msg_->error_text = llhttp_errno_name(err);
   const char* reason = llhttp_get_error_reason(&parser_);
   if (reason != nullptr && *reason != '\0') {
-    msg_->errorText += ": ";
-    msg_->errorText += reason;
+    msg_->error_text += ": ";
+    msg_->error_text += reason;
   }
-  msg_->error = msg_->errorText.c_str();
+  msg_->error = msg_->error_text.c_str();
 }
 
 void MessageParser::Finished() {
-  inMessage_ = false;
+  in_message_ = false;
   if (!msg_) return;
   budget_->Release(&msg_->held);
   pool_->Give(std::move(msg_));
 }
 
 int MessageParser::CountHeaderBytes(size_t len) {
-  headerBytes_ += static_cast<uint32_t>(len > 0xFFFFFFFFu ? 0xFFFFFFFFu : len);
-  if (headerBytes_ > limits_->maxHeaderBytes || len > limits_->maxHeaderBytes) {
+  header_bytes_ += static_cast<uint32_t>(len > 0xFFFFFFFFu ? 0xFFFFFFFFu : len);
+  if (header_bytes_ > limits_->max_header_bytes || len > limits_->max_header_bytes) {
     llhttp_set_error_reason(&parser_, "header section exceeds maxHeaderBytes");
     return HPE_USER;
   }
@@ -142,20 +143,20 @@ int MessageParser::CountHeaderBytes(size_t len) {
 
 // The start line is parsed: from here on, a cut message is worth emitting.
 void MessageParser::StartLineDone() {
-  if (startLineDone_) return;
-  startLineDone_ = true;
-  msg_->httpMajor = parser_.http_major;
-  msg_->httpMinor = parser_.http_minor;
-  if (msg_->isRequest) {
+  if (start_line_done_) return;
+  start_line_done_ = true;
+  msg_->http_major = parser_.http_major;
+  msg_->http_minor = parser_.http_minor;
+  if (msg_->is_request) {
     msg_->method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   } else {
-    msg_->statusCode = parser_.status_code;
+    msg_->status_code = parser_.status_code;
   }
 }
 
 int MessageParser::OnVersionComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  if (s.msg_->isRequest) s.StartLineDone();  // a request line ends with its version
+  if (s.msg_->is_request) s.StartLineDone();  // a request line ends with its version
   return 0;
 }
 
@@ -168,14 +169,14 @@ int MessageParser::OnMessageBegin(llhttp_t* p) {
   MessageParser& s = Of(p);
   if (s.msg_) s.budget_->Release(&s.msg_->held);
   else s.msg_ = s.pool_->Take();
-  s.msg_->Reset(s.isRequest_);
-  s.inMessage_ = true;
-  s.startLineDone_ = s.inTrailers_ = s.fieldOpen_ = s.valueOpen_ = s.interim_ = false;
-  s.skipBody_ = 0;
-  s.headerBytes_ = 0;
-  s.msg_->startTs = s.curTs_;
+  s.msg_->Reset(s.is_request_);
+  s.in_message_ = true;
+  s.start_line_done_ = s.in_trailers_ = s.field_open_ = s.value_open_ = s.interim_ = false;
+  s.skip_body_ = 0;
+  s.header_bytes_ = 0;
+  s.msg_->start_ts = s.cur_ts_;
   s.events_->OnMessageBegin(s);
-  s.lastExchange_ = s.msg_->exchange;
+  s.last_exchange_ = s.msg_->exchange;
   return 0;
 }
 
@@ -189,24 +190,24 @@ int MessageParser::OnUrl(llhttp_t* p, const char* at, size_t len) {
 int MessageParser::OnStatus(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
-  AppendToSpan(*s.msg_, s.msg_->statusMessage, at, len);
+  AppendToSpan(*s.msg_, s.msg_->status_message, at, len);
   return 0;
 }
 
 int MessageParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
-  if (s.inTrailers_) return 0;  // trailers are checked for size, not kept (see README)
+  if (s.in_trailers_) return 0;  // trailers are checked for size, not kept (see README)
   s.StartLineDone();
   Message& m = *s.msg_;
-  if (!s.fieldOpen_) {
-    if (m.headers.size() >= s.limits_->maxHeaderCount) {
+  if (!s.field_open_) {
+    if (m.headers.size() >= s.limits_->max_header_count) {
       llhttp_set_error_reason(p, "more header lines than maxHeaderCount");
       return HPE_USER;
     }
     const auto off = static_cast<uint32_t>(m.arena.size());
     m.headers.push_back(Header{Span{off, 0}, Span{off, 0}});
-    s.fieldOpen_ = true;
+    s.field_open_ = true;
   }
   m.arena.append(at, len);
   m.headers.back().name.len += static_cast<uint32_t>(len);
@@ -216,12 +217,12 @@ int MessageParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
 int MessageParser::OnHeaderFieldComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
   Message& m = *s.msg_;
-  if (s.inTrailers_ || m.headers.empty()) return 0;
+  if (s.in_trailers_ || m.headers.empty()) return 0;
   Header& h = m.headers.back();
   LowerAscii(m.arena.data() + h.name.off, h.name.len);
   h.value = Span{static_cast<uint32_t>(m.arena.size()), 0};
-  s.fieldOpen_ = false;
-  s.valueOpen_ = true;
+  s.field_open_ = false;
+  s.value_open_ = true;
   return 0;
 }
 
@@ -229,7 +230,7 @@ int MessageParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   if (s.CountHeaderBytes(len)) return HPE_USER;
   Message& m = *s.msg_;
-  if (s.inTrailers_ || m.headers.empty()) return 0;
+  if (s.in_trailers_ || m.headers.empty()) return 0;
   m.arena.append(at, len);
   m.headers.back().value.len += static_cast<uint32_t>(len);
   return 0;
@@ -238,8 +239,8 @@ int MessageParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
 int MessageParser::OnHeaderValueComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
   Message& m = *s.msg_;
-  if (s.inTrailers_ || m.headers.empty()) return 0;
-  s.valueOpen_ = false;
+  if (s.in_trailers_ || m.headers.empty()) return 0;
+  s.value_open_ = false;
   Span& v = m.headers.back().value;
   v.len = static_cast<uint32_t>(NormalizeHeaderValue(m.arena.data() + v.off, v.len));
   return 0;
@@ -248,27 +249,27 @@ int MessageParser::OnHeaderValueComplete(llhttp_t* p) {
 int MessageParser::OnHeadersComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
   s.StartLineDone();
-  s.inTrailers_ = true;
+  s.in_trailers_ = true;
   return s.events_->OnHeadersComplete(s);
 }
 
 int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
   MessageParser& s = Of(p);
   Message& m = *s.msg_;
-  if (s.skipBody_ > 0) {  // placeholder bytes standing for bytes lost in a gap
-    const size_t k = len < s.skipBody_ ? len : static_cast<size_t>(s.skipBody_);
-    s.skipBody_ -= k;
+  if (s.skip_body_ > 0) {  // placeholder bytes standing for bytes lost in a gap
+    const size_t k = len < s.skip_body_ ? len : static_cast<size_t>(s.skip_body_);
+    s.skip_body_ -= k;
     at += k;
     len -= k;
     if (len == 0) return 0;
   }
-  m.bodySize += len;
-  m.hasBody = true;
-  if (m.gapInBody) return 0;  // a body with a hole keeps only what came before the hole
-  const uint32_t maxBody = s.limits_->maxBodySize;
+  m.body_size += len;
+  m.has_body = true;
+  if (m.gap_in_body) return 0;  // a body with a hole keeps only what came before the hole
+  const uint32_t max_body = s.limits_->max_body_size;
   const size_t held = m.held.body.size();
-  if (held < maxBody && !m.held.cut) {
-    const size_t room = maxBody - held;
+  if (held < max_body && !m.held.cut) {
+    const size_t room = max_body - held;
     s.budget_->Keep(&m.held, reinterpret_cast<const uint8_t*>(at), len < room ? len : room);
   }
   return 0;
@@ -276,7 +277,7 @@ int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
 
 int MessageParser::OnMessageComplete(llhttp_t* p) {
   MessageParser& s = Of(p);
-  s.msg_->endTs = s.curTs_;
+  s.msg_->end_ts = s.cur_ts_;
   s.events_->OnMessageComplete(s);
   // Pause after every message so that the owner can restart the parser after a 1xx and stop it
   // at an upgrade before llhttp looks at the bytes that follow.

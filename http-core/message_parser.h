@@ -2,8 +2,8 @@
 //
 // Contract:
 // - Owns the llhttp state, the Message (start line, headers, kept body) and the per-message bounds of
-//   CoreLimits: header section ≤ maxHeaderBytes and ≤ maxHeaderCount lines (llhttp stops with
-//   HPE_USER and a reason), kept body ≤ maxBodySize and within the shared BodyBudget.
+//   CoreLimits: header section ≤ max_header_bytes and ≤ max_header_count lines (llhttp stops with
+//   HPE_USER and a reason), kept body ≤ max_body_size and within the shared BodyBudget.
 // - Knows nothing of the connection: it never sees the other direction, the exchange numbers or the
 //   output. At the three points where the connection decides something (a message begins, a
 //   message's headers are complete, a message is complete) it asks its Events, which the owner
@@ -35,7 +35,7 @@ class MessageParser {
     // Headers complete; the return value is llhttp's: 0 body as framed, 1 no body, 2 no body and
     // the connection leaves HTTP.
     virtual int OnHeadersComplete(MessageParser& parser) = 0;
-    // The message is complete (endTs set): the owner emits it and then calls Finished().
+    // The message is complete (end_ts set): the owner emits it and then calls Finished().
     virtual void OnMessageComplete(MessageParser& parser) = 0;
 
    protected:
@@ -53,7 +53,7 @@ class MessageParser {
   MessageParser& operator=(const MessageParser&) = delete;
 
   // REQUIRES: called once, before anything else; the referents outlive the parser.
-  void Init(bool isRequest, const CoreLimits* limits, BodyBudget* budget, MessagePool* pool,
+  void Init(bool is_request, const CoreLimits* limits, BodyBudget* budget, MessagePool* pool,
             Events* events);
   ~MessageParser();
 
@@ -68,34 +68,34 @@ class MessageParser {
   void Resume() { llhttp_resume(&parser_); }
   // End of input in this direction (last bytes at ts): completes a close-delimited body.
   void Finish(int64_t ts) {
-    curTs_ = ts;
+    cur_ts_ = ts;
     llhttp_finish(&parser_);
   }
 
-  // A gap of lostBytes in this direction, while a message may be open.
-  GapFit FitGap(uint64_t lostBytes);
+  // A gap of lost_bytes in this direction, while a message may be open.
+  GapFit FitGap(uint64_t lost_bytes);
   static const uint8_t* Placeholder();
 
   // Marks the open message cut (incomplete; a header line still arriving is left out).
-  void PrepareCut(int64_t lastTs);
+  void PrepareCut(int64_t last_ts);
   // Records an llhttp error on the open message.
   void SetError(llhttp_errno_t err);
   // The message was emitted or dropped: its body bytes go back to the budget and the Message to
   // the pool (an idle direction holds none).
   void Finished();
 
-  // REQUIRES: inMessage() (between the message's begin and Finished()).
+  // REQUIRES: in_message() (between the message's begin and Finished()).
   Message& msg() { return *msg_; }
   const Message& msg() const { return *msg_; }
   // The exchange of the last message that began here (still known after Finished()).
-  uint64_t lastExchange() const { return lastExchange_; }
+  uint64_t last_exchange() const { return last_exchange_; }
   const llhttp_t& llhttp() const { return parser_; }
-  bool isRequest() const { return isRequest_; }
-  bool inMessage() const { return inMessage_; }
-  bool startLineDone() const { return startLineDone_; }
+  bool is_request() const { return is_request_; }
+  bool in_message() const { return in_message_; }
+  bool start_line_done() const { return start_line_done_; }
   bool interim() const { return interim_; }
   void set_interim(bool v) { interim_ = v; }
-  bool upgradeRequested() const { return parser_.upgrade != 0; }
+  bool upgrade_requested() const { return parser_.upgrade != 0; }
 
  private:
   static const llhttp_settings_t kSettings;
@@ -122,17 +122,17 @@ class MessageParser {
   BodyBudget* budget_ = nullptr;
   MessagePool* pool_ = nullptr;
   Events* events_ = nullptr;
-  uint64_t lastExchange_ = 0;
-  int64_t curTs_ = -1;        // time of the bytes being parsed now
-  uint64_t skipBody_ = 0;     // placeholder body bytes OnBody must ignore
-  uint32_t headerBytes_ = 0;
-  bool inMessage_ = false;      // between llhttp's message begin and complete
-  bool startLineDone_ = false;  // the message got past its start line
-  bool inTrailers_ = false;     // headers complete: further header fields are trailers
-  bool fieldOpen_ = false;      // a header name is being received
-  bool valueOpen_ = false;      // a header value is being received
+  uint64_t last_exchange_ = 0;
+  int64_t cur_ts_ = -1;        // time of the bytes being parsed now
+  uint64_t skip_body_ = 0;     // placeholder body bytes OnBody must ignore
+  uint32_t header_bytes_ = 0;
+  bool in_message_ = false;      // between llhttp's message begin and complete
+  bool start_line_done_ = false;  // the message got past its start line
+  bool in_trailers_ = false;     // headers complete: further header fields are trailers
+  bool field_open_ = false;      // a header name is being received
+  bool value_open_ = false;      // a header value is being received
   bool interim_ = false;        // the current response is 1xx (not 101)
-  bool isRequest_ = true;
+  bool is_request_ = true;
 };
 
 }  // namespace http_core

@@ -37,8 +37,8 @@ bool LooksLikeStatusLine(const uint8_t* p, size_t len) {
   return p[12] == ' ' || p[12] == '\r' || p[12] == '\n';
 }
 
-bool CouldStartLine(bool isClient, uint8_t first) {
-  return isClient ? IsMethodChar(first) : first == 'H';
+bool CouldStartLine(bool is_client, uint8_t first) {
+  return is_client ? IsMethodChar(first) : first == 'H';
 }
 
 bool IsHttp2Preface(const uint8_t* p, size_t len) {

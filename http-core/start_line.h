@@ -16,7 +16,7 @@ bool LooksLikeRequestLine(const uint8_t* p, size_t len);
 bool LooksLikeStatusLine(const uint8_t* p, size_t len);
 
 // Whether a line starting with `first` can still become a start line of that direction.
-bool CouldStartLine(bool isClient, uint8_t first);
+bool CouldStartLine(bool is_client, uint8_t first);
 
 // The first line of the HTTP/2 connection preface ("PRI * HTTP/2.0" CR LF).
 bool IsHttp2Preface(const uint8_t* p, size_t len);

@@ -35,7 +35,7 @@ void AppendIpText(char* out, size_t cap, const Endpoint& ep) {
   if (cap == 0) return;
   Out o{out, cap};
   out[0] = '\0';
-  if (ep.ipVersion == 4) {
+  if (ep.ip_version == 4) {
     for (int i = 0; i < 4; ++i) {
       if (i) o.Put('.');
       o.Dec(ep.addr[i]);
@@ -45,16 +45,16 @@ void AppendIpText(char* out, size_t cap, const Endpoint& ep) {
   unsigned words[8];
   for (int i = 0; i < 8; ++i) words[i] = (unsigned{ep.addr[2 * i]} << 8) | ep.addr[2 * i + 1];
   // RFC 5952: compress the longest run (>= 2) of zero words, the first one on ties.
-  int bestStart = -1, bestLen = 0;
+  int best_start = -1, best_len = 0;
   for (int i = 0; i < 8;) {
     if (words[i] != 0) { ++i; continue; }
     int j = i;
     while (j < 8 && words[j] == 0) ++j;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > best_len && j - i >= 2) { best_start = i; best_len = j - i; }
     i = j;
   }
   // IPv4-mapped addresses (::ffff:a.b.c.d) read best in their dotted form.
-  if (bestStart == 0 && bestLen == 5 && words[5] == 0xffff) {
+  if (best_start == 0 && best_len == 5 && words[5] == 0xffff) {
     o.Put(':'); o.Put(':'); o.Put('f'); o.Put('f'); o.Put('f'); o.Put('f'); o.Put(':');
     for (int i = 12; i < 16; ++i) {
       if (i > 12) o.Put('.');
@@ -63,10 +63,10 @@ void AppendIpText(char* out, size_t cap, const Endpoint& ep) {
     return;
   }
   for (int i = 0; i < 8; ++i) {
-    if (i == bestStart) {
+    if (i == best_start) {
       o.Put(':');
       if (i == 0) o.Put(':');
-      i += bestLen - 1;
+      i += best_len - 1;
       continue;
     }
     o.Hex(words[i]);

@@ -15,7 +15,7 @@ using stream_format::Direction;
 using stream_format::EventKind;
 
 struct Endpoint {
-  uint8_t ipVersion = 4;  // 4 or 6
+  uint8_t ip_version = 4;  // 4 or 6
   uint8_t addr[16] = {};  // IPv4 in the first 4 bytes
   uint16_t port = 0;
 };
@@ -30,7 +30,7 @@ struct StreamEvent {
 
   // Decoded payloads (valid for the matching kind only).
   Endpoint client, server;  // kOpen
-  uint64_t lostBytes = 0;   // kGap
+  uint64_t lost_bytes = 0;   // kGap
 };
 
 // Appends the textual form of ep's address ("10.0.0.1", "2001:db8::1") to out.

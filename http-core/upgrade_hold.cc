@@ -8,8 +8,8 @@ void UpgradeHold::Begin(uint64_t exchange) {
   lost_ = false;
 }
 
-UpgradeHold::HoldResult UpgradeHold::Hold(const uint8_t* data, size_t len, size_t maxBytes) {
-  if (lost_ || bytes_.size() + len > maxBytes) {
+UpgradeHold::HoldResult UpgradeHold::Hold(const uint8_t* data, size_t len, size_t max_bytes) {
+  if (lost_ || bytes_.size() + len > max_bytes) {
     const bool overflowed = !lost_;
     lost_ = true;
     const uint64_t dropped = bytes_.size() + len;

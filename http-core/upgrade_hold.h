@@ -2,8 +2,9 @@
 // Connection: upgrade, or CONNECT) waits for its response.
 //
 // Contract:
-// - Holds at most maxBytes; past that, or after a gap, the hold is "lost": nothing more is kept and
-//   what was held is dropped (the caller counts the bytes). A lost hold still waits for the answer.
+// - Holds at most max_bytes; past that, or after a gap, the hold is "lost": nothing more is kept
+//   and what was held is dropped (the caller counts the bytes). A lost hold still waits for the
+//   answer.
 // - If the server declines, the caller takes the held bytes back (Take) and parses them as HTTP, or
 //   resynchronises when the hold was lost. If it accepts, the bytes belong to the new protocol.
 // - Holds no memory when not waiting.
@@ -22,10 +23,10 @@ class UpgradeHold {
   void Begin(uint64_t exchange);
 
   struct HoldResult {
-    bool overflowed;   // this call passed maxBytes (once per hold)
+    bool overflowed;   // this call passed max_bytes (once per hold)
     uint64_t dropped;  // bytes given up by this call
   };
-  HoldResult Hold(const uint8_t* data, size_t len, size_t maxBytes);
+  HoldResult Hold(const uint8_t* data, size_t len, size_t max_bytes);
 
   // A gap in the client's bytes: returns the bytes dropped.
   uint64_t Lose();

@@ -11,33 +11,34 @@
 
 namespace {
 
-uint8_t* gInput = nullptr;
-uint32_t gInputCap = 0;
+uint8_t* g_input = nullptr;
+uint32_t g_input_cap = 0;
 
 http_core::Engine* AsEngine(uint32_t handle) { return reinterpret_cast<http_core::Engine*>(handle); }
 
 }  // namespace
 
 HTTP_CORE_EXPORT("http_core_input") uint32_t http_core_input(uint32_t size) {
-  if (size <= gInputCap && gInput != nullptr) return reinterpret_cast<uintptr_t>(gInput);
-  uint32_t cap = gInputCap ? gInputCap : 65536;
+  if (size <= g_input_cap && g_input != nullptr) return reinterpret_cast<uintptr_t>(g_input);
+  uint32_t cap = g_input_cap ? g_input_cap : 65536;
   while (cap < size) cap = cap > 0x7FFFFFFFu ? size : cap * 2;
-  void* grown = std::realloc(gInput, cap);
+  void* grown = std::realloc(g_input, cap);
   if (grown == nullptr) return 0;
-  gInput = static_cast<uint8_t*>(grown);
-  gInputCap = cap;
-  return reinterpret_cast<uintptr_t>(gInput);
+  g_input = static_cast<uint8_t*>(grown);
+  g_input_cap = cap;
+  return reinterpret_cast<uintptr_t>(g_input);
 }
 
 HTTP_CORE_EXPORT("http_core_engine_new")
-uint32_t http_core_engine_new(uint32_t maxBodySize, double maxBufferedBytes, uint32_t redactPtr,
-                        uint32_t redactLen) {
-  if (!(maxBufferedBytes >= 0)) return 0;  // also rejects NaN
-  http_core::EngineOptions options(
-      maxBodySize, maxBufferedBytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(maxBufferedBytes));
-  if (redactLen > 0) {
-    if (redactPtr == 0) return 0;
-    options.redactCsv = std::string_view(reinterpret_cast<const char*>(redactPtr), redactLen);
+uint32_t http_core_engine_new(uint32_t max_body_size, double max_buffered_bytes,
+                              uint32_t redact_ptr, uint32_t redact_len) {
+  if (!(max_buffered_bytes >= 0)) return 0;  // also rejects NaN
+  const uint64_t budget = max_buffered_bytes >= 1.8e19 ? UINT64_MAX
+                                                       : static_cast<uint64_t>(max_buffered_bytes);
+  http_core::EngineOptions options(max_body_size, budget);
+  if (redact_len > 0) {
+    if (redact_ptr == 0) return 0;
+    options.redact_csv = std::string_view(reinterpret_cast<const char*>(redact_ptr), redact_len);
   }
   auto* engine = new (std::nothrow) http_core::Engine(options);
   return reinterpret_cast<uintptr_t>(engine);

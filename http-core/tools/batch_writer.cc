@@ -16,21 +16,21 @@ void BatchWriter::RawHeader(uint8_t kind, uint8_t arg, uint32_t len, uint64_t co
   format::EncodeHeader(Grow(format::kHeaderSize), {kind, arg, len, conn, ts});
 }
 
-void BatchWriter::Open(uint64_t conn, const uint8_t clientIp[4], uint16_t clientPort,
-                       const uint8_t serverIp[4], uint16_t serverPort, int64_t ts) {
+void BatchWriter::Open(uint64_t conn, const uint8_t client_ip[4], uint16_t client_port,
+                       const uint8_t server_ip[4], uint16_t server_port, int64_t ts) {
   uint8_t client[format::kAddressSize] = {}, server[format::kAddressSize] = {};
-  std::memcpy(client, clientIp, 4);
-  std::memcpy(server, serverIp, 4);
-  Open(conn, format::IpVersion::kV4, client, clientPort, server, serverPort, true, ts);
+  std::memcpy(client, client_ip, 4);
+  std::memcpy(server, server_ip, 4);
+  Open(conn, format::IpVersion::kV4, client, client_port, server, server_port, true, ts);
 }
 
-void BatchWriter::Open(uint64_t conn, format::IpVersion version, const uint8_t* clientAddr,
-                       uint16_t clientPort, const uint8_t* serverAddr, uint16_t serverPort,
+void BatchWriter::Open(uint64_t conn, format::IpVersion version, const uint8_t* client_addr,
+                       uint16_t client_port, const uint8_t* server_addr, uint16_t server_port,
                        bool sampled, int64_t ts) {
   RawHeader(static_cast<uint8_t>(format::EventKind::kOpen), sampled ? format::kOpenSampled : 0,
             format::kOpenPayloadSize, conn, ts);
-  format::EncodeOpenPayload(Grow(format::kOpenPayloadSize), version, clientAddr, clientPort,
-                            serverAddr, serverPort);
+  format::EncodeOpenPayload(Grow(format::kOpenPayloadSize), version, client_addr, client_port,
+                            server_addr, server_port);
 }
 
 void BatchWriter::Data(uint64_t conn, Direction dir, std::string_view bytes, int64_t ts) {

@@ -19,11 +19,11 @@ class BatchWriter {
   using CloseReason = stream_format::CloseReason;
 
   // IPv4 addresses as 4 bytes; ports host order; the connection is announced as sampled.
-  void Open(uint64_t conn, const uint8_t clientIp[4], uint16_t clientPort, const uint8_t serverIp[4],
-            uint16_t serverPort, int64_t ts = -1);
+  void Open(uint64_t conn, const uint8_t client_ip[4], uint16_t client_port,
+            const uint8_t server_ip[4], uint16_t server_port, int64_t ts = -1);
   // Any IP version: addresses as kAddressSize bytes (IPv4 in the first 4).
-  void Open(uint64_t conn, stream_format::IpVersion version, const uint8_t* clientAddr,
-            uint16_t clientPort, const uint8_t* serverAddr, uint16_t serverPort, bool sampled,
+  void Open(uint64_t conn, stream_format::IpVersion version, const uint8_t* client_addr,
+            uint16_t client_port, const uint8_t* server_addr, uint16_t server_port, bool sampled,
             int64_t ts);
   void Data(uint64_t conn, Direction dir, std::string_view bytes, int64_t ts = -1);
   void Gap(uint64_t conn, Direction dir, uint64_t lost, int64_t ts = -1);

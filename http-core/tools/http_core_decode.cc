@@ -54,8 +54,8 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint32_t maxBody = 65536;
-  uint64_t maxBuffered = UINT64_MAX;
+  uint32_t max_body = 65536;
+  uint64_t max_buffered = UINT64_MAX;
   size_t chunk = 65536;
   long repeat = 0;
   bool stats = false;
@@ -64,9 +64,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     if (std::strcmp(a, "--max-body-size") == 0 && i + 1 < argc) {
-      maxBody = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+      max_body = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(a, "--max-buffered-bytes") == 0 && i + 1 < argc) {
-      maxBuffered = std::strtoull(argv[++i], nullptr, 10);
+      max_buffered = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(a, "--chunk") == 0 && i + 1 < argc) {
       chunk = std::strtoul(argv[++i], nullptr, 10);
       if (chunk == 0) return Usage();
@@ -88,20 +88,20 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  const uint8_t clientIp[4] = {10, 0, 0, 1}, serverIp[4] = {10, 0, 0, 2};
+  const uint8_t client_ip[4] = {10, 0, 0, 1}, server_ip[4] = {10, 0, 0, 2};
   http_core::BatchWriter w;
-  w.Open(1, clientIp, 40000, serverIp, 80);
+  w.Open(1, client_ip, 40000, server_ip, 80);
   AddStream(w, Direction::kClientToServer, client, chunk);
   AddStream(w, Direction::kServerToClient, server, chunk);
   w.Close(1, CloseReason::kFin);
 
-  http_core::EngineOptions options(maxBody, maxBuffered);
+  http_core::EngineOptions options(max_body, max_buffered);
   if (repeat > 0) {
     // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
     std::vector<std::vector<uint8_t>> batches;
     {
       http_core::BatchWriter b;
-      b.Open(1, clientIp, 40000, serverIp, 80);
+      b.Open(1, client_ip, 40000, server_ip, 80);
       auto flush = [&] { batches.push_back(b.bytes()); b.Clear(); };
       for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
         const std::string& bytes = dir == Direction::kClientToServer ? client : server;
@@ -113,27 +113,27 @@ int main(int argc, char** argv) {
       b.Close(1, CloseReason::kFin);
       flush();
     }
-    uint64_t messages = 0, outputBytes = 0;
+    uint64_t messages = 0, output_bytes = 0;
     // CPU time as well as wall time: on a shared machine the wall clock also counts other work.
-    const std::clock_t cpuStart = std::clock();
+    const std::clock_t cpu_start = std::clock();
     const auto start = std::chrono::steady_clock::now();
     for (long r = 0; r < repeat; ++r) {
       http_core::Engine engine(options);
       for (const auto& batch : batches) {
         engine.Feed(batch.data(), batch.size());
-        outputBytes += engine.output().size();
+        output_bytes += engine.output().size();
         engine.output().Clear();
       }
       messages += engine.stats().requests + engine.stats().responses;
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double cpuSecs = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    const double cpu_secs = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     const double mb = static_cast<double>(client.size() + server.size()) * repeat / 1e6;
     std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
                 "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f}\n",
                 client.size() + server.size(), repeat, secs, mb / secs,
-                static_cast<double>(messages) / secs, cpuSecs, mb / cpuSecs);
+                static_cast<double>(messages) / secs, cpu_secs, mb / cpu_secs);
     return 0;
   }
   http_core::Engine engine(options);

@@ -1,8 +1,8 @@
 // Helpers of the capture tests that run real libpcap: a consumer that collects batches, a real
 // exchange over a loopback socket, external tools (tcpdump, editcap), and capture options with every
 // field set (the library's defaults, except a smaller kernel ring).
-#ifndef CAPTURE_SHIM_TESTS_LIVE_SUPPORT_H_
-#define CAPTURE_SHIM_TESTS_LIVE_SUPPORT_H_
+#ifndef TESTS_CAPTURE_SHIM_LIVE_SUPPORT_H_
+#define TESTS_CAPTURE_SHIM_LIVE_SUPPORT_H_
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -277,4 +277,4 @@ inline void ExpectTheExchange(const std::vector<Event>& ev, const Recorded& r, C
 }  // namespace testing
 }  // namespace capture_shim
 
-#endif  // CAPTURE_SHIM_TESTS_LIVE_SUPPORT_H_
+#endif  // TESTS_CAPTURE_SHIM_LIVE_SUPPORT_H_

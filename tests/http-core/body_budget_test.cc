@@ -28,7 +28,7 @@ TEST(BodyBudget, CutsTheLargestHolderFirst) {
   EXPECT_FALSE(small.cut);
   EXPECT_EQ(budget.used(), 50u);
   EXPECT_EQ(budget.cuts(), 1u);
-  EXPECT_EQ(budget.cutBytes(), 60u);
+  EXPECT_EQ(budget.cut_bytes(), 60u);
   // A cut holder keeps nothing more, even when there is room again.
   EXPECT_EQ(budget.Keep(&large, kBytes, 1), 0u);
   budget.Release(&small);

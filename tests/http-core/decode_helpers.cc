@@ -56,13 +56,15 @@ void ParseOutput(const std::string& output, DecodeResult* result) {
   }
 }
 
-EngineOptions TestOptions() { return EngineOptions(/*maxBodySize=*/65536, /*maxBufferedBytes=*/64 << 20); }
+EngineOptions TestOptions() {
+  return EngineOptions(/*max_body_size=*/65536, /*max_buffered_bytes=*/64 << 20);
+}
 
 DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options) {
   Engine engine(options);
   BatchWriter w;
-  const uint8_t clientIp[4] = {10, 0, 0, 1}, serverIp[4] = {10, 0, 0, 2};
-  w.Open(1, clientIp, 40000, serverIp, 80, steps.empty() ? -1 : steps.front().ts);
+  const uint8_t client_ip[4] = {10, 0, 0, 1}, server_ip[4] = {10, 0, 0, 2};
+  w.Open(1, client_ip, 40000, server_ip, 80, steps.empty() ? -1 : steps.front().ts);
   for (const Step& s : steps) {
     switch (s.kind) {
       case Step::kData: w.Data(1, s.dir, s.bytes, s.ts); break;
@@ -77,15 +79,15 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
   result.output = std::string(engine.output().view());
   ParseOutput(result.output, &result);
   result.stats = boost::json::parse(engine.StatsJson()).as_object();
-  EXPECT_EQ(engine.bufferedBodyBytes(), 0u) << "body bytes still accounted after every close";
+  EXPECT_EQ(engine.buffered_body_bytes(), 0u) << "body bytes still accounted after every close";
   return result;
 }
 
-std::vector<Step> SplitData(const std::vector<Step>& steps, size_t stepIndex, size_t at) {
+std::vector<Step> SplitData(const std::vector<Step>& steps, size_t step_index, size_t at) {
   std::vector<Step> out;
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& s = steps[i];
-    if (i != stepIndex || s.kind != Step::kData || at == 0 || at >= s.bytes.size()) {
+    if (i != step_index || s.kind != Step::kData || at == 0 || at >= s.bytes.size()) {
       out.push_back(s);
       continue;
     }

@@ -41,7 +41,7 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
 
 // The same steps with every data step cut into pieces: at byte `at` (one cut) when at > 0, or into
 // single bytes when at == 0.
-std::vector<Step> SplitData(const std::vector<Step>& steps, size_t stepIndex, size_t at);
+std::vector<Step> SplitData(const std::vector<Step>& steps, size_t step_index, size_t at);
 std::vector<Step> SplitEveryByte(const std::vector<Step>& steps);
 
 // Parses engine output into messages and logs; fails the current test on a malformed line.

@@ -9,8 +9,8 @@
 #include "engine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  http_core::EngineOptions options(/*maxBodySize=*/64, /*maxBufferedBytes=*/256);
-  options.redactCsv = "authorization";
+  http_core::EngineOptions options(/*max_body_size=*/64, /*max_buffered_bytes=*/256);
+  options.redact_csv = "authorization";
   {
     http_core::Engine engine(options);
     engine.Feed(data, size);
@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   w.Close(1, static_cast<stream_format::CloseReason>(size > 0 ? data[0] % 5 : 0), ts);
   engine.Feed(w.bytes().data(), w.bytes().size());
-  if (engine.bufferedBodyBytes() != 0) __builtin_trap();  // every kept byte is given back at close
+  // Every kept byte is given back at close.
+  if (engine.buffered_body_bytes() != 0) __builtin_trap();
   return 0;
 }

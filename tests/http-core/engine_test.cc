@@ -52,7 +52,7 @@ TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
 
 TEST(Engine, DuplicateOpenIsIgnoredAndConnectionsBeyondTheCapAreRefused) {
   EngineOptions options = test::TestOptions();
-  options.limits.maxConnections = 2;
+  options.limits.max_connections = 2;
   Engine engine(options);
   BatchWriter w;
   w.Open(1, kClientIp, 1, kServerIp, 80);
@@ -97,12 +97,12 @@ TEST(Engine, FinishClosesEveryConnectionAsShutdown) {
   auto out = Output(engine);
   ASSERT_EQ(out.messages.size(), 1u);
   EXPECT_TRUE(out.messages[0]["incomplete"].as_bool());
-  EXPECT_EQ(engine.openConnections(), 0u);
+  EXPECT_EQ(engine.open_connections(), 0u);
 }
 
 TEST(Engine, BudgetIsSharedByAllConnections) {
   EngineOptions options = test::TestOptions();
-  options.maxBufferedBytes = 1000;
+  options.max_buffered_bytes = 1000;
   Engine engine(options);
   BatchWriter w;
   for (uint64_t c = 1; c <= 4; ++c) {
@@ -111,13 +111,13 @@ TEST(Engine, BudgetIsSharedByAllConnections) {
            "HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + std::string(300, 'x'));
   }
   engine.Feed(w.bytes().data(), w.bytes().size());
-  EXPECT_LE(engine.bufferedBodyBytes(), 1000u);
+  EXPECT_LE(engine.buffered_body_bytes(), 1000u);
   auto stats = Stats(engine);
   EXPECT_GE(stats["budgetCuts"].as_int64(), 1);
   w.Clear();
   for (uint64_t c = 1; c <= 4; ++c) w.Close(c, CloseReason::kFin);
   engine.Feed(w.bytes().data(), w.bytes().size());
-  EXPECT_EQ(engine.bufferedBodyBytes(), 0u);
+  EXPECT_EQ(engine.buffered_body_bytes(), 0u);
   auto out = Output(engine);
   ASSERT_EQ(out.messages.size(), 4u);
   int truncated = 0;
@@ -136,14 +136,14 @@ TEST(Engine, ManyIdleConnectionsHoldLittle) {
     w.Data(c, Direction::kClientToServer, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
   }
   engine.Feed(w.bytes().data(), w.bytes().size());
-  EXPECT_EQ(engine.openConnections(), 2000u);
-  EXPECT_EQ(engine.bufferedBodyBytes(), 0u);
+  EXPECT_EQ(engine.open_connections(), 2000u);
+  EXPECT_EQ(engine.buffered_body_bytes(), 0u);
   EXPECT_EQ(Stats(engine)["requests"].as_int64(), 2000);
 }
 
 TEST(Engine, RedactionListIsCaseInsensitiveAndTrimmed) {
   EngineOptions options = test::TestOptions();
-  options.redactCsv = " Authorization , X-Api-Key,,";
+  options.redact_csv = " Authorization , X-Api-Key,,";
   Engine engine(options);
   BatchWriter w;
   w.Open(1, kClientIp, 1, kServerIp, 80);

@@ -42,7 +42,7 @@ TEST(EventReader, ReadsEveryKindWithItsFields) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(ev.payload), 3), "abc");
   ASSERT_EQ(r.Next(&ev, &reason), EventReader::Result::kEvent);
   EXPECT_EQ(ev.kind, EventKind::kGap);
-  EXPECT_EQ(ev.lostBytes, 1234567u);
+  EXPECT_EQ(ev.lost_bytes, 1234567u);
   ASSERT_EQ(r.Next(&ev, &reason), EventReader::Result::kEvent);
   EXPECT_EQ(ev.kind, EventKind::kClose);
   EXPECT_EQ(ev.arg, 3);
@@ -149,28 +149,28 @@ TEST(EventReader, EmptyBatchEndsAtOnce) {
 
 TEST(StreamEvent, FormatsIpv4AndIpv6Addresses) {
   Endpoint v4;
-  v4.ipVersion = 4;
+  v4.ip_version = 4;
   v4.addr[0] = 127; v4.addr[3] = 1;
   char buf[64];
   AppendIpText(buf, sizeof buf, v4);
   EXPECT_STREQ(buf, "127.0.0.1");
   Endpoint v6;
-  v6.ipVersion = 6;
+  v6.ip_version = 6;
   v6.addr[0] = 0x20; v6.addr[1] = 0x01; v6.addr[2] = 0x0d; v6.addr[3] = 0xb8; v6.addr[15] = 1;
   AppendIpText(buf, sizeof buf, v6);
   EXPECT_STREQ(buf, "2001:db8::1");
   Endpoint any6;
-  any6.ipVersion = 6;
+  any6.ip_version = 6;
   AppendIpText(buf, sizeof buf, any6);
   EXPECT_STREQ(buf, "::");
   Endpoint mapped;
-  mapped.ipVersion = 6;
+  mapped.ip_version = 6;
   mapped.addr[10] = mapped.addr[11] = 0xff;
   mapped.addr[12] = 10; mapped.addr[15] = 7;
   AppendIpText(buf, sizeof buf, mapped);
   EXPECT_STREQ(buf, "::ffff:10.0.0.7");
   Endpoint mid;
-  mid.ipVersion = 6;
+  mid.ip_version = 6;
   mid.addr[0] = 0xfe; mid.addr[1] = 0x80; mid.addr[9] = 1; mid.addr[15] = 2;
   AppendIpText(buf, sizeof buf, mid);
   EXPECT_STREQ(buf, "fe80::1:0:0:2");

@@ -17,11 +17,11 @@ TEST(ExchangeQueue, ResponsesAnswerRequestsOldestFirst) {
   EXPECT_EQ(b, 2u);
   const auto r = q.BeginResponse();
   EXPECT_EQ(r.exchange, 1u);
-  EXPECT_EQ(r.requestStartTs, 10);
+  EXPECT_EQ(r.request_start_ts, 10);
   EXPECT_FALSE(r.orphan);
   q.Answer(1);
   EXPECT_EQ(q.BeginResponse().exchange, 2u);
-  EXPECT_EQ(q.lastAnswered(), 1u);
+  EXPECT_EQ(q.last_answered(), 1u);
 }
 
 TEST(ExchangeQueue, InterimResponsesShareTheExchangeUntilTheFinalOneAnswers) {
@@ -39,7 +39,7 @@ TEST(ExchangeQueue, ResponseWithoutRequestIsAnOrphanWithANewNumber) {
   const auto r = q.BeginResponse();
   EXPECT_TRUE(r.orphan);
   EXPECT_EQ(r.exchange, 1u);
-  EXPECT_EQ(r.requestStartTs, -1);
+  EXPECT_EQ(r.request_start_ts, -1);
   uint64_t next = 0;
   q.BeginRequest(5, kMax, &next);
   EXPECT_EQ(next, 2u);
@@ -58,7 +58,7 @@ TEST(ExchangeQueue, AbandonedRequestGivesItsNumberBack) {
   ExchangeQueue q;
   uint64_t a = 0, b = 0;
   q.BeginRequest(1, kMax, &a);
-  EXPECT_TRUE(q.Abandon(/*isRequest=*/true, a));
+  EXPECT_TRUE(q.Abandon(/*is_request=*/true, a));
   EXPECT_EQ(q.size(), 0u);
   q.BeginRequest(2, kMax, &b);
   EXPECT_EQ(b, a);
@@ -67,12 +67,12 @@ TEST(ExchangeQueue, AbandonedRequestGivesItsNumberBack) {
 TEST(ExchangeQueue, AbandonedOrphanGivesItsNumberBackButAPairedResponseDoesNot) {
   ExchangeQueue q;
   const auto orphan = q.BeginResponse();
-  EXPECT_TRUE(q.Abandon(/*isRequest=*/false, orphan.exchange));
+  EXPECT_TRUE(q.Abandon(/*is_request=*/false, orphan.exchange));
   uint64_t a = 0;
   q.BeginRequest(1, kMax, &a);
   EXPECT_EQ(a, 1u);
   const auto paired = q.BeginResponse();
-  EXPECT_FALSE(q.Abandon(/*isRequest=*/false, paired.exchange));
+  EXPECT_FALSE(q.Abandon(/*is_request=*/false, paired.exchange));
   EXPECT_EQ(q.size(), 1u);  // the request still waits for its answer
 }
 

@@ -23,9 +23,9 @@ struct FixtureCase {
   std::string redact;
   std::vector<Step> steps;
   std::vector<boost::json::object> expect;
-  std::vector<boost::json::object> expectLogs;
-  boost::json::object expectStats;
-  bool skipSplits = false;
+  std::vector<boost::json::object> expect_logs;
+  boost::json::object expect_stats;
+  bool skip_splits = false;
 };
 
 std::string Unescape(const std::string& s, std::string* error) {
@@ -64,14 +64,14 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
   std::ifstream in(path);
   if (!in) { *error = "cannot read " + path; return false; }
   std::string line;
-  int lineNo = 0;
+  int line_no = 0;
   FixtureCase* cur = nullptr;
   enum { kNone, kData, kExpect } section = kNone;
   while (std::getline(in, line)) {
-    ++lineNo;
+    ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     auto fail = [&](const std::string& why) {
-      *error = path + ":" + std::to_string(lineNo) + ": " + why;
+      *error = path + ":" + std::to_string(line_no) + ": " + why;
       return false;
     };
     if (line.rfind("## ", 0) == 0) {
@@ -79,7 +79,7 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
       cur = &out->back();
       cur->file = name;
       cur->title = line.substr(3);
-      cur->line = lineNo;
+      cur->line = line_no;
       section = kNone;
       continue;
     }
@@ -92,13 +92,14 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
         if (eq == std::string::npos) return fail("option without '=': " + kv);
         const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
         const uint64_t n = std::strtoull(value.c_str(), nullptr, 10);
-        if (key == "maxBodySize") cur->options.limits.maxBodySize = static_cast<uint32_t>(n);
-        else if (key == "maxBufferedBytes") cur->options.maxBufferedBytes = n;
-        else if (key == "maxHeaderBytes") cur->options.limits.maxHeaderBytes = static_cast<uint32_t>(n);
-        else if (key == "maxPendingRequests") cur->options.limits.maxPendingRequests = static_cast<uint32_t>(n);
-        else if (key == "maxStashBytes") cur->options.limits.maxStashBytes = static_cast<uint32_t>(n);
+        CoreLimits& lim = cur->options.limits;
+        if (key == "maxBodySize") lim.max_body_size = static_cast<uint32_t>(n);
+        else if (key == "maxBufferedBytes") cur->options.max_buffered_bytes = n;
+        else if (key == "maxHeaderBytes") lim.max_header_bytes = static_cast<uint32_t>(n);
+        else if (key == "maxPendingRequests") lim.max_pending_requests = static_cast<uint32_t>(n);
+        else if (key == "maxStashBytes") lim.max_stash_bytes = static_cast<uint32_t>(n);
         else if (key == "redact") cur->redact = value;
-        else if (key == "splits" && value == "off") cur->skipSplits = true;
+        else if (key == "splits" && value == "off") cur->skip_splits = true;
         else return fail("unknown option " + key);
       }
       continue;
@@ -140,12 +141,12 @@ bool ParseFixtureFile(const std::string& path, const std::string& name, std::vec
       continue;
     }
     if (line.rfind("stats:", 0) == 0 || line.rfind("log:", 0) == 0) {
-      const bool isStats = line[0] == 's';
+      const bool is_stats = line[0] == 's';
       boost::system::error_code ec;
-      boost::json::value v = boost::json::parse(line.substr(isStats ? 6 : 4), ec);
+      boost::json::value v = boost::json::parse(line.substr(is_stats ? 6 : 4), ec);
       if (ec || !v.is_object()) return fail("stats:/log: needs a JSON object");
-      if (isStats) cur->expectStats = v.as_object();
-      else cur->expectLogs.push_back(v.as_object());
+      if (is_stats) cur->expect_stats = v.as_object();
+      else cur->expect_logs.push_back(v.as_object());
       section = kNone;
       continue;
     }
@@ -213,18 +214,18 @@ class FixtureTest : public ::testing::Test {
  public:
   explicit FixtureTest(FixtureCase c) : c_(std::move(c)) {}
   void TestBody() override {
-    c_.options.redactCsv = c_.redact;
+    c_.options.redact_csv = c_.redact;
     const DecodeResult base = Decode(c_.steps, c_.options);
     ASSERT_EQ(base.messages.size(), c_.expect.size()) << "output:\n" << base.output;
     for (size_t i = 0; i < c_.expect.size(); ++i) {
       ExpectSubset(c_.expect[i], base.messages[i], "message " + std::to_string(i + 1));
     }
-    ASSERT_EQ(base.logs.size(), c_.expectLogs.size()) << "output:\n" << base.output;
-    for (size_t i = 0; i < c_.expectLogs.size(); ++i) {
-      ExpectSubset(c_.expectLogs[i], base.logs[i], "log " + std::to_string(i + 1));
+    ASSERT_EQ(base.logs.size(), c_.expect_logs.size()) << "output:\n" << base.output;
+    for (size_t i = 0; i < c_.expect_logs.size(); ++i) {
+      ExpectSubset(c_.expect_logs[i], base.logs[i], "log " + std::to_string(i + 1));
     }
-    ExpectSubset(c_.expectStats, base.stats, "stats");
-    if (c_.skipSplits) return;
+    ExpectSubset(c_.expect_stats, base.stats, "stats");
+    if (c_.skip_splits) return;
     for (size_t i = 0; i < c_.steps.size(); ++i) {
       if (c_.steps[i].kind != Step::kData) continue;
       for (size_t at = 1; at < c_.steps[i].bytes.size(); ++at) {

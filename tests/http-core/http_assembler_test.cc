@@ -15,7 +15,7 @@ namespace {
 TEST(HttpAssembler, HugeBodyKeepsOnlyMaxBodySizeAndCountsEveryByte) {
   const std::string body(5 << 20, 'z');
   EngineOptions options = TestOptions();
-  options.limits.maxBodySize = 1000;
+  options.limits.max_body_size = 1000;
   auto r = Decode({Server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
                           "\r\n\r\n" + body)},
                   options);
@@ -68,8 +68,8 @@ TEST(HttpAssembler, RandomisedTrafficNeverBreaksTheOutput) {
       "HTTP/1.0 200 OK\r\n\r\nclose-delimited";
   std::mt19937 rng(12345);
   EngineOptions options = TestOptions();
-  options.limits.maxBodySize = 4;
-  options.maxBufferedBytes = 16;
+  options.limits.max_body_size = 4;
+  options.max_buffered_bytes = 16;
   for (int iter = 0; iter < 3000; ++iter) {
     std::string c = requests, s = responses;
     for (std::string* str : {&c, &s}) {

@@ -13,7 +13,7 @@ const uint8_t* Bytes(const std::string& s) { return reinterpret_cast<const uint8
 TEST(LineResync, FindsARequestLineAfterSkippedLines) {
   LineResync r;
   const std::string in = "garbage\r\nmore junk\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  const auto res = r.Scan(/*isClient=*/true, false, Bytes(in), in.size(), 1, 8192);
+  const auto res = r.Scan(/*is_client=*/true, false, Bytes(in), in.size(), 1, 8192);
   EXPECT_EQ(res.found, LineResync::Found::kStartHere);
   EXPECT_EQ(res.used, in.find("GET"));
   EXPECT_EQ(r.skipped(), in.find("GET"));
@@ -21,9 +21,9 @@ TEST(LineResync, FindsARequestLineAfterSkippedLines) {
 
 TEST(LineResync, NotAtALineStartSkipsToTheNextLine) {
   LineResync r;
-  r.Begin(/*atLineStart=*/false);
+  r.Begin(/*at_line_start=*/false);
   const std::string in = "GET / HTTP/1.1\r\nHTTP/1.1 200 OK\r\n";
-  const auto res = r.Scan(/*isClient=*/false, false, Bytes(in), in.size(), 1, 8192);
+  const auto res = r.Scan(/*is_client=*/false, false, Bytes(in), in.size(), 1, 8192);
   EXPECT_EQ(res.found, LineResync::Found::kStartHere);
   EXPECT_EQ(res.used, in.find("HTTP/1.1 200"));
 }
@@ -37,7 +37,7 @@ TEST(LineResync, StartLineSplitAcrossPiecesIsCarriedWithItsFirstTime) {
   res = r.Scan(false, false, Bytes(b), b.size(), 9, 8192);
   EXPECT_EQ(res.found, LineResync::Found::kStartCarried);
   EXPECT_EQ(res.used, b.find("rest"));
-  EXPECT_EQ(r.carriedTs(), 7);
+  EXPECT_EQ(r.carried_ts(), 7);
   EXPECT_EQ(r.TakeLine(), "HTTP/1.1 204 No Content\r\n");
   EXPECT_EQ(r.skipped(), 0u);
 }

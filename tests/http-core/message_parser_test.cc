@@ -13,9 +13,9 @@ struct Emitted {
   std::string method, path;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  uint64_t bodySize;
+  uint64_t body_size;
   uint64_t exchange;
-  int64_t startTs, endTs;
+  int64_t start_ts, end_ts;
   bool incomplete;
   std::string error;
 };
@@ -25,12 +25,12 @@ class Recorder : public MessageParser::Events {
  public:
   explicit Recorder(BodyBudget* budget) : budget_(budget) {}
   void OnMessageBegin(MessageParser& p) override { p.msg().exchange = ++begun; }
-  int OnHeadersComplete(MessageParser& p) override { return p.isRequest() ? 0 : framing; }
+  int OnHeadersComplete(MessageParser& p) override { return p.is_request() ? 0 : framing; }
   void OnMessageComplete(MessageParser& p) override { Record(p); }
   void Record(MessageParser& p) {
     const Message& m = p.msg();
-    Emitted e{m.method, std::string(m.Text(m.path)), {}, m.held.body, m.bodySize, m.exchange,
-              m.startTs, m.endTs, m.incomplete, m.error ? m.error : ""};
+    Emitted e{m.method, std::string(m.Text(m.path)), {}, m.held.body, m.body_size, m.exchange,
+              m.start_ts, m.end_ts, m.incomplete, m.error ? m.error : ""};
     for (const Header& h : m.headers) {
       e.headers.emplace_back(std::string(m.Text(h.name)), std::string(m.Text(h.value)));
     }
@@ -44,11 +44,11 @@ class Recorder : public MessageParser::Events {
 };
 
 struct Fixture {
-  explicit Fixture(bool isRequest, uint32_t maxBody = 100, uint64_t budgetBytes = 1 << 20)
-      : limits(maxBody), budget(budgetBytes), events(&budget) {
-    limits.maxHeaderBytes = 200;
-    limits.maxHeaderCount = 3;
-    parser.Init(isRequest, &limits, &budget, &pool, &events);
+  explicit Fixture(bool is_request, uint32_t max_body = 100, uint64_t budget_bytes = 1 << 20)
+      : limits(max_body), budget(budget_bytes), events(&budget) {
+    limits.max_header_bytes = 200;
+    limits.max_header_count = 3;
+    parser.Init(is_request, &limits, &budget, &pool, &events);
   }
   MessageParser::Step Feed(const std::string& s, int64_t ts = 1) {
     return parser.Execute(reinterpret_cast<const uint8_t*>(s.data()), s.size(), ts);
@@ -69,9 +69,9 @@ TEST(MessageParser, PausesAfterEachMessageAndHandsItOverWhole) {
   EXPECT_EQ(f.events.out[0].method, "POST");
   EXPECT_EQ(f.events.out[0].body, "hi");
   EXPECT_EQ(f.events.out[0].exchange, 1u);
-  EXPECT_EQ(f.events.out[0].startTs, 5);
-  EXPECT_EQ(f.events.out[0].endTs, 5);
-  EXPECT_FALSE(f.parser.inMessage());
+  EXPECT_EQ(f.events.out[0].start_ts, 5);
+  EXPECT_EQ(f.events.out[0].end_ts, 5);
+  EXPECT_FALSE(f.parser.in_message());
   f.parser.Resume();
   const std::string rest = two.substr(step.used);
   step = f.Feed(rest, 6);
@@ -84,11 +84,11 @@ TEST(MessageParser, PausesAfterEachMessageAndHandsItOverWhole) {
 TEST(MessageParser, IdleDirectionHoldsNoMessageAndReusesTheOneGivenBack) {
   Fixture f(true);
   f.Feed("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_FALSE(f.parser.inMessage());
+  EXPECT_FALSE(f.parser.in_message());
   EXPECT_EQ(f.pool.spare(), 1u);  // given back at Finished(): the direction holds none
   f.parser.Resume();
   f.Feed("GET /b HTTP/1.1\r\n", 2);
-  EXPECT_TRUE(f.parser.inMessage());
+  EXPECT_TRUE(f.parser.in_message());
   EXPECT_EQ(f.pool.spare(), 0u);  // the next message took it
 }
 
@@ -125,11 +125,11 @@ TEST(MessageParser, HeaderBoundsStopTheParserWithAReason) {
 }
 
 TEST(MessageParser, BodyKeepsMaxBodySizeAndCountsEveryByte) {
-  Fixture f(false, /*maxBody=*/4);
+  Fixture f(false, /*max_body=*/4);
   f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
   ASSERT_EQ(f.events.out.size(), 1u);
   EXPECT_EQ(f.events.out[0].body, "0123");
-  EXPECT_EQ(f.events.out[0].bodySize, 10u);
+  EXPECT_EQ(f.events.out[0].body_size, 10u);
   EXPECT_EQ(f.budget.used(), 0u);  // given back at Finished()
 }
 
@@ -139,7 +139,7 @@ TEST(MessageParser, OwnerDecidesThatAResponseHasNoBody) {
   const auto step = f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
   EXPECT_EQ(step.err, HPE_PAUSED);
   ASSERT_EQ(f.events.out.size(), 1u);
-  EXPECT_EQ(f.events.out[0].bodySize, 0u);
+  EXPECT_EQ(f.events.out[0].body_size, 0u);
 }
 
 TEST(MessageParser, GapInsideAKnownLengthBodyKeepsTheFraming) {
@@ -151,7 +151,7 @@ TEST(MessageParser, GapInsideAKnownLengthBodyKeepsTheFraming) {
   EXPECT_EQ(step.err, HPE_PAUSED);
   ASSERT_EQ(f.events.out.size(), 1u);
   EXPECT_EQ(f.events.out[0].body, "abc");  // nothing after the hole is kept
-  EXPECT_EQ(f.events.out[0].bodySize, 6u);
+  EXPECT_EQ(f.events.out[0].body_size, 6u);
   EXPECT_TRUE(f.events.out[0].incomplete);
 }
 
@@ -159,20 +159,20 @@ TEST(MessageParser, GapThatMayHideAMessageBoundaryIsLeftToTheOwner) {
   Fixture chunked(false);
   chunked.Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
   EXPECT_EQ(chunked.parser.FitGap(3), MessageParser::GapFit::kCut);
-  Fixture tooLong(false);
-  tooLong.Feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na");
-  EXPECT_EQ(tooLong.parser.FitGap(5), MessageParser::GapFit::kCut);
+  Fixture too_long(false);
+  too_long.Feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na");
+  EXPECT_EQ(too_long.parser.FitGap(5), MessageParser::GapFit::kCut);
 }
 
 TEST(MessageParser, CutMessageLeavesOutAHeaderLineStillArriving) {
   Fixture f(true);
   f.Feed("GET / HTTP/1.1\r\nHost: x\r\nX-Half: abc", 4);
-  ASSERT_TRUE(f.parser.inMessage());
-  f.parser.PrepareCut(/*lastTs=*/9);
+  ASSERT_TRUE(f.parser.in_message());
+  f.parser.PrepareCut(/*last_ts=*/9);
   f.events.Record(f.parser);
   ASSERT_EQ(f.events.out.size(), 1u);
   EXPECT_TRUE(f.events.out[0].incomplete);
-  EXPECT_EQ(f.events.out[0].endTs, 9);
+  EXPECT_EQ(f.events.out[0].end_ts, 9);
   ASSERT_EQ(f.events.out[0].headers.size(), 1u);
   EXPECT_EQ(f.events.out[0].headers[0].first, "host");
 }

@@ -84,8 +84,8 @@ void ExpectEventReaderReads(const Bytes& bytes, const std::vector<GoldenEvent>& 
     EXPECT_EQ(ev.ts, w.ts);
     switch (w.kind) {
       case EventKind::kOpen:
-        EXPECT_EQ(ev.client.ipVersion, static_cast<uint8_t>(w.version));
-        EXPECT_EQ(ev.server.ipVersion, static_cast<uint8_t>(w.version));
+        EXPECT_EQ(ev.client.ip_version, static_cast<uint8_t>(w.version));
+        EXPECT_EQ(ev.server.ip_version, static_cast<uint8_t>(w.version));
         EXPECT_EQ(0, std::memcmp(ev.client.addr, w.client_addr, kAddressSize));
         EXPECT_EQ(0, std::memcmp(ev.server.addr, w.server_addr, kAddressSize));
         EXPECT_EQ(ev.client.port, w.client_port);
@@ -94,7 +94,7 @@ void ExpectEventReaderReads(const Bytes& bytes, const std::vector<GoldenEvent>& 
       case EventKind::kData:
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(ev.payload), ev.len), w.data);
         break;
-      case EventKind::kGap: EXPECT_EQ(ev.lostBytes, w.lost); break;
+      case EventKind::kGap: EXPECT_EQ(ev.lost_bytes, w.lost); break;
       case EventKind::kClose: EXPECT_EQ(ev.len, 0u); break;
     }
   }
