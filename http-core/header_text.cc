@@ -3,23 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "word_bits.h"
+
 namespace http_core {
 namespace {
-
-// Eight bytes at a time: names and values are short runs of ASCII where nothing needs changing.
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
-inline uint64_t Load64(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-inline bool HasByte(uint64_t w, uint8_t b) {
-  const uint64_t x = w ^ (kOnes * b);
-  return ((x - kOnes) & ~x & kHighBits) != 0;
-}
 
 // 0x20 in each byte that is an ASCII upper-case letter, 0 elsewhere.
 inline uint64_t UpperBits(uint64_t w) {
@@ -51,8 +38,8 @@ void LowerAscii(char* p, size_t len) {
 
 size_t NormalizeHeaderValue(char* p, size_t len) {
   size_t k = 0;
-  while (k + 8 <= len && !HasByte(Load64(p + k), '\r') && !HasByte(Load64(p + k), '\n')) k += 8;
-  if (k < len && len >= 8 && !HasByte(Load64(p + len - 8), '\r') && !HasByte(Load64(p + len - 8), '\n')) {
+  while (k + 8 <= len && (ByteMatchBits(Load64(p + k), '\r') | ByteMatchBits(Load64(p + k), '\n')) == 0) k += 8;
+  if (k < len && len >= 8 && (ByteMatchBits(Load64(p + len - 8), '\r') | ByteMatchBits(Load64(p + len - 8), '\n')) == 0) {
     k = len;  // the tail is within the last eight bytes, which hold no line break
   }
   for (; k < len; ++k) {

@@ -1,5 +1,9 @@
 #include "json_writer.h"
 
+#include <cstring>
+
+#include "word_bits.h"
+
 namespace http_core {
 namespace {
 
@@ -57,25 +61,11 @@ inline char* WriteEscape(char* dst, uint8_t c) {
 
 inline bool NeedsEscape(uint8_t c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// Word-at-a-time checks: text is mostly long runs that need nothing, and a byte loop was most of
-// the core's time. Each term is exact for the word as a whole (bit-twiddling "has a byte less than
-// n" / "has a zero byte"), whatever the byte order.
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
-inline uint64_t Load64(const uint8_t* p) {
-  uint64_t word;
-  std::memcpy(&word, p, sizeof word);
-  return word;
-}
-
 // High bit set in some byte unless every byte is one a JSON string carries as it is: ASCII from
 // 0x20, except '"' and '\\'. (A high bit, the start or the middle of a UTF-8 sequence, sends the
 // word to the byte loop.)
 inline uint64_t SpecialBits(uint64_t w) {
-  const uint64_t q = w ^ (kOnes * '"');
-  const uint64_t b = w ^ (kOnes * '\\');
-  return (((w - kOnes * 0x20) & ~w) | ((q - kOnes) & ~q) | ((b - kOnes) & ~b) | w) & kHighBits;
+  return ((((w - kOnes * 0x20) & ~w) | w) & kHighBits) | ByteMatchBits(w, '"') | ByteMatchBits(w, '\\');
 }
 
 #if defined(__SSE2__) || defined(__wasm_simd128__)
