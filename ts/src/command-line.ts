@@ -25,7 +25,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
   { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
-  { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], empty for none, default ${DEFAULT_REDACT_HEADERS.join(',')}` },
+  { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
+  { key: 'redactDefaultHeaders', flag: '--redact-default-headers', env: 'REDACT_DEFAULT_HEADERS', arg: 'B', help: 'false drops the default redacted headers (logged at warn; refused in production), default true' },
   { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `integer >= 1, default ${DEFAULTS.maxConcurrentConnections}` },
   { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
@@ -88,7 +89,7 @@ const FLAG_RULES = { unknown: 'unknown option', value: 'requires a value', twice
 /**
  * Reads flags (`--name value` or `--name=value`) and the environment into a config:
  * every value is parsed and checked here, errors name the flag or the variable. An empty variable counts
- * as unset, except `REDACT_HEADERS`, where empty means "redact nothing".
+ * as unset (`REDACT_HEADERS` too: the default redaction then applies).
  */
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): CommandLine {
   if (argv.includes('--help') || argv.includes('-h')) return { config: {}, logLevel: 'info', help: true, version: false };
@@ -123,7 +124,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     let source = spec.flag;
     if (raw === undefined && spec.env) {
       const e = env[spec.env];
-      const set = e !== undefined && (spec.key === 'redactHeaders' || e.trim() !== '');
+      const set = e !== undefined && e.trim() !== '';
       if (set) {
         raw = e;
         source = spec.env;
@@ -163,6 +164,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
+  set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
 
   const placement: Placement = {};
   for (const [k, name] of PLACEMENT_ENV) {

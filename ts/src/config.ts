@@ -37,8 +37,10 @@ export interface ResolvedConfig {
   maxBodySize: number;
   maxConcurrentConnections: number;
   connectionIdleTimeoutMs: number;
-  /** Lower-cased, without duplicates; empty = redact nothing. */
+  /** The effective list: the defaults (unless turned off) and the listed names; lower-cased, without duplicates. */
   redactHeaders: string[];
+  /** False only when the user turned the default list off (docs/configuration.md, "Redaction"). */
+  redactDefaultHeaders: boolean;
   captureFile?: string;
   drainTimeoutMs: number;
   maxBufferedBytes: number;
@@ -105,6 +107,8 @@ export const RULES = {
   captureBufferBytes: 'integer from 1048576 to 1073741824',
   boolean: 'true or false',
   redactHeaders: 'comma-separated header names',
+  redactDefaultHeadersProduction: 'true in production',
+  tokenOverHttp: 'requires an https: collector URL',
   token: 'visible ASCII characters only',
   captureFile: 'non-empty path',
   logLevel: 'debug, info, warn or error',
@@ -131,7 +135,7 @@ const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'captureFile' | 'logLevel' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | IntegerKey;
 
 export interface RawValue {
   ports: number[];
@@ -141,6 +145,7 @@ export interface RawValue {
   outputStdout: boolean;
   sampleRate: number;
   redactHeaders: string[];
+  redactDefaultHeaders: boolean;
   captureFile: string;
   logLevel: LogLevel;
   maxBodySize: number;
@@ -188,9 +193,11 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         if (!VISIBLE_ASCII.test(t)) throw new ValidationError(key, RULES.token);
         return t;
       }
-      case 'outputStdout': {
+      case 'outputStdout':
+      case 'redactDefaultHeaders': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
+        if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
         return l === 'true';
       }
       case 'sampleRate': {
@@ -298,6 +305,21 @@ function checkRedactHeaders(names: unknown): string[] {
   return [...out];
 }
 
+function checkRedactDefaultHeaders(v: unknown, production: boolean): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError('redactDefaultHeaders', RULES.boolean, `got ${typeof v}`);
+  // Production secrets must not reach a collector because someone shortened a list.
+  if (!v && production) throw new ValidationError('redactDefaultHeaders', RULES.redactDefaultHeadersProduction);
+  return v;
+}
+
+/**
+ * The names redacted: the listed ones are added to the defaults, so adding a header never loses one; the
+ * defaults go only on an explicit `redactDefaultHeaders: false`.
+ */
+function redactionList(listed: string[], withDefaults: boolean): string[] {
+  return withDefaults ? [...new Set([...DEFAULT_REDACT_HEADERS, ...listed])] : listed;
+}
+
 function checkPlacement(v: unknown): Placement | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('placement', RULES.placement);
   const out: Placement = {};
@@ -318,7 +340,7 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
 
 const KNOWN_KEYS = new Set<string>([
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
-  'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'captureFile',
+  'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
   'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement',
 ]);
 
@@ -361,11 +383,18 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     throw new ValidationError('onHttpMessage', RULES.function, `got ${typeof c.onHttpMessage}`);
   }
   const integer = (k: IntegerKey): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+  const outputUrl = given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined;
+  if (outputUrlAuthToken !== undefined && outputUrl?.protocol === 'http:') {
+    // Anyone on the path would read the token; in every mode, not only in production.
+    throw new ValidationError('outputUrlAuthToken', RULES.tokenOverHttp, 'the collector URL is http:');
+  }
+  const redactDefaultHeaders = given('redactDefaultHeaders') ? checkRedactDefaultHeaders(c.redactDefaultHeaders, production) : true;
+  const listed = given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [];
 
   return {
     ports,
     interface: given('interface') ? checkInterface(c.interface) : DEFAULTS.interface,
-    outputUrl: given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined,
+    outputUrl,
     outputUrlAuthToken,
     outputStdout: (c.outputStdout as boolean | undefined) ?? DEFAULTS.outputStdout,
     onHttpMessage: c.onHttpMessage as MessageCallback | undefined,
@@ -373,7 +402,8 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     maxBodySize: integer('maxBodySize'),
     maxConcurrentConnections: integer('maxConcurrentConnections'),
     connectionIdleTimeoutMs: integer('connectionIdleTimeoutMs'),
-    redactHeaders: given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [...DEFAULT_REDACT_HEADERS],
+    redactHeaders: redactionList(listed, redactDefaultHeaders),
+    redactDefaultHeaders,
     captureFile,
     drainTimeoutMs: integer('drainTimeoutMs'),
     maxBufferedBytes: integer('maxBufferedBytes'),
@@ -383,42 +413,17 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   };
 }
 
-/** The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table. */
+/**
+ * The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table.
+ * The decoder has no production mode: the caller owns the bytes it decodes.
+ */
 export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
+  const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
   return {
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
-    redactHeaders: options.redactHeaders === undefined ? [...DEFAULT_REDACT_HEADERS] : checkRedactHeaders(options.redactHeaders),
-  };
-}
-
-/**
- * The configuration as it may be logged at start: the token only as "set", the collector URL without its
- * query (which could carry a key).
- */
-export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
-  return {
-    interface: cfg.captureFile === undefined ? cfg.interface : undefined,
-    captureFile: cfg.captureFile,
-    ports: cfg.ports,
-    outputs: [
-      ...(cfg.onHttpMessage ? ['callback'] : []),
-      ...(cfg.outputUrl ? ['https'] : []),
-      ...(cfg.outputStdout ? ['stdout'] : []),
-    ],
-    outputUrl: cfg.outputUrl ? cfg.outputUrl.origin + cfg.outputUrl.pathname : undefined,
-    outputUrlAuthToken: cfg.outputUrlAuthToken ? 'set' : undefined,
-    sampleRate: cfg.sampleRate,
-    maxBodySize: cfg.maxBodySize,
-    maxConcurrentConnections: cfg.maxConcurrentConnections,
-    connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
-    redactHeaders: cfg.redactHeaders,
-    drainTimeoutMs: cfg.drainTimeoutMs,
-    maxBufferedBytes: cfg.maxBufferedBytes,
-    captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
-    placement: cfg.placement,
-    production: cfg.production,
+    redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
   };
 }

@@ -4,7 +4,8 @@
 // only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { DEFAULT_REDACT_HEADERS, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { describeConfig } from './config-summary.js';
 import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
@@ -155,6 +156,11 @@ class SnifferRuntime implements Sniffer {
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {
         hint: 'set outputUrl, outputStdout or onHttpMessage',
+      });
+    }
+    if (!cfg.redactDefaultHeaders) {
+      this.log.warn('default header redaction is off: credentials in these headers reach every output', {
+        notRedacted: DEFAULT_REDACT_HEADERS.filter((h) => !cfg.redactHeaders.includes(h)),
       });
     }
     // describeConfig never carries the token (only "set") nor the collector URL's query.

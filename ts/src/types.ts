@@ -73,8 +73,13 @@ export interface SnifferConfig {
   maxConcurrentConnections?: number;
   /** Default 60000, at least 1000. */
   connectionIdleTimeoutMs?: number;
-  /** Header names whose values are replaced by "[REDACTED]". Default: authorization, proxy-authorization, cookie, set-cookie. */
+  /**
+   * Header names whose values are replaced by "[REDACTED]", added to the default list (authorization,
+   * proxy-authorization, cookie, set-cookie).
+   */
   redactHeaders?: string[];
+  /** `false` drops the default list (logged at warn; refused in production). Default true. */
+  redactDefaultHeaders?: boolean;
   /** Read a pcap/pcapng file instead of an interface, then stop. */
   captureFile?: string;
   /** How long `stop()` waits for queued deliveries. Default 25000. */
@@ -111,7 +116,10 @@ export interface Sniffer {
 /** Options of the WebAssembly decoder (`tcp-sniffer/decoder`). */
 export interface DecoderOptions {
   maxBodySize?: number;
+  /** Added to the default list (authorization, proxy-authorization, cookie, set-cookie). */
   redactHeaders?: string[];
+  /** `false` drops the default list. Default true. */
+  redactDefaultHeaders?: boolean;
   maxBufferedBytes?: number;
   /** The module's bytes or URL; the embedded module is used when absent. */
   wasm?: BufferSource | URL;

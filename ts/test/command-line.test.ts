@@ -32,10 +32,10 @@ describe('parseCommandLine', () => {
 
   it('lets flags win over the environment, in both --flag value and --flag=value forms', () => {
     const { config, logLevel } = parseCommandLine(
-      ['--ports', '81', '--max-body-size=7', '--interface=lo', '--log-level', 'warn', '--redact-headers', ''],
-      { PORTS: '80', MAX_BODY_SIZE: '9', INTERFACE: 'eth0', LOG_LEVEL: 'debug', REDACT_HEADERS: 'a' },
+      ['--ports', '81', '--max-body-size=7', '--interface=lo', '--log-level', 'warn', '--redact-headers', 'b', '--redact-default-headers', 'false'],
+      { PORTS: '80', MAX_BODY_SIZE: '9', INTERFACE: 'eth0', LOG_LEVEL: 'debug', REDACT_HEADERS: 'a', REDACT_DEFAULT_HEADERS: 'true' },
     );
-    expect(config).toMatchObject({ ports: [81], maxBodySize: 7, interface: 'lo', redactHeaders: [] });
+    expect(config).toMatchObject({ ports: [81], maxBodySize: 7, interface: 'lo', redactHeaders: ['b'], redactDefaultHeaders: false });
     expect(logLevel).toBe('warn');
   });
 
@@ -74,11 +74,26 @@ describe('parseCommandLine', () => {
     expect(e.message).not.toContain('sekret');
   });
 
-  it('treats empty variables as unset, except REDACT_HEADERS', () => {
-    const { config } = parseCommandLine([], { PORTS: '80', MAX_BODY_SIZE: '', OUTPUT_URL: ' ', REDACT_HEADERS: '' });
+  it('treats empty variables as unset, REDACT_HEADERS too: an empty list never turns redaction off', () => {
+    const { config } = parseCommandLine([], { PORTS: '80', MAX_BODY_SIZE: '', OUTPUT_URL: ' ', REDACT_HEADERS: '', REDACT_DEFAULT_HEADERS: '' });
     expect(config.maxBodySize).toBeUndefined();
     expect(config.outputUrl).toBeUndefined();
-    expect(config.redactHeaders).toEqual([]);
+    expect(config.redactHeaders).toBeUndefined();
+    expect(config.redactDefaultHeaders).toBeUndefined();
+    expect(validateConfig(config, {}).redactHeaders).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+  });
+
+  it('adds REDACT_HEADERS to the defaults; REDACT_DEFAULT_HEADERS=false drops them, refused in production', () => {
+    const added = parseCommandLine([], { PORTS: '80', REDACT_HEADERS: 'x-api-key' }).config;
+    expect(validateConfig(added, {}).redactHeaders).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+    const off = parseCommandLine([], { PORTS: '80', REDACT_HEADERS: 'x-api-key', REDACT_DEFAULT_HEADERS: 'false' }).config;
+    expect(validateConfig(off, {}).redactHeaders).toEqual(['x-api-key']);
+    let e = error([], { PORTS: '80', REDACT_DEFAULT_HEADERS: 'off' });
+    expect([e.field, e.rule]).toEqual(['REDACT_DEFAULT_HEADERS', 'true or false']);
+    e = error([], { PORTS: '80', REDACT_DEFAULT_HEADERS: 'false', TCP_SNIFFER_PRODUCTION: '1' });
+    expect([e.field, e.rule]).toEqual(['REDACT_DEFAULT_HEADERS', 'true in production']);
+    e = error(['--redact-default-headers', 'false'], { PORTS: '80', NODE_ENV: 'production' });
+    expect([e.field, e.rule]).toEqual(['--redact-default-headers', 'true in production']);
   });
 
   it('writes to stdout by default only when no other output is chosen', () => {

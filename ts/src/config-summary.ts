@@ -1,0 +1,33 @@
+// What of the configuration may be logged (docs/configuration.md, "Logs"): never a secret.
+
+import type { ResolvedConfig } from './config.js';
+
+/**
+ * The configuration as it may be logged at start: the token only as "set", the collector URL without its
+ * query (which could carry a key).
+ */
+export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
+  return {
+    interface: cfg.captureFile === undefined ? cfg.interface : undefined,
+    captureFile: cfg.captureFile,
+    ports: cfg.ports,
+    outputs: [
+      ...(cfg.onHttpMessage ? ['callback'] : []),
+      ...(cfg.outputUrl ? ['https'] : []),
+      ...(cfg.outputStdout ? ['stdout'] : []),
+    ],
+    outputUrl: cfg.outputUrl ? cfg.outputUrl.origin + cfg.outputUrl.pathname : undefined,
+    outputUrlAuthToken: cfg.outputUrlAuthToken ? 'set' : undefined,
+    sampleRate: cfg.sampleRate,
+    maxBodySize: cfg.maxBodySize,
+    maxConcurrentConnections: cfg.maxConcurrentConnections,
+    connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
+    redactHeaders: cfg.redactHeaders,
+    redactDefaultHeaders: cfg.redactDefaultHeaders,
+    drainTimeoutMs: cfg.drainTimeoutMs,
+    maxBufferedBytes: cfg.maxBufferedBytes,
+    captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
+    placement: cfg.placement,
+    production: cfg.production,
+  };
+}
