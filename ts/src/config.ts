@@ -83,7 +83,10 @@ export const LIMITS = {
   /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
   maxDataEventBytes: 1024 * 1024,
   statsIntervalMs: 60_000,
-  https: { maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000 },
+  https: {
+    maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000,
+    maxRetryAfterMs: 30_000, breaker: { failureThreshold: 5, coolDownMs: 10_000 },
+  },
   stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
   callback: { maxInFlight: 1000 },
 } as const;
