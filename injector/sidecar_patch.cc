@@ -49,6 +49,10 @@ json::object BuildSidecarContainer(const SidecarSettings& settings, const Inject
     auto it = settings.env.find(name);
     if (it != settings.env.end()) env.push_back(EnvValue(name, it->second));
   }
+  if (options.production) env.push_back(EnvValue("TCP_SNIFFER_PRODUCTION", "1"));
+  if (options.collector_ca) {
+    env.push_back(EnvValue("NODE_EXTRA_CA_CERTS", std::string(kCollectorCaMountPath) + "/" + kCollectorCaFile));
+  }
   env.push_back(EnvValue("DRAIN_TIMEOUT_MS", std::to_string(settings.drain_timeout_ms)));
   if (options.token_secret) {
     // optional: a missing Secret must never block the pod; the sidecar then sends no token.
@@ -80,8 +84,22 @@ json::object BuildSidecarContainer(const SidecarSettings& settings, const Inject
         {"capabilities", {{"drop", json::array{"ALL"}}, {"add", json::array{"NET_RAW"}}}}}},
       {"terminationMessagePolicy", "FallbackToLogsOnError"},
   };
+  if (options.collector_ca) {
+    container["volumeMounts"] = json::array{
+        json::object{{"name", kCollectorCaVolume}, {"mountPath", kCollectorCaMountPath}, {"readOnly", true}}};
+  }
   if (settings.native_sidecar) container["restartPolicy"] = "Always";
   return container;
+}
+
+json::object BuildCollectorCaVolume(const CollectorCa& ca) {
+  // optional: a missing ConfigMap or Secret must never block the pod; the sidecar then trusts only the
+  // system's CAs and its deliveries fail, counted and logged.
+  json::array items{json::object{{"key", ca.key}, {"path", kCollectorCaFile}}};
+  json::object source = ca.source == "secret"
+                            ? json::object{{"secretName", ca.name}, {"items", std::move(items)}, {"optional", true}}
+                            : json::object{{"name", ca.name}, {"items", std::move(items)}, {"optional", true}};
+  return json::object{{"name", kCollectorCaVolume}, {ca.source, std::move(source)}};
 }
 
 PatchDecision DecideSidecarPatch(const json::object& pod, const InjectorOptions& options) {
@@ -107,6 +125,12 @@ PatchDecision DecideSidecarPatch(const json::object& pod, const InjectorOptions&
     ops.push_back(Op("/spec/initContainers/0", std::move(container)));
   } else {
     ops.push_back(Op("/spec/initContainers", json::array{std::move(container)}));
+  }
+
+  if (options.collector_ca) {
+    json::object volume = BuildCollectorCaVolume(*options.collector_ca);
+    if (Holds(&spec, "volumes", true)) ops.push_back(Op("/spec/volumes/-", std::move(volume)));
+    else ops.push_back(Op("/spec/volumes", json::array{std::move(volume)}));
   }
 
   if (metadata == nullptr) {

@@ -19,6 +19,10 @@ namespace injector {
 inline constexpr const char* kInjectLabel = "tcp-sniffer.io/inject";
 inline constexpr const char* kInjectedAnnotation = "tcp-sniffer.io/injected";
 inline constexpr const char* kNativeSidecarAnnotation = "tcp-sniffer.io/native-sidecar";
+// The pod volume holding the collector's CA bundle (options' collectorCa), and where the sidecar sees it.
+inline constexpr const char* kCollectorCaVolume = "tcp-sniffer-collector-ca";
+inline constexpr const char* kCollectorCaMountPath = "/etc/tcp-sniffer/collector-ca";
+inline constexpr const char* kCollectorCaFile = "ca.crt";
 
 // Everything the patch needs that depends on the pod.
 struct SidecarSettings {
