@@ -137,4 +137,13 @@ describe('circuit breaker', () => {
     expect(messages).toContain('collector answers again; deliveries resume');
     expect(messages).toContain('collector queue is full; message dropped');
   });
+
+  it('is off when reading a file: the pipeline waits there, so each message fails after its retries instead', async () => {
+    const c = await collector(() => 503);
+    const out = output(c, { waitWhenFull: true, retryDelaysMs: [1, 1, 1], breaker: { failureThreshold: 2, coolDownMs: 60_000 } });
+    for (let i = 0; i < 5; i++) send(out, i);
+    await until(() => out.stats().failed === 5, 'every message failed');
+    expect(out.stats()).toMatchObject({ attempts: 20, breakerOpened: 0, probes: 0 });
+    expect(c.requests).toHaveLength(20);
+  });
 });

@@ -75,7 +75,11 @@ export class HttpsOutput implements Output {
       ...LIMITS.https, retryDelaysMs: [...LIMITS.https.retryDelaysMs], breaker: { ...LIMITS.https.breaker },
       random: Math.random, waitWhenFull: false, ...opts,
     };
-    this.breaker = new CircuitBreaker(this.opts.breaker, this.opts.random);
+    // Reading a file, the pipeline waits for this output (waitWhenFull): a breaker holding the queue
+    // would stall the read for as long as the collector is down. There each message fails after its
+    // retries instead, as a lone client need not spare the collector.
+    const breaker = this.opts.waitWhenFull ? { failureThreshold: Infinity, coolDownMs: 0 } : this.opts.breaker;
+    this.breaker = new CircuitBreaker(breaker, this.opts.random);
     const secure = url.protocol === 'https:';
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...(this.opts.ca ? { ca: this.opts.ca } : {}) })
