@@ -137,11 +137,8 @@ class Session : public std::enable_shared_from_this<Session> {
              {{"source", source_.to_string()}, {"timeoutSeconds", limits().request_timeout_seconds}});
   }
 
+  // Bytes of a request arrived (a silent client ends in WaitForRequest instead).
   void OnRead(beast::error_code ec) {
-    if (ec == beast::error::timeout && !served_) {
-      OnSilentClient();  // a head that never completed within the first deadline
-      return;
-    }
     if (ec == beast::error::timeout) {
       server_.timeouts_++;
       LogWarn("client stalled mid-request; connection closed",

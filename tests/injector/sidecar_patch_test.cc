@@ -65,18 +65,19 @@ InjectorOptions Options(const std::string& text) { return std::get<InjectorOptio
 
 const json::value* EnvNamed(const json::object& container, std::string_view name) {
   for (const auto& e : container.at("env").get_array()) {
-    if (e.at("name") == name) return &e;
+    if (e.at("name").as_string() == name) return &e;
   }
   return nullptr;
 }
 
 TEST(SidecarPatch, InjectedSidecarsRunInProductionUnlessTheOptionsSayOtherwise) {
   SidecarSettings settings = std::get<SidecarSettings>(ResolveSidecarSettings(Pod(), InjectorOptions{}));
-  const json::value* production = EnvNamed(BuildSidecarContainer(settings, InjectorOptions{}), "TCP_SNIFFER_PRODUCTION");
+  json::object container = BuildSidecarContainer(settings, InjectorOptions{});
+  const json::value* production = EnvNamed(container, "TCP_SNIFFER_PRODUCTION");
   ASSERT_NE(production, nullptr);
   EXPECT_EQ(production->at("value"), "1");
-  InjectorOptions dev = Options(R"({"production": false})");
-  EXPECT_EQ(EnvNamed(BuildSidecarContainer(settings, dev), "TCP_SNIFFER_PRODUCTION"), nullptr);
+  json::object dev = BuildSidecarContainer(settings, Options(R"({"production": false})"));
+  EXPECT_EQ(EnvNamed(dev, "TCP_SNIFFER_PRODUCTION"), nullptr);
 }
 
 TEST(SidecarPatch, AnHttpOutputUrlAnnotationIsRefusedInProductionOrWithAToken) {
