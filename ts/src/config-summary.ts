@@ -1,6 +1,16 @@
 // What of the configuration may be logged (docs/configuration.md, "Logs"): never a secret.
 
-import type { ResolvedConfig } from './config.js';
+import { DEFAULT_REDACT_HEADERS, type ResolvedConfig } from './config.js';
+import type { Logger } from './log.js';
+
+/** Warnings about settings that are valid but weaken what the sniffer protects; logged at start. */
+export function warnAboutConfig(cfg: ResolvedConfig, log: Logger): void {
+  if (!cfg.redactDefaultHeaders) {
+    log.warn('default header redaction is off: credentials in these headers reach every output', {
+      notRedacted: DEFAULT_REDACT_HEADERS.filter((h) => !cfg.redactHeaders.includes(h)),
+    });
+  }
+}
 
 /**
  * The configuration as it may be logged at start: the token only as "set", the collector URL without its

@@ -4,8 +4,8 @@
 // only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DEFAULT_REDACT_HEADERS, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { describeConfig } from './config-summary.js';
+import { LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { describeConfig, warnAboutConfig } from './config-summary.js';
 import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
@@ -158,11 +158,7 @@ class SnifferRuntime implements Sniffer {
         hint: 'set outputUrl, outputStdout or onHttpMessage',
       });
     }
-    if (!cfg.redactDefaultHeaders) {
-      this.log.warn('default header redaction is off: credentials in these headers reach every output', {
-        notRedacted: DEFAULT_REDACT_HEADERS.filter((h) => !cfg.redactHeaders.includes(h)),
-      });
-    }
+    warnAboutConfig(cfg, this.log);
     // describeConfig never carries the token (only "set") nor the collector URL's query.
     this.log.info('starting', { ...describeConfig(cfg), outputs: outputs.map((o) => o.name) });
 

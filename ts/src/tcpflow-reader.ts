@@ -5,6 +5,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMITS, validateConfig, ValidationError } from './config.js';
+import { warnAboutConfig } from './config-summary.js';
 import type { Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { openCore, Pipeline } from './pipeline.js';
@@ -38,6 +39,7 @@ export async function readTcpflowDirectory(
 ): Promise<void> {
   // Validated as an offline run, so that ports stay optional and every other value obeys the usual rules.
   const cfg = validateConfig({ ...config, captureFile: dir }, env);
+  warnAboutConfig(cfg, log);
   const connections = pairFiles(dir, new Set(cfg.ports), log);
   log.info('decoding tcpflow directory', { dir, connections: connections.length, ports: cfg.ports });
 
