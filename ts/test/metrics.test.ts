@@ -154,6 +154,18 @@ describe('capture health and losses, named after the stop log', () => {
   });
 });
 
+describe('the exposition checker', () => {
+  it('rejects what a Prometheus server would, so the checks above can fail', () => {
+    const ok = '# HELP a_total x\n# TYPE a_total counter\na_total{r="/u/{id}"} 3\n';
+    expect(checkExposition(ok).get('a_total')!.metrics[0]!.value).toBe('3');
+    expect(() => checkExposition(ok.replace(' 3', ' three'))).toThrow(/malformed sample/);
+    expect(() => checkExposition(ok.replace('{r=', '{1r='))).toThrow(/malformed labels/);
+    expect(() => checkExposition(ok.replace('# TYPE a_total counter\n', ''))).toThrow(/without TYPE/);
+    const h = '# TYPE h histogram\nh_bucket{le="0.1",m="G"} 2\nh_bucket{le="+Inf",m="G"} 1\nh_sum{m="G"} 1\nh_count{m="G"} 1\n';
+    expect(() => checkExposition(h)).toThrow(/not cumulative/);
+  });
+});
+
 describe('the endpoint', () => {
   it('answers /healthz while capturing, refuses other paths and methods, and closes at stop', async () => {
     expect((await get(metricsPort, '/healthz')).status).toBe(200);
