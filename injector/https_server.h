@@ -9,6 +9,7 @@
 #ifndef INJECTOR_HTTPS_SERVER_H_
 #define INJECTOR_HTTPS_SERVER_H_
 
+#include "injector_metrics.h"
 #include "injector_options.h"
 #include "tls_certificates.h"
 
@@ -47,6 +48,8 @@ class HttpsServer {
 
   bool draining() const { return draining_.load(); }
   boost::json::object Stats() const;
+  // GET /metrics: the review metrics, the TLS reloads and Stats().
+  std::string MetricsText() const;
 
  private:
   friend class Session;
@@ -81,6 +84,7 @@ class HttpsServer {
   std::atomic<std::uint64_t> busy_rejections_{0};
   std::atomic<std::uint64_t> body_bytes_in_flight_{0};
   std::atomic<std::int64_t> last_refusal_log_{0};
+  InjectorMetrics metrics_;
 };
 
 }  // namespace injector

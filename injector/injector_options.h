@@ -39,6 +39,9 @@ struct InjectorOptions {
   std::int64_t termination_grace_period_seconds = 30;
   std::optional<SecretKeyRef> token_secret = SecretKeyRef{"tcp-sniffer-token", "token"};
   bool native_sidecar = false;
+  // The sidecar's METRICS_PORT, a container port named "metrics" and the pod's prometheus.io
+  // annotations; 0 turns the sidecar's metrics off (docs/injector.md, "Metrics").
+  std::uint32_t metrics_port = 9464;
   // Default sidecar environment (the variable names of docs/configuration.md), normalized; pod
   // annotations override some.
   std::map<std::string, std::string> env = {};
