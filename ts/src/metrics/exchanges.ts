@@ -3,9 +3,9 @@
 // method, route and status class, its elapsedMs observed in the duration histogram (docs/metrics.md).
 //
 // Only what the metrics need is read from a line: the core writes every field of the start line before
-// `"headers"` (docs/internals.md §2), so that prefix is parsed alone, and `elapsedMs` is found near the
-// end of a response's line; the body is never turned into a string. A line that does not have that
-// shape is parsed whole.
+// `"headers"` (docs/internals.md §2), so those few fields are read in place there, and `elapsedMs` is
+// found near the end of a response's line; headers and body are never turned into strings. A line that
+// does not have that shape is parsed whole.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PREFIX } from './stats-metrics.js';
@@ -151,20 +151,68 @@ export class ExchangeMetrics {
   }
 }
 
-/** The start-line fields of one message line, or null when the line is not a JSON object. */
+const DIRECTION_KEY = Buffer.from('{"direction":"');
+const TIMESTAMP_KEY = Buffer.from('{"timestamp":"');
+const NEXT_DIRECTION_KEY = Buffer.from(',"direction":"');
+const CONNECTION_KEY = Buffer.from(',"connectionId":"');
+const EXCHANGE_KEY = Buffer.from(',"exchange":');
+const METHOD_KEY = Buffer.from(',"method":"');
+const PATH_KEY = Buffer.from(',"path":"');
+const STATUS_KEY = Buffer.from(',"statusCode":');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LOWER_Q = 0x71;
+
+/**
+ * The start-line fields of one message line, read in place: the core writes its keys in one order
+ * (timestamp, direction, connectionId, exchange, the endpoints, httpVersion, then method and path or
+ * statusCode, then headers; docs/internals.md §2), each is searched from where the previous one ended,
+ * and inside a JSON string every `"` is escaped, so a key's bytes found there can only be that key.
+ * `path` is the last field before `,"headers":{`, so its text ends right before it. A line of another
+ * shape is parsed whole; null when it is not a JSON object at all.
+ */
 function readHead(block: Buffer, start: number, end: number): Head | null {
-  const h = block.indexOf(HEADERS_KEY, start);
-  try {
-    if (h >= 0 && h < end) return JSON.parse(block.toString('utf8', start, h) + '}') as Head;
-    return whole(block, start, end);
-  } catch {
-    return whole(block, start, end);
+  // Every search stays inside the line: a key missing from it must not scan the rest of the block.
+  const line = block.subarray(start, end);
+  const after = (key: Buffer, from: number): number => {
+    const i = line.indexOf(key, from);
+    return i < 0 ? -1 : i + key.length;
+  };
+  const startsWith = (key: Buffer): boolean => line.length >= key.length && line.compare(key, 0, key.length, 0, key.length) === 0;
+  // `direction` is the first key, or the second after the timestamp.
+  const d = startsWith(DIRECTION_KEY) ? DIRECTION_KEY.length : startsWith(TIMESTAMP_KEY) ? after(NEXT_DIRECTION_KEY, 0) : -1;
+  const c = d < 0 ? -1 : after(CONNECTION_KEY, d);
+  const x = c < 0 ? -1 : after(EXCHANGE_KEY, c);
+  if (x < 0) return whole(line);
+  const head: Head = {
+    connectionId: line.toString('latin1', c, line.indexOf(QUOTE, c)),
+    exchange: Number.parseInt(line.toString('latin1', x, x + 16), 10),
+  };
+  if (line[d + 2] === LOWER_Q) {
+    head.direction = 'request';
+    const m = after(METHOD_KEY, x);
+    const p = m < 0 ? -1 : after(PATH_KEY, m);
+    const h = p < 0 ? -1 : line.indexOf(HEADERS_KEY, p);
+    if (h < 0 || line[h - 1] !== QUOTE) return whole(line);
+    head.method = line.toString('latin1', m, line.indexOf(QUOTE, m));
+    const text = line.toString('utf8', p, h - 1);
+    const escaped = line.indexOf(BACKSLASH, p);
+    try {
+      head.path = escaped >= 0 && escaped < h ? (JSON.parse(`"${text}"`) as string) : text;
+    } catch {
+      return whole(line);
+    }
+  } else {
+    head.direction = 'response';
+    const sc = after(STATUS_KEY, x);
+    if (sc >= 0) head.statusCode = Number.parseInt(line.toString('latin1', sc, sc + 4), 10);
   }
+  return head;
 }
 
-function whole(block: Buffer, start: number, end: number): Head | null {
+function whole(line: Buffer): Head | null {
   try {
-    const v = JSON.parse(block.toString('utf8', start, end)) as unknown;
+    const v = JSON.parse(line.toString('utf8')) as unknown;
     if (typeof v !== 'object' || v === null) return null;
     const m = v as Head;
     return { ...m, elapsedMs: m.elapsedMs ?? Number.NaN };
@@ -186,6 +234,6 @@ function readElapsedMs(block: Buffer, start: number, end: number): number | unde
     return Number.isFinite(v) ? v : undefined;
   }
   if (from === start) return undefined;
-  const v = whole(block, start, end)?.elapsedMs;
+  const v = whole(block.subarray(start, end))?.elapsedMs;
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
