@@ -8,7 +8,7 @@ import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedC
 import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
-import { MetricsEndpoint } from './metrics/index.js';
+import type { MetricsEndpoint } from './metrics/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
 import type { HttpCore } from './wasm/core.js';
 
@@ -159,6 +159,8 @@ class SnifferRuntime implements Sniffer {
     const outputs = createOutputs(cfg, this.log);
     let metrics: MetricsEndpoint | undefined;
     if (cfg.metricsPort !== undefined) {
+      // Loaded only when asked for: prom-client's start-up cost stays out of the sniffer's otherwise.
+      const { MetricsEndpoint } = await import('./metrics/index.js');
       metrics = new MetricsEndpoint(cfg, { stats: () => this.stats(), healthy: () => this.healthy() }, this.log);
       try {
         const port = await metrics.listen(cfg.metricsPort);

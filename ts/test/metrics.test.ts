@@ -1,12 +1,16 @@
 // metricsPort end to end: createSniffer (dist/index.js, the real addon) captures real HTTP on lo, and
 // /metrics is scraped over HTTP while it runs. The RED series are checked against the requests sent;
 // the stop log's counters against sniffer.stats(), name by name.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Api from '../src/index.js';
 import type { HttpMessage, Sniffer } from '../src/types.js';
+import { createLogger } from '../src/log.js';
 import { statSeries } from '../src/metrics/stats-metrics.js';
+import { HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
 import { checkExposition, freePort, get, valueOf, type Family } from './metrics-scrape.js';
 import { ADDON, DIST, requireArtifacts, requireFromHere, runRequests, serve, waitFor, type RequestSpec, type Served } from './runtime-support.js';
 
@@ -151,6 +155,27 @@ describe('capture health and losses, named after the stop log', () => {
     expect(valueOf(families, 'tcp_sniffer_capture_connections_tracked_total')).toBeGreaterThanOrEqual(1);
     expect(valueOf(families, 'tcp_sniffer_up')).toBe(1);
     expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});
+
+describe('docs/metrics.md and deploy/grafana-dashboard.json', () => {
+  it('name only metrics that are exported', async () => {
+    const exported = new Set(families.keys());
+    // The live sniffer above had only the callback output; the others' counters follow the same rule.
+    const log = createLogger({ level: 'error', write: () => {} });
+    const https = new HttpsOutput(new URL('https://127.0.0.1:9/'), undefined, log);
+    const stdout = new StdoutOutput(log, { stream: new PassThrough() as never });
+    for (const s of statSeries({ capture: {}, decoder: {}, outputs: { https: https.stats(), stdout: stdout.stats() }, messages: 0 })) exported.add(s.name);
+    await https.drain(Date.now());
+    await stdout.drain(Date.now());
+    const doc = readFileSync(join(__dirname, '../../docs/metrics.md'), 'utf8');
+    const dashboard = readFileSync(join(__dirname, '../../deploy/grafana-dashboard.json'), 'utf8');
+    const named = new Set([...`${doc}\n${dashboard}`.matchAll(/\b((?:tcp_sniffer|process)_[a-z_]*[a-z])\b/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')));
+    const unknown = [...named].filter((n) => !exported.has(n) && !/^tcp_sniffer_(capture|decoder|pipeline|output)$/.test(n));
+    expect(unknown).toEqual([]);
+    expect(named.size).toBeGreaterThan(60);
+    const panels = (JSON.parse(dashboard) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels;
+    expect(panels.flatMap((p) => p.targets ?? []).length).toBeGreaterThan(15);
   });
 });
 
