@@ -1,7 +1,9 @@
 // metricsPort end to end: createSniffer (dist/index.js, the real addon) captures real HTTP on lo, and
 // /metrics is scraped over HTTP while it runs. The RED series are checked against the requests sent;
 // the stop log's counters against sniffer.stats(), name by name.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -214,6 +216,12 @@ describe('the endpoint', () => {
     await expect(other.start()).rejects.toThrow(`metricsPort ${busy.port} could not be used: EADDRINUSE`);
     expect(other.isRunning()).toBe(false);
     await busy.close();
+  });
+
+  it('is refused with --read-tcpflow, which has no metrics', () => {
+    const r = spawnSync(process.execPath, [join(DIST, 'cli.js'), '--read-tcpflow', tmpdir(), '--metrics-port', '9464'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('invalid --metrics-port: not with --read-tcpflow');
   });
 
   it('rejects invalid metrics options with the field and the rule', () => {
