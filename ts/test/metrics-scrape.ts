@@ -43,7 +43,15 @@ export async function freePort(): Promise<number> {
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)( -?\d+)?$/;
 const LABEL_PAIR = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/;
-const VALUE = /^([+-]?Inf|NaN|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/;
+// Go's ParseFloat, which Prometheus reads values with: NaN and Inf in any case (prom-client writes "Nan").
+const VALUE = /^([+-]?(inf|infinity)|nan|[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?)$/i;
+
+function goFloat(text: string): number {
+  const t = text.toLowerCase();
+  if (t === 'nan') return Number.NaN;
+  if (/^[+-]?inf(inity)?$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  return Number(text);
+}
 
 function labelsOf(text: string, line: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -88,7 +96,7 @@ export function checkExposition(text: string): Map<string, Family> {
     if (m === null || !VALUE.test(m[4]!)) throw new Error(`malformed sample: ${line}`);
     const name = m[1]!;
     const labels = labelsOf(m[3] ?? '', line);
-    const value = Number(m[4]!.replace(/Inf$/, 'Infinity'));
+    const value = goFloat(m[4]!);
     if (current === undefined || current.type === '') throw new Error(`sample without TYPE: ${line}`);
     if (current.type === 'HISTOGRAM') {
       const suffix = ['_bucket', '_sum', '_count'].find((s) => name === current!.name + s);
@@ -101,7 +109,7 @@ export function checkExposition(text: string): Map<string, Family> {
       byLabels.set(key, h);
       if (suffix === '_bucket') {
         if (le === undefined || !VALUE.test(le)) throw new Error(`bucket without le: ${line}`);
-        h.buckets.push([Number(le.replace(/Inf$/, 'Infinity')), value]);
+        h.buckets.push([goFloat(le), value]);
       } else if (suffix === '_sum') h.sum = value;
       else h.count = value;
       continue;

@@ -1,7 +1,7 @@
 // metricsPort end to end: createSniffer (dist/index.js, the real addon) captures real HTTP on lo, and
 // /metrics is scraped over HTTP while it runs. The RED series are checked against the requests sent;
 // the stop log's counters against sniffer.stats(), name by name.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
@@ -14,7 +14,7 @@ import { createLogger } from '../src/log.js';
 import { statSeries } from '../src/metrics/stats-metrics.js';
 import { HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
 import { checkExposition, freePort, get, valueOf, type Family } from './metrics-scrape.js';
-import { ADDON, DIST, requireArtifacts, requireFromHere, runRequests, serve, waitFor, type RequestSpec, type Served } from './runtime-support.js';
+import { ADDON, DIST, requireArtifacts, requireFromHere, runRequests, serve, sleep, waitFor, type RequestSpec, type Served } from './runtime-support.js';
 
 let api: typeof Api;
 
@@ -216,6 +216,34 @@ describe('the endpoint', () => {
     await expect(other.start()).rejects.toThrow(`metricsPort ${busy.port} could not be used: EADDRINUSE`);
     expect(other.isRunning()).toBe(false);
     await busy.close();
+  });
+
+  it('is served by the CLI from METRICS_PORT and ROUTE_TEMPLATES, and the CLI still exits 0 on SIGTERM', async () => {
+    const served = await serve(handler);
+    const port = await freePort();
+    const cli = spawn(process.execPath, [join(DIST, 'cli.js'), '--interface', 'lo', '--ports', String(served.port)], {
+      env: { ...process.env, METRICS_PORT: String(port), ROUTE_TEMPLATES: '/api/{version} /other' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes('"message":"capturing"'), 15_000, 'the CLI to capture');
+      expect(stderr).toContain(`"message":"metrics endpoint listening","metricsPort":${port}`);
+      await runRequests(served.port, [{ method: 'GET', path: '/api/v1' }, { method: 'GET', path: '/api/v2?x=1' }]);
+      // Scraped until the messages of both exchanges are in (the capture hands them over within 100 ms).
+      let families = new Map<string, Family>();
+      for (const until = Date.now() + 15_000; valueOf(families, 'tcp_sniffer_http_requests_total', { route: '/api/{version}' }) !== 2;) {
+        if (Date.now() > until) throw new Error(`both exchanges never appeared:\n${stderr}`);
+        await sleep(50);
+        families = checkExposition((await get(port, '/metrics')).body);
+      }
+      expect(valueOf(families, 'tcp_sniffer_decoder_requests_total')).toBe(2);
+    } finally {
+      cli.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await served.close();
+    }
   });
 
   it('is refused with --read-tcpflow, which has no metrics', () => {
