@@ -170,11 +170,16 @@ class Session : public std::enable_shared_from_this<Session> {
     auto started = std::chrono::steady_clock::now();
     const auto& req = parser_->get();
     RouteAnswer answer = RouteRequest(std::string_view(req.method_string()), std::string_view(req.target()),
-                                      req.body(), !server_.draining(), server_.options_);
+                                      req.body(), !server_.draining(), server_.options_,
+                                      [this] { return server_.MetricsText(); });
     if (answer.is_review) {
       server_.reviews_++;
       if (answer.status != 200) server_.bad_requests_++;
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      const auto* outcome = answer.fields.if_contains("outcome");
+      server_.metrics_.RecordReview(outcome != nullptr && outcome->is_string() ? std::string_view(outcome->get_string())
+                                                                               : std::string_view("unknown"),
+                                    static_cast<double>(micros.count()) / 1e6);
       answer.fields["status"] = answer.status;
       answer.fields["durationUs"] = micros.count();
       // The address the API server calls from: what the NetworkPolicy must admit (docs/deployment.md).
@@ -390,6 +395,10 @@ void HttpsServer::Drain() {
       });
     });
   });
+}
+
+std::string HttpsServer::MetricsText() const {
+  return metrics_.Text(Stats(), certificates_.reloads(), certificates_.reload_failures());
 }
 
 boost::json::object HttpsServer::Stats() const {

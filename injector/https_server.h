@@ -12,6 +12,7 @@
 #define INJECTOR_HTTPS_SERVER_H_
 
 #include "connection_limits.h"
+#include "injector_metrics.h"
 #include "injector_options.h"
 #include "tls_certificates.h"
 
@@ -50,6 +51,8 @@ class HttpsServer {
 
   bool draining() const { return draining_.load(); }
   boost::json::object Stats() const;
+  // GET /metrics: the review metrics, the TLS reloads and Stats().
+  std::string MetricsText() const;
 
  private:
   friend class Session;
@@ -88,6 +91,7 @@ class HttpsServer {
   std::atomic<std::uint64_t> busy_rejections_{0};
   std::atomic<std::uint64_t> body_bytes_in_flight_{0};
   std::atomic<std::int64_t> last_refusal_log_{0};
+  InjectorMetrics metrics_;
 };
 
 }  // namespace injector

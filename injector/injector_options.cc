@@ -200,7 +200,8 @@ InjectorOptions Parse(const json::value& document) {
   InjectorOptions o;
   const auto& root = AsObject(document, "(options file)");
   RejectUnknown(root, "", {"image", "imagePullPolicy", "sidecarName", "resources", "terminationGracePeriodSeconds",
-                           "tokenSecret", "nativeSidecar", "production", "collectorCa", "env", "server"});
+                           "tokenSecret", "nativeSidecar", "production", "collectorCa", "env", "server",
+                           "metricsPort"});
   if (auto* p = root.if_contains("image")) {
     o.image = AsString(*p, "image");
     if (!IsImageReference(o.image)) Fail("image", "non-empty image reference without whitespace");
@@ -239,6 +240,7 @@ InjectorOptions Parse(const json::value& document) {
   if (auto* p = root.if_contains("nativeSidecar")) o.native_sidecar = AsBool(*p, "nativeSidecar");
   if (auto* p = root.if_contains("production")) o.production = AsBool(*p, "production");
   if (auto* p = root.if_contains("collectorCa")) o.collector_ca = CollectorCaOption(*p);
+  if (auto* p = root.if_contains("metricsPort")) o.metrics_port = AsInteger(*p, "metricsPort", 0, 65535);
   if (auto* p = root.if_contains("env")) o.env = EnvDefaults(*p);
   if (auto* p = root.if_contains("server")) o.server = Server(*p);
   // The sidecar would refuse this at start and crash-loop every injected pod: refuse it here instead.

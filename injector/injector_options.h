@@ -56,6 +56,9 @@ struct InjectorOptions {
   // Sidecars run with TCP_SNIFFER_PRODUCTION=1 (https: collector only, default redaction kept).
   bool production = true;
   std::optional<CollectorCa> collector_ca;
+  // The sidecar's METRICS_PORT, a container port named "metrics" and the pod's prometheus.io
+  // annotations; 0 turns the sidecar's metrics off (docs/injector.md, "Metrics").
+  std::uint32_t metrics_port = 9464;
   // Default sidecar environment (the variable names of docs/configuration.md), normalized; pod
   // annotations override some.
   std::map<std::string, std::string> env = {};

@@ -154,5 +154,13 @@ TEST(InjectorOptions, FileErrorsNameTheFile) {
   std::remove(path.c_str());
 }
 
+TEST(InjectorOptions, MetricsPortDefaultsTo9464AndZeroTurnsItOff) {
+  EXPECT_EQ(InjectorOptions{}.metrics_port, 9464u);
+  EXPECT_EQ(std::get<InjectorOptions>(FromText(R"({"metricsPort": 0})")).metrics_port, 0u);
+  EXPECT_EQ(std::get<InjectorOptions>(FromText(R"({"metricsPort": 9100})")).metrics_port, 9100u);
+  EXPECT_EQ(ErrorOf(R"({"metricsPort": 65536})"), "metricsPort: must be an integer from 0 to 65535");
+  EXPECT_EQ(ErrorOf(R"({"metricsPort": "9464"})"), "metricsPort: must be an integer");
+}
+
 }  // namespace
 }  // namespace injector

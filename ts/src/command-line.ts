@@ -32,6 +32,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
   { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `reassembly and body budget, integer >= 1048576, default ${DEFAULTS.maxBufferedBytes}` },
   { key: 'captureBufferBytes', flag: '--capture-buffer-bytes', env: 'CAPTURE_BUFFER_BYTES', arg: 'N', help: `kernel packet ring of a live capture (counts in memory), integer from 1048576 to 1073741824, default ${DEFAULTS.captureBufferBytes}` },
+  { key: 'metricsPort', flag: '--metrics-port', env: 'METRICS_PORT', arg: 'N', help: 'serve Prometheus /metrics and /healthz on this port, all addresses (off by default)' },
+  { key: 'routeTemplates', flag: '--route-template', env: 'ROUTE_TEMPLATES', arg: 'T', help: 'route label for matching paths, e.g. /users/{id}; repeatable (variable: comma or space separated)' },
+  { key: 'metricsMaxRoutes', flag: '--metrics-max-routes', env: 'METRICS_MAX_ROUTES', arg: 'N', help: `distinct routes in metrics before the rest count as __other__, 1-10000, default ${DEFAULTS.metricsMaxRoutes}` },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', arg: 'L', help: 'debug, info, warn or error, default info' },
 ];
 
@@ -104,7 +107,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     const name = eq < 0 ? a : a.slice(0, eq);
     const spec = byFlag.get(name);
     if (!spec) throw new ValidationError(name, FLAG_RULES.unknown, 'see --help');
-    if (flags.has(spec)) throw new ValidationError(name, FLAG_RULES.twice);
+    const repeatable = spec.key === 'routeTemplates';
+    if (flags.has(spec) && !repeatable) throw new ValidationError(name, FLAG_RULES.twice);
     let value: string;
     if (eq >= 0) value = a.slice(eq + 1);
     else if (spec.key === 'outputStdout') value = 'true';
@@ -114,7 +118,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       value = next;
       i++;
     }
-    flags.set(spec, value);
+    // A repeated --route-template adds to the list; a template holds no comma (routeTemplateProblem).
+    flags.set(spec, flags.has(spec) ? `${flags.get(spec)!},${value}` : value);
   }
 
   const production = isProduction(env);
@@ -160,11 +165,12 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   set('outputUrl', outputUrl?.href);
   set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
   set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? outputUrl === undefined);
-  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes'] as const) {
+  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'metricsPort', 'metricsMaxRoutes'] as const) {
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
   set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
+  set('routeTemplates', values.get('routeTemplates') as string[] | undefined);
 
   const placement: Placement = {};
   for (const [k, name] of PLACEMENT_ENV) {

@@ -4,27 +4,10 @@
 
 import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from './types.js';
 import { isLogLevel, type LogLevel } from './log.js';
+import { ValidationError } from './validation-error.js';
+import { routeTemplateProblem } from './metrics/routes.js';
 
-/** A configuration value broke a rule. `field` is named as the user wrote it (key, variable or flag). */
-export class ValidationError extends Error {
-  readonly field: string;
-  readonly rule: string;
-  /** What was wrong with the value, when saying so reveals no secret. */
-  readonly detail?: string;
-
-  constructor(field: string, rule: string, detail?: string) {
-    super(`invalid ${field}: ${rule}${detail ? ` (${detail})` : ''}`);
-    this.name = 'ValidationError';
-    this.field = field;
-    this.rule = rule;
-    this.detail = detail;
-  }
-
-  /** The same error, naming the field as another surface calls it (`MAX_BODY_SIZE`, `--max-body-size`). */
-  renamed(field: string): ValidationError {
-    return new ValidationError(field, this.rule, this.detail);
-  }
-}
+export { ValidationError };
 
 export interface ResolvedConfig {
   ports: number[];
@@ -47,6 +30,10 @@ export interface ResolvedConfig {
   captureBufferBytes: number;
   placement?: Placement;
   production: boolean;
+  /** Serve /metrics and /healthz on this port; absent = off. Route templates are tried in order. */
+  metricsPort?: number;
+  routeTemplates: string[];
+  metricsMaxRoutes: number;
 }
 
 export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
@@ -64,6 +51,8 @@ export const DEFAULTS = {
   // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
   // 32 MiB would take a third of the 96 MiB memory target alone.
   captureBufferBytes: 16_777_216,
+  // Distinct route label values before the rest fold into __other__ (docs/metrics.md, "Cardinality").
+  metricsMaxRoutes: 200,
 } as const;
 
 /**
@@ -89,6 +78,13 @@ export const LIMITS = {
   },
   stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
   callback: { maxInFlight: 1000 },
+  metrics: {
+    /** Requests remembered until their response arrives (pairing for the RED metrics). */
+    maxAwaitingResponses: 10_000,
+    /** Seconds: 1 ms to 30 s, the range of an HTTP service's answers. */
+    durationBucketsSeconds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    maxConnections: 16, requestTimeoutMs: 10_000,
+  },
 } as const;
 
 /** The rule texts, exactly as in fixtures/validation/cases.json. */
@@ -108,6 +104,9 @@ export const RULES = {
   drainTimeoutMs: 'integer >= 0',
   maxBufferedBytes: 'integer >= 1048576',
   captureBufferBytes: 'integer from 1048576 to 1073741824',
+  metricsPort: 'integer 1-65535',
+  metricsMaxRoutes: 'integer from 1 to 10000',
+  routeTemplates: 'paths starting with /, each segment literal or a whole {name}',
   boolean: 'true or false',
   redactHeaders: 'comma-separated header names',
   redactDefaultHeadersProduction: 'true in production',
@@ -128,17 +127,21 @@ const INTEGER_MINIMUM = {
   drainTimeoutMs: 0,
   maxBufferedBytes: 1_048_576,
   captureBufferBytes: 1_048_576,
+  metricsPort: 1,
+  metricsMaxRoutes: 1,
 } as const;
 type IntegerKey = keyof typeof INTEGER_MINIMUM;
 /** Upper bounds, where a key has one. */
 const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
   captureBufferBytes: 1_073_741_824,
+  metricsPort: 65_535,
+  metricsMaxRoutes: 10_000,
 };
 
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | IntegerKey;
 
 export interface RawValue {
   ports: number[];
@@ -157,6 +160,9 @@ export interface RawValue {
   drainTimeoutMs: number;
   maxBufferedBytes: number;
   captureBufferBytes: number;
+  metricsPort: number;
+  metricsMaxRoutes: number;
+  routeTemplates: string[];
 }
 
 // Only spaces and tabs around a value are forgiven (an env file's stray blank); nothing else is guessed.
@@ -209,6 +215,9 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
       }
       case 'redactHeaders':
         return v === '' ? [] : checkRedactHeaders(v.split(',').map(trim));
+      case 'routeTemplates':
+        // Comma- or space-separated: a template has neither.
+        return checkRouteTemplates(v.split(/[\s,]+/).filter((t) => t !== ''));
       case 'captureFile':
         if (v === '') throw new ValidationError(key, RULES.captureFile);
         return v;
@@ -323,6 +332,15 @@ function redactionList(listed: string[], withDefaults: boolean): string[] {
   return withDefaults ? [...new Set([...DEFAULT_REDACT_HEADERS, ...listed])] : listed;
 }
 
+function checkRouteTemplates(templates: unknown): string[] {
+  if (!Array.isArray(templates)) throw new ValidationError('routeTemplates', RULES.routeTemplates, 'not an array');
+  templates.forEach((t: unknown, i) => {
+    const problem = typeof t === 'string' ? routeTemplateProblem(t) : `got ${typeof t}`;
+    if (problem !== null) throw new ValidationError('routeTemplates', RULES.routeTemplates, `routeTemplates[${i}] ${problem}`);
+  });
+  return [...new Set(templates as string[])];
+}
+
 function checkPlacement(v: unknown): Placement | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('placement', RULES.placement);
   const out: Placement = {};
@@ -344,7 +362,8 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
 const KNOWN_KEYS = new Set<string>([
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
-  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement',
+  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
+  'metricsMaxRoutes',
 ]);
 
 /**
@@ -385,7 +404,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   if (given('onHttpMessage') && typeof c.onHttpMessage !== 'function') {
     throw new ValidationError('onHttpMessage', RULES.function, `got ${typeof c.onHttpMessage}`);
   }
-  const integer = (k: IntegerKey): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+  const integer = (k: Exclude<IntegerKey, 'metricsPort'>): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
   const outputUrl = given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined;
   if (outputUrlAuthToken !== undefined && outputUrl?.protocol === 'http:') {
     // Anyone on the path would read the token; in every mode, not only in production.
@@ -413,6 +432,9 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     captureBufferBytes: integer('captureBufferBytes'),
     placement: given('placement') ? checkPlacement(c.placement) : undefined,
     production,
+    metricsPort: given('metricsPort') ? checkInteger('metricsPort', c.metricsPort) : undefined,
+    routeTemplates: given('routeTemplates') ? checkRouteTemplates(c.routeTemplates) : [],
+    metricsMaxRoutes: integer('metricsMaxRoutes'),
   };
 }
 

@@ -22,6 +22,8 @@ export interface PipelineStats {
   queuedBytes: number;
   /** Batches that arrived after the end of input (a capture that outlived the drain deadline). */
   batchesAfterFinish: number;
+  /** Blocks the metrics observer threw on (their exchanges are missing from the RED metrics). */
+  observerErrors: number;
   [counter: string]: number;
 }
 
@@ -58,10 +60,14 @@ export class Pipeline {
   private warnedForced = false;
   private readonly counters: PipelineStats = {
     messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, deliveryErrors: 0,
-    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
+    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0, observerErrors: 0,
   };
 
-  constructor(core: HttpCore, outputs: Output[], log: Logger) {
+  /**
+   * `observe`, when given, reads every block before the outputs get it (the metrics' per-route counts);
+   * it must not keep the block.
+   */
+  constructor(core: HttpCore, outputs: Output[], log: Logger, private readonly observe?: (jsonl: Uint8Array) => void) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
@@ -156,6 +162,14 @@ export class Pipeline {
     }
     if (output.count === 0) return;
     this.counters.messages += output.count;
+    if (this.observe !== undefined) {
+      try {
+        this.observe(output.jsonl);
+      } catch (e) {
+        this.counters.observerErrors++;
+        this.limiter.log(this.log, 'error', 'observer', 'pipeline: metrics failed to read a block', { error: String(e) });
+      }
+    }
     for (const out of this.outputs) {
       try {
         out.deliver(output.jsonl, output.count);

@@ -9,6 +9,7 @@ import { describeConfig, warnAboutConfig } from './config-summary.js';
 import { openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
+import type { MetricsEndpoint } from './metrics/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
 import type { HttpCore } from './wasm/core.js';
 
@@ -101,6 +102,7 @@ class SnifferRuntime implements Sniffer {
   private pipelineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private metrics: MetricsEndpoint | undefined;
 
   constructor(cfg: ResolvedConfig, log: Logger) {
     this.cfg = cfg;
@@ -120,6 +122,11 @@ class SnifferRuntime implements Sniffer {
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** What /healthz reports: capturing, and neither the capture nor the pipeline failed. */
+  private healthy(): boolean {
+    return this.running && this.stopPromise === undefined && this.pipelineError === null && this.captureError === null;
   }
 
   done(): Promise<void> {
@@ -151,7 +158,20 @@ class SnifferRuntime implements Sniffer {
     const capture = loadAddon();
     const core = await openCore(cfg);
     const outputs = createOutputs(cfg, this.log);
-    const pipeline = new Pipeline(core, outputs, this.log);
+    let metrics: MetricsEndpoint | undefined;
+    if (cfg.metricsPort !== undefined) {
+      // Loaded only when asked for: prom-client's start-up cost stays out of the sniffer's otherwise.
+      const { MetricsEndpoint } = await import('./metrics/index.js');
+      metrics = new MetricsEndpoint(cfg, { stats: () => this.stats(), healthy: () => this.healthy() }, this.log);
+      try {
+        const port = await metrics.listen(cfg.metricsPort);
+        this.log.info('metrics endpoint listening', { metricsPort: port, paths: ['/metrics', '/healthz'] });
+      } catch (e) {
+        core.free();
+        throw e;
+      }
+    }
+    const pipeline = new Pipeline(core, outputs, this.log, metrics && ((jsonl) => metrics.observe(jsonl)));
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {
@@ -182,8 +202,10 @@ class SnifferRuntime implements Sniffer {
       handle = capture.start(opts, (batch) => this.onBatch(pipeline, batch), (err) => this.onCaptureEnd(err));
     } catch (e) {
       core.free();
+      await metrics?.close();
       throw this.openError(e as CaptureError, capture);
     }
+    this.metrics = metrics;
     this.core = core;
     this.outputs = outputs;
     this.pipeline = pipeline;
@@ -287,6 +309,7 @@ class SnifferRuntime implements Sniffer {
     }
     this.running = false;
     this.log.info('stopped', this.stats());
+    await this.metrics?.close();
     try {
       this.core?.free();
     } catch {

@@ -40,6 +40,10 @@ export async function readTcpflowDirectory(
   // Validated as an offline run, so that ports stay optional and every other value obeys the usual rules.
   const cfg = validateConfig({ ...config, captureFile: dir }, env);
   warnAboutConfig(cfg, log);
+  if (cfg.metricsPort !== undefined) {
+    // Its messages would be counted by no one: refuse rather than serve metrics that stay at zero.
+    throw new ValidationError('--metrics-port', 'not with --read-tcpflow (use --read on a capture file)');
+  }
   const connections = pairFiles(dir, new Set(cfg.ports), log);
   log.info('decoding tcpflow directory', { dir, connections: connections.length, ports: cfg.ports });
 

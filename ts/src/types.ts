@@ -93,6 +93,12 @@ export interface SnifferConfig {
   captureBufferBytes?: number;
   /** Attached to every message when set. */
   placement?: Placement;
+  /** Serve Prometheus metrics on `/metrics` and `/healthz` on this port (all addresses). Off by default. */
+  metricsPort?: number;
+  /** Route templates such as `/users/{id}`, tried in order before the automatic ones (docs/metrics.md). */
+  routeTemplates?: string[];
+  /** Distinct automatic routes kept as labels; the rest count as `__other__`. Default 200. */
+  metricsMaxRoutes?: number;
 }
 
 /** Counters of a running sniffer. */

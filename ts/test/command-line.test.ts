@@ -60,6 +60,27 @@ describe('parseCommandLine', () => {
     expect(e.rule).toBe('required unless --read is given');
   });
 
+  it('reads the metrics options; --route-template repeats, ROUTE_TEMPLATES is comma or space separated', () => {
+    expect(parseCommandLine([], { PORTS: '80', METRICS_PORT: '9464', ROUTE_TEMPLATES: '/a/{x}, /b/{y} /c', METRICS_MAX_ROUTES: '50' }).config)
+      .toMatchObject({ metricsPort: 9464, routeTemplates: ['/a/{x}', '/b/{y}', '/c'], metricsMaxRoutes: 50 });
+    const { config } = parseCommandLine(
+      ['--ports', '80', '--metrics-port', '9000', '--route-template', '/users/{id}', '--route-template=/users/{id}/orders'],
+      { ROUTE_TEMPLATES: '/ignored' },
+    );
+    expect(config).toMatchObject({ metricsPort: 9000, routeTemplates: ['/users/{id}', '/users/{id}/orders'] });
+    expect(config.metricsMaxRoutes).toBeUndefined();
+    expect(validateConfig(config, {})).toMatchObject({ metricsMaxRoutes: 200 });
+    expect(validateConfig({ ports: [80] }, {}).metricsPort).toBeUndefined();
+    let e = error([], { PORTS: '80', METRICS_PORT: '0' });
+    expect([e.field, e.rule]).toEqual(['METRICS_PORT', 'integer 1-65535']);
+    e = error(['--ports', '80', '--metrics-max-routes', '10001']);
+    expect([e.field, e.rule]).toEqual(['--metrics-max-routes', 'integer from 1 to 10000']);
+    e = error(['--ports', '80', '--route-template', 'users/{id}']);
+    expect([e.field, e.detail]).toEqual(['--route-template', 'routeTemplates[0] must start with /']);
+    e = error([], { PORTS: '80', ROUTE_TEMPLATES: '/ok /x/{a}b' });
+    expect([e.field, e.rule]).toEqual(['ROUTE_TEMPLATES', 'paths starting with /, each segment literal or a whole {name}']);
+  });
+
   it('rejects unknown, repeated, value-less and positional arguments', () => {
     expect(error(['--port', '80']).rule).toBe('unknown option');
     expect(error(['--ports', '80', '--ports', '81']).rule).toBe('given more than once');
