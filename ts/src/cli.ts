@@ -1,6 +1,7 @@
 // The tcp-sniffer bin and container entrypoint (docs/configuration.md, docs/architecture.md). stdout carries only messages (and
 // --help / --version text when asked); logs go to stderr. Exit: 0 clean stop, 1 configuration error,
 // 2 runtime error.
+import { setFlagsFromString } from 'node:v8';
 import { helpText, OPTIONS, parseCommandLine } from './command-line.js';
 import { ValidationError } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -48,6 +49,7 @@ function inCliTerms(e: ValidationError, argv: string[], env: Record<string, stri
 }
 
 async function runSniffer(config: SnifferConfig, env: Record<string, string | undefined>, log: Logger): Promise<number> {
+  if (config.captureFile === undefined) compileWasmAhead();
   const sniffer = createSnifferWith(config, { logger: log, env });
   const onSignal = (signal: NodeJS.Signals): void => {
     log.info('signal received, stopping', { signal });
@@ -58,6 +60,20 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
   await sniffer.start();
   await sniffer.done();
   return 0;
+}
+
+/**
+ * Live, the HTTP core is compiled by V8's optimising tier before the capture opens. By default V8 runs a
+ * module's baseline code first and recompiles hot functions in the background; llhttp's state machine is one
+ * ~34 KB function whose recompilation takes 1-3 CPU seconds, in the first seconds of traffic: the baseline
+ * code is slow while the compiler holds the second core, the JS thread falls behind and the capture sheds
+ * (docs/performance.md, "Live capture: where the CPU went"). Offline the background tier-up overlaps the
+ * read, which finishes sooner with it. The flags are V8's own and concern WebAssembly only; the CLI owns
+ * its process, so they are set here and not in the library.
+ */
+function compileWasmAhead(): void {
+  setFlagsFromString('--no-liftoff');
+  setFlagsFromString('--no-wasm-lazy-compilation');
 }
 
 function secretsOf(env: Record<string, string | undefined>): string[] {
