@@ -1,7 +1,7 @@
 // The tcp-sniffer bin (dist/cli.js) as a real process: flags, exit codes, stdout carrying only messages,
 // SIGTERM draining, libpcap's real errors, and tcpflow's output decoded without the capture addon.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, truncateSync, statSync, copyFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, copyFileSync, openSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -165,6 +165,44 @@ describe('live', () => {
       expect(logs.some((l) => l.message === 'stopped')).toBe(true);
     } finally {
       run.proc.kill('SIGKILL');
+      await target.close();
+    }
+  });
+
+  it('stdout redirected to a file (written synchronously, blocks not copied): every message once and whole', async () => {
+    const target = await serve();
+    const file = join(tempDir('cli-file'), 'out.jsonl');
+    const fd = openSync(file, 'w');
+    const proc = spawn(process.execPath, [CLI, '--interface', 'lo', '--ports', String(target.port)], {
+      env: cleanEnv(), stdio: ['ignore', fd, 'pipe'],
+    });
+    closeSync(fd);
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes('"capturing"'), 20_000, 'the capture to open');
+      // Connections apart in time reach the core in separate feeds, whose blocks reuse one scratch buffer.
+      for (let i = 0; i < 6; i++) {
+        await runRequests(target.port);
+        await sleep(30);
+      }
+      await sleep(300);
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const msgs = jsonLines(readFileSync(file, 'utf8'));
+      expect(msgs).toHaveLength(60);
+      const byConnection = new Map<unknown, string[]>();
+      // What a connection's messages say apart from its client port and the server's Date header.
+      const said = (m: Record<string, unknown>): string =>
+        JSON.stringify([m.direction, m.exchange, m.method, m.path, m.statusCode, m.body, m.bodyEncoding, m.bodySize]);
+      for (const m of msgs) byConnection.set(m.connectionId, [...(byConnection.get(m.connectionId) ?? []), said(m)]);
+      expect(byConnection.size).toBe(6);
+      const [first, ...rest] = [...byConnection.values()];
+      expect(first).toHaveLength(10);
+      for (const other of rest) expect(other).toEqual(first);
+    } finally {
+      proc.kill('SIGKILL');
       await target.close();
     }
   });

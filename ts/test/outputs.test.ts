@@ -196,6 +196,29 @@ describe('stdout output', () => {
     expect(logLines.filter((l) => l.includes('not being read fast enough'))).toHaveLength(1);
   });
 
+  it('reuses its copies of blocks only once written: many blocks through a stalled pipe come out whole and in order', async () => {
+    const child = reader('cat');
+    const result = output(child);
+    child.kill('SIGSTOP'); // every write after the pipe's 64 KiB stays queued in the stream until SIGCONT
+    const out = new StdoutOutput(newLog().log, { stream: child.stdin! as never, maxBufferedBytes: 64 * 1024 * 1024 });
+    const scratch = Buffer.alloc(300_000); // the pipeline's reused block
+    const expected: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const line = JSON.stringify({ ...message(i), body: String.fromCharCode(0x61 + (i % 26)).repeat(1_000 + 4_999 * i) }) + '\n';
+      const len = scratch.write(line);
+      out.deliver(scratch.subarray(0, len), 1);
+      scratch.fill(0x21); // what the next feed would do to the block
+      expected.push(line);
+      if (i % 20 === 19) await new Promise((r) => setImmediate(r)); // writes of earlier copies may complete
+    }
+    expect(out.stats().bufferedBytes).toBeGreaterThan(1024 * 1024); // still queued: the copies were not reused
+    child.kill('SIGCONT');
+    await out.drain(Date.now() + 30_000);
+    child.stdin!.end();
+    expect(await result).toBe(expected.join(''));
+    expect(out.stats()).toMatchObject({ delivered: 60, dropped: 0, failed: 0, pending: 0 });
+  });
+
   it('logs a broken pipe once and counts every later message as dropped, without crashing', async () => {
     const child = reader('exec 0<&-; sleep 0.1');
     await new Promise((r) => setTimeout(r, 50));

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
 import { HttpsOutput, type HttpsOutputOptions } from './https.js';
-import { blockingStdout } from './offline-stdout.js';
+import { blockingStdout, stdoutIsFile } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
 export interface Output {
@@ -48,8 +48,10 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
   }
   if (cfg.outputStdout) {
     // Reading a file, stdout blocks: a slow reader then slows the file reader instead of losing messages.
-    const offline = cfg.captureFile !== undefined ? { stream: blockingStdout(), writesSynchronously: true } : {};
-    outputs.push(new StdoutOutput(log, { ...offline, ...deps.stdout }));
+    // Live, stdout redirected to a file is Node's synchronous file stream, so blocks need no copy.
+    const mode = cfg.captureFile !== undefined ? { stream: blockingStdout(), writesSynchronously: true }
+      : stdoutIsFile() ? { writesSynchronously: true } : {};
+    outputs.push(new StdoutOutput(log, { ...mode, ...deps.stdout }));
   }
   // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
   if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));

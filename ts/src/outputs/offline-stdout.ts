@@ -1,11 +1,12 @@
-// stdout for offline reads: a stream whose writes block until the reader has taken the bytes.
+// stdout for offline reads: a stream whose writes block until the reader has taken the bytes; and whether
+// stdout is a regular file (written synchronously by Node, live too).
 //
 // Reading a file, the capture thread outruns any reader of stdout. Holding batches in JS (the pipeline's
 // bounded queue) only delays the moment messages must be dropped. Blocking the JS thread instead stops
 // it from taking batches from the addon, whose bounded queue then makes the file reader wait: a slow
 // `--read FILE | consumer` loses nothing and memory stays bounded. Live captures keep the asynchronous
 // stdout, where the shim sheds load as counted gaps instead.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 const STDOUT_FD = 1;
@@ -40,4 +41,16 @@ export function blockingStdout(): Writable {
       }
     },
   });
+}
+
+/**
+ * True when stdout is a regular file: Node then writes process.stdout synchronously (fs.writeSync in
+ * its _write), so a caller may reuse a chunk as soon as write() returns.
+ */
+export function stdoutIsFile(): boolean {
+  try {
+    return fstatSync(STDOUT_FD).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -26,6 +26,11 @@ export interface StdoutOutputOptions {
   writesSynchronously: boolean;
 }
 
+/** Spare copies kept for reuse (at most 8 MiB), and the least each is allocated with. */
+const MAX_SPARE_COPIES = 8;
+const MAX_SPARE_COPY_BYTES = 1024 * 1024;
+const MIN_COPY_BYTES = 64 * 1024;
+
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
   private readonly stream: StdoutOutputOptions['stream'];
@@ -40,6 +45,11 @@ export class StdoutOutput implements Output {
   private broken = false;
   private waiting: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /**
+   * Copies of blocks whose writes have completed, reused for the next blocks: a fresh Buffer per block
+   * (up to hundreds of KiB) cost a page fault per 4 KiB and an munmap when collected (docs/performance.md).
+   */
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
@@ -66,8 +76,15 @@ export class StdoutOutput implements Output {
     }
     this.pending += count;
     try {
-      const chunk = this.writesSynchronously ? jsonl : Buffer.from(jsonl); // jsonl is reused after this call
-      this.stream.write(chunk, (err?: Error | null) => this.flushed(err, count));
+      if (this.writesSynchronously) {
+        this.stream.write(jsonl, (err?: Error | null) => this.flushed(err, count));
+      } else {
+        const copy = this.copyOf(jsonl); // jsonl is reused after this call; the stream keeps its chunk until written
+        this.stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
+          if (this.spare.length < MAX_SPARE_COPIES && copy.length <= MAX_SPARE_COPY_BYTES) this.spare.push(copy);
+          this.flushed(err, count);
+        });
+      }
     } catch (err) {
       // A stream already destroyed throws synchronously on some Node versions.
       this.pending -= count;
@@ -111,6 +128,13 @@ export class StdoutOutput implements Output {
       delivered: this.delivered, failed: this.failed, dropped: this.dropped,
       pending: this.pending, bufferedBytes: this.stream.writableLength,
     };
+  }
+
+  private copyOf(jsonl: Uint8Array): Buffer {
+    const i = this.spare.findIndex((b) => b.length >= jsonl.length);
+    const copy = i >= 0 ? this.spare.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(Math.max(jsonl.length, MIN_COPY_BYTES));
+    copy.set(jsonl);
+    return copy;
   }
 
   private flushed(err: Error | null | undefined, count: number): void {
