@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Where one build's CPU goes under the wrk load: the sniffer's CPU per completed exchange split by thread
+# (the JS main thread and V8's helper threads are all named "node"; the capture thread "tcp-sniffer-cap"),
+# from /proc/PID/task/*/stat once it is capturing until the load ends. With --perf, also a perf profile
+# of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
+# that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
+#
+# Usage: bench/live-threads.sh [--perf FILE] [--seconds N] BUILD [NODE_FLAG]...
+#   e.g. bench/live-threads.sh /work/main --no-liftoff     (a build, with extra flags for node)
+#        perf report -i FILE --no-children --sort comm,dso  (then, for the profile)
+set -uo pipefail
+BENCH=$(cd "$(dirname "$0")" && pwd)
+perf_out='' seconds=8
+while [ $# -gt 0 ]; do
+  case $1 in
+    --perf) perf_out=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 1 ] || { echo "live-threads: give a build directory (see --help)" >&2; exit 1; }
+build=$(cd "$1" && pwd) || exit 1
+shift
+[ "$(id -u)" = 0 ] || { echo "live-threads: run as root" >&2; exit 1; }
+# shellcheck source=bench/live-nginx.sh
+source "$BENCH/live-nginx.sh"
+
+tmp=$(mktemp -d /tmp/bench-threads.XXXXXX)
+out=$(mktemp /dev/shm/bench-threads.XXXXXX)
+port=$((20000 + RANDOM % 20000))
+pid=''
+cleanup() {
+  [ -z "$pid" ] || kill -INT "$pid" 2>/dev/null
+  wait
+  nginx_stop "$tmp/nginx"
+  rm -rf "$tmp" "$out"
+}
+trap cleanup EXIT
+nginx_start "$tmp/nginx" 127.0.0.1 "$port" || exit 1
+
+node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout > "$out" 2> "$tmp/sniffer.log" &
+pid=$!
+for _ in $(seq 200); do grep -q '"capturing"' "$tmp/sniffer.log" && break; sleep 0.1; done
+grep -q '"capturing"' "$tmp/sniffer.log" || { cat "$tmp/sniffer.log" >&2; exit 1; }
+
+# CPU ticks per thread name, summed over the threads of that name.
+threads() {
+  for t in /proc/"$pid"/task/*; do
+    echo "$(tr ' ' _ < "$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")"
+  done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
+}
+threads > "$tmp/before"
+perf_pid=''
+if [ -n "$perf_out" ]; then
+  perf record -F 999 -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
+  perf_pid=$!
+fi
+wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$port/4k" > "$tmp/wrk.txt"
+sleep 1
+threads > "$tmp/after"
+[ -z "$perf_pid" ] || wait "$perf_pid"
+kill -INT "$pid"
+wait "$pid"
+pid=''
+
+completed=$(awk '/ requests in / { print $1 }' "$tmp/wrk.txt")
+echo "live-threads: $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk $(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.txt") req/s, $completed completed, \
+$(grep -c '"direction":"response"' "$out") responses emitted"
+join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
+  { us = ($3 - $2) * 1e6 / hz / ex; total += us; if (us > 0) printf "  %-16s %6.1f us/exchange\n", $1, us }
+  END { printf "  %-16s %6.1f us/exchange\n", "all threads", total }'
+read -r received dropped stdout_dropped shed <<< "$(node "$BENCH/stop-stats.mjs" "$tmp/sniffer.log")"
+echo "kernel drops $dropped of $received; stdout drops $stdout_dropped; shed $shed bytes"
