@@ -6,6 +6,7 @@ import { helpText, OPTIONS, parseCommandLine } from './command-line.js';
 import { ValidationError } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createSnifferWith } from './sniffer.js';
+import { compileEmbeddedModuleNow } from './wasm/embedded.js';
 import { readTcpflowDirectory } from './tcpflow-reader.js';
 import type { SnifferConfig } from './types.js';
 
@@ -69,11 +70,18 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
  * code is slow while the compiler holds the second core, the JS thread falls behind and the capture sheds
  * (docs/performance.md, "Live capture: where the CPU went"). Offline the background tier-up overlaps the
  * read, which finishes sooner with it. The flags are V8's own and concern WebAssembly only; the CLI owns
- * its process, so they are set here and not in the library.
+ * its process, so they are set here and not in the library, and only for this one synchronous compile
+ * (an asynchronous WebAssembly.compile under them never settles in Node 24).
  */
 function compileWasmAhead(): void {
   setFlagsFromString('--no-liftoff');
   setFlagsFromString('--no-wasm-lazy-compilation');
+  try {
+    compileEmbeddedModuleNow();
+  } finally {
+    setFlagsFromString('--liftoff');
+    setFlagsFromString('--wasm-lazy-compilation');
+  }
 }
 
 function secretsOf(env: Record<string, string | undefined>): string[] {

@@ -9,3 +9,11 @@ export function embeddedModule(): Promise<WebAssembly.Module> {
   compiled ??= WebAssembly.compile(wasmBytes);
   return compiled;
 }
+
+/**
+ * Compiles the embedded module now, synchronously, unless it already is: for a caller that has set how
+ * V8 compiles WebAssembly and must have it compiled under those settings (the CLI, ts/src/cli.ts).
+ */
+export function compileEmbeddedModuleNow(): void {
+  compiled ??= Promise.resolve(new WebAssembly.Module(wasmBytes));
+}
