@@ -29,6 +29,10 @@ void Reassembler::OnSyn(uint32_t seq) {
   if (!started_) Start(seq + 1);
 }
 
+uint64_t Reassembler::TailEnd() const {
+  return std::max(fin_seen_ ? fin_offset_ : 0, acked_);
+}
+
 int64_t Reassembler::OffsetOf(uint32_t seq) const {
   return static_cast<int32_t>(seq - next_seq_);
 }
@@ -191,10 +195,21 @@ void Reassembler::SkipHole(const ReassemblyContext& ctx, int64_t ts, StreamSink*
 
 void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t ts,
                             StreamSink* sink) {
-  if (!held_) return;
+  if (!started_) return;  // no byte of this direction seen: nothing to place the ACK against
   int64_t rel = OffsetOf(ack);
   if (rel <= 0 || rel > kMaxForwardJump) return;
   uint64_t acked = next_ + static_cast<uint64_t>(rel);
+  if (!held_) {
+    // The receiver has bytes the capture has not seen, and nothing was captured after them: a lost
+    // tail, or data captured after its ACK (queues merged by the `any` device). Awaited like a
+    // hole, so late data is delivered, and gapped at the hole timeout or at the end.
+    if (fin_seen_) acked = std::min(acked, fin_offset_);  // the FIN's own sequence number is no byte
+    if (acked > TailEnd()) {
+      if (TailEnd() <= next_) hole_since_ = ts;
+      acked_ = acked;
+    }
+    return;
+  }
   while (held_ && next_ < acked) {
     if (held_->begin()->first <= acked) {
       SkipHole(ctx, ts, sink);
@@ -211,9 +226,9 @@ void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, St
   if (now - hole_since_ <= ctx.limits.hole_timeout_us) return;
   if (held_) {
     SkipHole(ctx, now, sink);
-  } else if (fin_seen_ && next_ < fin_offset_) {
-    ++ctx.stats->holes_skipped;  // a FIN seen ahead of bytes that never came
-    EmitGap(ctx, fin_offset_ - next_, now, sink);
+  } else if (TailEnd() > next_) {
+    ++ctx.stats->holes_skipped;  // a FIN seen, or bytes acknowledged, ahead of bytes that never came
+    EmitGap(ctx, TailEnd() - next_, now, sink);
   }
 }
 
@@ -223,7 +238,7 @@ void Reassembler::GiveUpHoles(const ReassemblyContext& ctx, int64_t ts, StreamSi
 
 void Reassembler::Flush(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
   GiveUpHoles(ctx, ts, sink);
-  if (fin_seen_ && next_ < fin_offset_) EmitGap(ctx, fin_offset_ - next_, ts, sink);
+  if (TailEnd() > next_) EmitGap(ctx, TailEnd() - next_, ts, sink);
 }
 
 uint64_t Reassembler::Discard(const ReassemblyContext& ctx) {

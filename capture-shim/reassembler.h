@@ -106,7 +106,8 @@ class Reassembler {
   void OnSegment(const ReassemblyContext& ctx, uint32_t seq, const uint8_t* data, uint32_t captured,
                  uint32_t wire_len, bool fin, int64_t ts, StreamSink* sink);
 
-  // The peer acknowledged up to `ack`: holes below it will never be retransmitted.
+  // The peer acknowledged up to `ack`: holes below it will never be retransmitted. Acknowledged bytes
+  // past everything captured (a lost tail) are awaited for the hole timeout, then gapped.
   void OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t ts, StreamSink* sink);
 
   // Gives up on holes older than the limit.
@@ -141,6 +142,8 @@ class Reassembler {
   };
 
   void Start(uint32_t seq);
+  // Where the bytes known to exist end when nothing is held: a FIN seen, or the peer's ACK.
+  uint64_t TailEnd() const;
   // Signed stream offset of a sequence number, relative to the delivery point.
   int64_t OffsetOf(uint32_t seq) const;
   void Insert(const ReassemblyContext& ctx, uint64_t start, const uint8_t* data, uint64_t len,
@@ -159,6 +162,7 @@ class Reassembler {
   uint64_t fin_offset_ = 0;
   uint64_t held_bytes_ = 0;
   int64_t hole_since_ = 0;  // capture time the current first hole started holding data
+  uint64_t acked_ = 0;      // the most the peer acknowledged with nothing held (stream offset)
   // By stream offset; ranges never overlap. Allocated only while something is held (null = nothing):
   // a direction that stays in order, which is nearly every one, costs a pointer instead of a map.
   std::unique_ptr<std::map<uint64_t, Held>> held_;

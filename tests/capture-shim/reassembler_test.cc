@@ -161,6 +161,57 @@ TEST_F(ReassemblerTest, PeerAckInsideTheHoleGapsOnlyWhatWasAcknowledged) {
   EXPECT_EQ(out_.text, "abc<gap 2>fghijkl");
 }
 
+TEST_F(ReassemblerTest, AckPastEverythingCapturedIsALostTailGappedAtTheHoleTimeout) {
+  r_.OnSyn(0);
+  Seg(1, "abc", false, 0);
+  r_.OnPeerAck(ctx_, 10, 1000, &out_);  // the receiver got [4, 10), which the capture lost
+  r_.CheckHoleTimeout(ctx_, 1000 + limits_.hole_timeout_us, &out_);
+  EXPECT_EQ(out_.text, "abc");  // awaited: it may still be captured
+  r_.CheckHoleTimeout(ctx_, 1001 + limits_.hole_timeout_us, &out_);
+  EXPECT_EQ(out_.text, "abc<gap 6>");
+  EXPECT_EQ(stats_.holes_skipped, 1u);
+  EXPECT_EQ(stats_.bytes_gap, 6u);
+  Seg(4, "defghi");  // too late
+  EXPECT_EQ(out_.text, "abc<gap 6>");
+}
+
+TEST_F(ReassemblerTest, DataCapturedAfterItsAckIsDeliveredNotGapped) {
+  r_.OnSyn(0);
+  Seg(1, "abc");
+  r_.OnPeerAck(ctx_, 10, 0, &out_);
+  Seg(4, "defghi");
+  r_.CheckHoleTimeout(ctx_, 10 * limits_.hole_timeout_us, &out_);
+  r_.Flush(ctx_, 10 * limits_.hole_timeout_us, &out_);
+  EXPECT_EQ(out_.text, "abcdefghi");
+  EXPECT_EQ(stats_.bytes_gap, 0u);
+}
+
+TEST_F(ReassemblerTest, ALostTailIsGappedAtFlush) {
+  r_.OnSyn(0);
+  Seg(1, "abc");
+  r_.OnPeerAck(ctx_, 7, 0, &out_);
+  r_.OnPeerAck(ctx_, 5, 0, &out_);  // an older ACK takes nothing back
+  r_.Flush(ctx_, 0, &out_);
+  EXPECT_EQ(out_.text, "abc<gap 3>");
+}
+
+TEST_F(ReassemblerTest, AnAckBeforeTheDirectionStartsIsIgnored) {
+  r_.OnPeerAck(ctx_, 7, 0, &out_);  // mid-stream pickup: the peer's ACK comes first
+  Seg(1, "abc");
+  r_.Flush(ctx_, 0, &out_);
+  EXPECT_EQ(out_.text, "abc");
+}
+
+TEST_F(ReassemblerTest, TheAckOfAFinIsNoLostByte) {
+  r_.OnSyn(0);
+  Seg(1, "abc", true);  // the FIN takes sequence number 4
+  r_.OnPeerAck(ctx_, 5, 0, &out_);
+  r_.CheckHoleTimeout(ctx_, 10 * limits_.hole_timeout_us, &out_);
+  r_.Flush(ctx_, 10 * limits_.hole_timeout_us, &out_);
+  EXPECT_EQ(out_.text, "abc");
+  EXPECT_EQ(stats_.bytes_gap, 0u);
+}
+
 TEST_F(ReassemblerTest, FinEndsTheDirectionInOrder) {
   r_.OnSyn(0);
   Seg(6, "", true);  // FIN ahead of missing bytes
