@@ -301,11 +301,29 @@ Napi::Value StatsJs(const Napi::CallbackInfo& info) {
   });
 }
 
+// shareBudget(h, coreHeldBytes): the HTTP core's held bytes, after each batch it decoded; the
+// reassembly's share of maxBufferedBytes becomes the rest. Returns the reassembly's held bytes, for
+// the core's share (docs/internals.md §5).
+Napi::Value ShareBudgetJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::shared_ptr<Session> session = SessionOf(info);
+    const double held =
+        info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    if (!(held >= 0 && held <= 9007199254740991.0)) {
+      throw Napi::TypeError::New(env, "shareBudget(h, coreHeldBytes): an integer in [0, 2^53)");
+    }
+    const uint64_t reassembly = session->capture->ShareBudget(static_cast<uint64_t>(held));
+    return Napi::Number::New(env, static_cast<double>(reassembly));
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listInterfaces", Napi::Function::New(env, ListInterfacesJs, "listInterfaces"));
   exports.Set("start", Napi::Function::New(env, StartJs, "start"));
   exports.Set("stop", Napi::Function::New(env, StopJs, "stop"));
   exports.Set("stats", Napi::Function::New(env, StatsJs, "stats"));
+  exports.Set("shareBudget", Napi::Function::New(env, ShareBudgetJs, "shareBudget"));
   return exports;
 }
 

@@ -44,8 +44,9 @@ CaptureStatus Failure(CaptureErrorCode code, std::string message) {
   return s;
 }
 
-TrackerConfig MakeTrackerConfig(const CaptureOptions& o) {
+TrackerConfig MakeTrackerConfig(const CaptureOptions& o, const std::atomic<uint64_t>* core_held) {
   TrackerConfig t;
+  t.held_elsewhere = core_held;
   for (uint16_t p : o.ports) t.ports.Add(p);
   t.sample_rate = o.sample_rate;
   t.max_connections = o.max_connections;
@@ -62,7 +63,9 @@ TrackerConfig MakeTrackerConfig(const CaptureOptions& o) {
 // The state of the capture thread: decoding, tracking, and handing batches to the consumer.
 struct Capture::Loop {
   Loop(Capture* c, int link)
-      : capture(c), link_type(link), tracker(MakeTrackerConfig(c->options_), &writer, &stats) {
+      : capture(c),
+        link_type(link),
+        tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats) {
     *writer.mutable_buffer() = capture->pool_->Take();
   }
 
@@ -321,6 +324,12 @@ void Capture::Stop() {
 
 void Capture::Join() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+uint64_t Capture::ShareBudget(uint64_t core_held) {
+  core_held_.store(core_held, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return published_.buffered_bytes;
 }
 
 CaptureStats Capture::Stats() const {

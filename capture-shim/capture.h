@@ -123,6 +123,10 @@ class Capture {
 
   // The counters as of the last hand-over (or the end).
   CaptureStats Stats() const;
+  // maxBufferedBytes is one budget over the reassembly and the HTTP core (docs/internals.md §5):
+  // the core holds `core_held` bytes now, so the reassembly's share becomes the rest. Returns what
+  // the reassembly holds (as of the last hand-over), for the core's share. Any thread.
+  uint64_t ShareBudget(uint64_t core_held);
   // Where consumers may return spent batches (optional, shared so it outlives the capture).
   std::shared_ptr<BatchPool> pool() const { return pool_; }
 
@@ -143,6 +147,7 @@ class Capture {
   std::thread thread_;
   BatchConsumer* consumer_ = nullptr;
   std::shared_ptr<BatchPool> pool_;
+  std::atomic<uint64_t> core_held_{0};
   mutable std::mutex stats_mu_;
   CaptureStats published_;
 };

@@ -45,7 +45,7 @@ ConnectionTracker::ConnectionTracker(const TrackerConfig& config, EventWriter* o
     : config_(config),
       out_(out),
       stats_(stats),
-      budget_(config.max_buffered_bytes),
+      budget_(config.max_buffered_bytes, config.held_elsewhere),
       ctx_{config.reassembly, &budget_, &stats->reassembly, this},
       table_(config.max_connections) {
   int64_t interval = std::min<int64_t>(1'000'000, config.idle_timeout_us / 4);
@@ -183,7 +183,7 @@ void ConnectionTracker::WriteGap(Connection* c, Direction dir, uint64_t lost, in
 bool ConnectionTracker::Reclaim(uint64_t need, const Reassembler* requester) {
   // One pass over the table per holder cut: O(connections), paid only when the budget is full, and
   // each cut frees a whole holder.
-  while (need > budget_.limit() - budget_.used()) {
+  while (need > budget_.available()) {
     Connection* victim = nullptr;
     int victim_dir = 0;
     uint64_t largest = 0;

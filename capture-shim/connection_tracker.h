@@ -40,6 +40,8 @@ struct TrackerConfig {
   size_t max_connections = 10000;
   int64_t idle_timeout_us = 60'000'000;
   uint64_t max_buffered_bytes = 128ull << 20;
+  // Bytes of the same budget held outside the tracker (the HTTP core), or null (BufferBudget).
+  const std::atomic<uint64_t>* held_elsewhere = nullptr;
   ReassemblyLimits reassembly;            // per-direction bound, hole timeout
   size_t shed_batch_cap = 4u << 20;       // see the header comment
 };

@@ -96,7 +96,7 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
 
     uint64_t need = captured_len + 2 * kHeldRangeOverhead;
     bool fits = held_bytes_ + need <= ctx.limits.max_held_bytes;
-    if (fits && need > ctx.budget->limit() - ctx.budget->used()) {
+    if (fits && need > ctx.budget->available()) {
       fits = ctx.reclaimer != nullptr && ctx.reclaimer->Reclaim(need, this);
     }
     if (fits) {

@@ -22,6 +22,7 @@
 #ifndef CAPTURE_SHIM_REASSEMBLER_H_
 #define CAPTURE_SHIM_REASSEMBLER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,21 +30,35 @@
 
 namespace capture_shim {
 
-// One memory budget for the held bytes of every reassembler together.
+// One memory budget for the held bytes of every reassembler together. The same budget
+// (maxBufferedBytes) also covers what the HTTP core holds: `elsewhere`, when set, is the core's
+// figure as the JS thread last reported it, and the reassembly may use only the rest
+// (docs/internals.md §5).
 class BufferBudget {
  public:
-  explicit BufferBudget(uint64_t limit) : limit_(limit) {}
+  explicit BufferBudget(uint64_t limit, const std::atomic<uint64_t>* elsewhere = nullptr)
+      : limit_(limit), elsewhere_(elsewhere) {}
   bool TryReserve(uint64_t n) {
-    if (n > limit_ - used_) return false;
+    if (n > available()) return false;
     used_ += n;
     return true;
   }
   void Release(uint64_t n) { used_ -= n; }
   uint64_t used() const { return used_; }
-  uint64_t limit() const { return limit_; }
+  // The reassembly's share: the whole budget less what is held elsewhere.
+  uint64_t limit() const {
+    const uint64_t other = elsewhere_ ? elsewhere_->load(std::memory_order_relaxed) : 0;
+    return other >= limit_ ? 0 : limit_ - other;
+  }
+  // What may still be reserved (0 when the share shrank below what is held).
+  uint64_t available() const {
+    const uint64_t l = limit();
+    return l > used_ ? l - used_ : 0;
+  }
 
  private:
   uint64_t limit_;
+  const std::atomic<uint64_t>* elsewhere_;
   uint64_t used_ = 0;
 };
 

@@ -34,6 +34,9 @@ class BodyBudget {
   // Releases the holder's bytes and unlinks it (message emitted or discarded).
   void Release(BodyHolder* holder);
 
+  // The limit follows the core's share of maxBufferedBytes (Engine::Balance); a lower one applies
+  // from the next Keep.
+  void set_max(uint64_t max_bytes) { max_ = max_bytes; }
   uint64_t used() const { return used_; }
   uint64_t cuts() const { return cuts_; }
   uint64_t cut_bytes() const { return cut_bytes_; }

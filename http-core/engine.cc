@@ -4,7 +4,10 @@
 #include "json_writer.h"
 
 namespace http_core {
-Engine::Engine(const EngineOptions& options) : ctx_(options.limits, options.max_buffered_bytes) {
+Engine::Engine(const EngineOptions& options)
+    : max_buffered_bytes_(options.max_buffered_bytes),
+      limit_(options.max_buffered_bytes),
+      ctx_(options.limits, options.max_buffered_bytes) {
   std::string_view rest = options.redact_csv;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
@@ -75,12 +78,15 @@ void Engine::Apply(const StreamEvent& ev) {
     case EventKind::kData:
       st.data_bytes += ev.len;
       conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
+      Account(conn);
       break;
     case EventKind::kGap:
       conn.OnGap(static_cast<Direction>(ev.arg), ev.lost_bytes);
+      Account(conn);
       break;
     case EventKind::kClose:
       conn.OnClose(static_cast<CloseReason>(ev.arg));
+      held_.Remove(&conn.held_entry());
       conns_.erase(it);
       ++st.connections_closed;
       break;
@@ -92,9 +98,43 @@ void Engine::Apply(const StreamEvent& ev) {
 void Engine::Finish() {
   for (auto& [id, conn] : conns_) {
     conn->OnClose(CloseReason::kShutdown);
+    held_.Remove(&conn->held_entry());
     ++ctx_.stats.connections_closed;
   }
   conns_.clear();
+}
+
+uint64_t Engine::Balance(uint64_t other_bytes) {
+  limit_ = other_bytes >= max_buffered_bytes_ ? 0 : max_buffered_bytes_ - other_bytes;
+  ctx_.budget.set_max(limit_);
+  Enforce();
+  return held_.total();
+}
+
+void Engine::Account(HttpAssembler& conn) {
+  held_.Update(&conn.held_entry(), conn.HeldBytes());
+  if (held_.total() > limit_) Enforce();
+  held_.NotePeak();
+}
+
+// Figures of connections other than the one just fed can only have shrunk since they were taken
+// (the body budget may have cut their bodies), so the largest is re-measured before it is cut.
+void Engine::Enforce() {
+  while (held_.total() > limit_) {
+    HeldEntry* victim = held_.Largest();
+    if (victim == nullptr) break;
+    const uint64_t now = victim->owner->HeldBytes();
+    if (now != victim->bytes) {
+      held_.Update(victim, now);
+      continue;
+    }
+    victim->owner->CutHeld();
+    const uint64_t after = victim->owner->HeldBytes();
+    ++held_cuts_;
+    held_cut_bytes_ += now - (after < now ? after : now);
+    held_.Update(victim, after);
+    if (after >= now) break;  // CutHeld releases everything; never spin if it could not
+  }
 }
 
 const std::string& Engine::StatsJson() {
@@ -136,6 +176,11 @@ const std::string& Engine::StatsJson() {
   field("bufferedBodyBytes", ctx_.budget.used());
   field("budgetCuts", ctx_.budget.cuts());
   field("budgetCutBytes", ctx_.budget.cut_bytes());
+  field("heldBytes", held_.total());
+  field("heldBytesPeak", held_.peak());
+  field("heldLimit", limit_);
+  field("heldCuts", held_cuts_);
+  field("heldCutBytes", held_cut_bytes_);
   o += ",\"nonHttpConnections\":{";
   for (int r = 0; r < 3; ++r) {
     if (r) o += ',';

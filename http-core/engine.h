@@ -2,7 +2,9 @@
 // connection's HttpAssembler, and collects the output (`M`/`L` lines) and the counters.
 //
 // Everything an engine holds is bounded: connections by CoreLimits::max_connections, each
-// connection by CoreLimits, and all kept body bytes together by max_buffered_bytes.
+// connection by CoreLimits, and everything the connections hold together (HeldLedger) by the
+// core's share of max_buffered_bytes: the whole of it less what the host says the rest of the
+// process holds against the same budget (Balance; docs/internals.md §5).
 #ifndef HTTP_CORE_ENGINE_H_
 #define HTTP_CORE_ENGINE_H_
 
@@ -14,6 +16,7 @@
 #include <unordered_map>
 
 #include "core_context.h"
+#include "held_ledger.h"
 #include "http_assembler.h"
 
 namespace http_core {
@@ -22,7 +25,7 @@ namespace http_core {
 struct EngineOptions {
   EngineOptions(uint32_t max_body_size, uint64_t budget_bytes)
       : max_buffered_bytes(budget_bytes), limits(max_body_size) {}
-  uint64_t max_buffered_bytes;  // all kept body bytes of the engine together
+  uint64_t max_buffered_bytes;  // the one budget the core shares with the capture (Engine::Balance)
   std::string_view redact_csv;  // comma-separated header names; matched case-insensitively
   CoreLimits limits;            // max_body_size is the caller's; see core_limits.h for the rest
 };
@@ -39,9 +42,17 @@ class Engine {
   // at their direction's last data time).
   void Finish();
 
+  // The rest of the process (the capture's reassembly) holds `other_bytes` of the same budget: the
+  // core's limit becomes max_buffered_bytes less that, enforced at once (largest holders cut).
+  // Returns what the core holds afterwards, for the other side's limit.
+  uint64_t Balance(uint64_t other_bytes);
+
   OutputBuffer& output() { return ctx_.out; }
   const CoreStats& stats() const { return ctx_.stats; }
   uint64_t buffered_body_bytes() const { return ctx_.budget.used(); }
+  uint64_t held_bytes() const { return held_.total(); }
+  uint64_t held_peak() const { return held_.peak(); }
+  uint64_t held_limit() const { return limit_; }
   size_t open_connections() const { return conns_.size(); }
 
   // The counters as one JSON object (valid until the next call).
@@ -49,7 +60,15 @@ class Engine {
 
  private:
   void Apply(const StreamEvent& ev);
+  // Refreshes conn's figure in the ledger, then cuts the largest holders while over the limit.
+  void Account(HttpAssembler& conn);
+  void Enforce();
 
+  const uint64_t max_buffered_bytes_;
+  uint64_t limit_;
+  uint64_t held_cuts_ = 0;
+  uint64_t held_cut_bytes_ = 0;
+  HeldLedger held_;
   CoreContext ctx_;
   std::unordered_map<uint64_t, std::unique_ptr<HttpAssembler>> conns_;
   std::string stats_json_;

@@ -40,6 +40,7 @@ const char* NonHttpReasonName(NonHttpReason reason) {
 HttpAssembler::HttpAssembler(uint64_t conn_id, const Endpoint& client, const Endpoint& server,
                              CoreContext& ctx)
     : ctx_(ctx) {
+  held_entry_.owner = this;
   json_.id = "\"";
   AppendUint(json_.id, conn_id);
   json_.id += '"';
@@ -320,10 +321,46 @@ void HttpAssembler::EnterTunnel() {
   upgraded_ = true;
   CutOrAbandon(sides_[0]);
   ctx_.stats.upgraded_bytes += hold_.Drop();
+  hold_.ForgetOffer();
   for (Side& s : sides_) {
     s.mode = Mode::kIgnore;
     s.resync.Discard();
   }
+}
+
+// ---- the budget ------------------------------------------------------------------------------
+
+namespace {
+// Static text: the message keeps a pointer to it (Message::error).
+const char kHeldCutError[] = "cut: maxBufferedBytes reached, held bytes released";
+}  // namespace
+
+uint64_t HttpAssembler::HeldBytes() const {
+  uint64_t n = hold_.held_bytes();
+  for (const Side& s : sides_) n += s.parser.held_bytes() + s.resync.carried().size();
+  return n;
+}
+
+void HttpAssembler::CutHeld() {
+  for (Side& s : sides_) {
+    if (s.mode == Mode::kParse && s.parser.in_message()) {
+      if (s.parser.start_line_done()) {
+        s.parser.PrepareCut(s.last_ts);
+        s.parser.msg().error = kHeldCutError;
+        Emit(s);
+      } else {
+        Abandon(s);
+      }
+      ++ctx_.stats.resyncs;
+      EnterResync(s, /*at_line_start=*/false);
+    } else if (s.mode == Mode::kResync && !s.resync.carried().empty()) {
+      EnterResync(s, /*at_line_start=*/false);
+    } else if (!s.resync.carried().empty()) {
+      DropCarriedLine(s);  // the first byte of a direction, held to look for a TLS record
+    }
+  }
+  if (sides_[0].mode == Mode::kAwaitUpgrade) ctx_.stats.skipped_bytes += hold_.Lose();
+  hold_.ForgetOffer();
 }
 
 // ---- messages --------------------------------------------------------------------------------
@@ -332,6 +369,7 @@ void HttpAssembler::Emit(Side& s) {
   Message& m = s.parser.msg();
   if (!m.is_request && !s.parser.interim()) {
     queue_.Answer(m.exchange);
+    if (!hold_.OfferOf(m.exchange).empty()) hold_.ForgetOffer();
     if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_.exchange() && !m.has_upgrade) {
       resume_client_ = true;
     }
@@ -384,7 +422,10 @@ void HttpAssembler::OnMessageBegin(MessageParser& p) {
 int HttpAssembler::OnHeadersComplete(MessageParser& p) {
   if (!p.is_request()) return ResponseFraming(p);
   const Message& m = p.msg();
-  queue_.DescribeRequest(m.exchange, p.llhttp().method, FindHeader(m, "upgrade"));
+  // The Upgrade value is kept (by hold_) only for a request that asks to upgrade: any request may
+  // carry the header, and a copy per pipelined request would be memory outside every bound.
+  queue_.DescribeRequest(m.exchange, p.llhttp().method, {});
+  if (p.upgrade_requested()) hold_.Offer(m.exchange, FindHeader(m, "upgrade"));
   return 0;
 }
 
@@ -401,8 +442,9 @@ int HttpAssembler::ResponseFraming(MessageParser& p) {
   if (status == 101) {
     m.has_upgrade = true;
     const std::string_view offered = FindHeader(m, "upgrade");
+    const std::string_view asked = hold_.OfferOf(m.exchange);
     if (!offered.empty()) m.upgrade.assign(offered.data(), offered.size());
-    else if (request && !request->upgrade.empty()) m.upgrade = request->upgrade;
+    else if (!asked.empty()) m.upgrade.assign(asked.data(), asked.size());
     else m.upgrade = "unknown";
     return 2;
   }

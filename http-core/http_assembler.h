@@ -19,6 +19,7 @@
 
 #include "core_context.h"
 #include "exchange_queue.h"
+#include "held_ledger.h"
 #include "line_resync.h"
 #include "message.h"
 #include "message_parser.h"
@@ -42,6 +43,16 @@ class HttpAssembler : private MessageParser::Events {
   // Ends the connection: messages still open are emitted (complete for a close-delimited response
   // body at `fin`, otherwise `incomplete`). Nothing may be fed afterwards.
   void OnClose(CloseReason reason);
+
+  // Every byte this connection holds (HeldLedger): open messages (header arena and list, kept
+  // body), carried partial lines, the client bytes and Upgrade value held for an upgrade.
+  uint64_t HeldBytes() const;
+  // The core is over its budget and this connection holds the most: everything it holds goes. An
+  // open message is emitted with what is known, flagged (`incomplete`, `error`), and its direction
+  // resynchronises past the rest of the line that was arriving; a carried line and held upgrade
+  // bytes are dropped (skippedBytes). Afterwards HeldBytes() is 0. REQUIRES: between events.
+  void CutHeld();
+  HeldEntry& held_entry() { return held_entry_; }
 
  private:
   enum class Mode : uint8_t {
@@ -88,6 +99,7 @@ class HttpAssembler : private MessageParser::Events {
   void LogNotHttp(NonHttpReason reason);
 
   CoreContext& ctx_;
+  HeldEntry held_entry_;
   ConnectionJson json_;
   Side sides_[2];
   ExchangeQueue queue_;

@@ -12,6 +12,8 @@ void LineResync::Begin(bool at_line_start) {
     skipped_ += carry_.size();
     carry_.clear();
   }
+  // A long line's storage goes back at once: the budget counts what is carried, not kept capacity.
+  if (carry_.capacity() > 1024) std::string().swap(carry_);
   at_line_start_ = at_line_start;
 }
 

@@ -20,6 +20,7 @@
 
 #include "body_budget.h"
 #include "core_limits.h"
+#include "held_ledger.h"
 #include "llhttp.h"
 #include "message.h"
 #include "message_pool.h"
@@ -96,6 +97,12 @@ class MessageParser {
   bool interim() const { return interim_; }
   void set_interim(bool v) { interim_ = v; }
   bool upgrade_requested() const { return parser_.upgrade != 0; }
+  // What the open message holds (HeldLedger): its header arena and list and its kept body.
+  uint64_t held_bytes() const {
+    if (!msg_) return 0;
+    return HeapBytes(msg_->arena) + msg_->headers.capacity() * sizeof(Header) +
+           HeapBytes(msg_->held.body);
+  }
 
  private:
   static const llhttp_settings_t kSettings;

@@ -14,6 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "held_ledger.h"
 
 namespace http_core {
 
@@ -40,7 +43,27 @@ class UpgradeHold {
   uint64_t exchange() const { return exchange_; }
   size_t size() const { return bytes_.size(); }
 
+  // The Upgrade value of the request that asked to upgrade (its headers are complete; its response
+  // may name no protocol). Kept here rather than with every pending request: only one request at a
+  // time can be waiting to upgrade, so the copy is one bounded string the ledger counts.
+  void Offer(uint64_t exchange, std::string_view upgrade) {
+    offer_exchange_ = exchange;
+    offer_.assign(upgrade.data(), upgrade.size());
+  }
+  // The value offered by the request of `exchange`, or empty.
+  std::string_view OfferOf(uint64_t exchange) const {
+    return exchange == offer_exchange_ ? std::string_view(offer_) : std::string_view();
+  }
+  void ForgetOffer() {
+    offer_exchange_ = 0;
+    std::string().swap(offer_);
+  }
+  // Bytes held: the client bytes and the offered value.
+  size_t held_bytes() const { return HeapBytes(bytes_) + HeapBytes(offer_); }
+
  private:
+  std::string offer_;
+  uint64_t offer_exchange_ = 0;
   std::string bytes_;
   uint64_t exchange_ = 0;
   bool lost_ = false;

@@ -75,6 +75,14 @@ HTTP_CORE_EXPORT("http_core_engine_stats") uint32_t http_core_engine_stats(uint3
   return reinterpret_cast<uintptr_t>(AsEngine(h)->StatsJson().c_str());
 }
 
+// The capture holds other_bytes of the one budget: the core's share is the rest (docs/internals.md
+// §5). Returns what the core holds after enforcing it; -1 for a bad handle or figure.
+HTTP_CORE_EXPORT("http_core_engine_balance") double http_core_engine_balance(uint32_t h, double other_bytes) {
+  if (h == 0 || !(other_bytes >= 0)) return -1;
+  const uint64_t other = other_bytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(other_bytes);
+  return static_cast<double>(AsEngine(h)->Balance(other));
+}
+
 HTTP_CORE_EXPORT("http_core_engine_free") void http_core_engine_free(uint32_t h) {
   delete AsEngine(h);
 }

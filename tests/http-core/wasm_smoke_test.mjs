@@ -11,7 +11,8 @@ const module = new WebAssembly.Module(readFileSync(wasmPath));
 assert.deepEqual(WebAssembly.Module.imports(module), [], 'the module must need no imports');
 const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
 for (const name of ['memory', 'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish',
-  'http_core_output_ptr', 'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free']) {
+  'http_core_output_ptr', 'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
+  'http_core_engine_balance']) {
   assert.ok(exportNames.includes(name), `missing export ${name}`);
 }
 const { exports: x } = new WebAssembly.Instance(module, {});

@@ -54,6 +54,9 @@ export class Pipeline {
   private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
   private readonly queue: Uint8Array[] = [];
+  private readonly shareBudget: ((coreHeldBytes: number) => number) | undefined;
+  /** What the capture's reassembly held at the last exchange of figures. */
+  private captureHeld = 0;
   private waiting: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   private finished = false;
@@ -65,12 +68,21 @@ export class Pipeline {
 
   /**
    * `observe`, when given, reads every block before the outputs get it (the metrics' per-route counts);
-   * it must not keep the block.
+   * it must not keep the block. `shareBudget`, when the batches come from the capture: tells it what the
+   * core holds and returns what its reassembly holds, so that the two stay within one maxBufferedBytes
+   * (docs/internals.md §5).
    */
-  constructor(core: HttpCore, outputs: Output[], log: Logger, private readonly observe?: (jsonl: Uint8Array) => void) {
+  constructor(
+    core: HttpCore,
+    outputs: Output[],
+    log: Logger,
+    private readonly observe?: (jsonl: Uint8Array) => void,
+    shareBudget?: (coreHeldBytes: number) => number,
+  ) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
+    this.shareBudget = shareBudget;
   }
 
   /**
@@ -141,6 +153,10 @@ export class Pipeline {
     this.counters.batches++;
     this.counters.batchBytes += batch.length;
     const { status, output } = this.core.feed(batch);
+    if (this.shareBudget !== undefined) {
+      // The core's share is what the capture does not hold; the capture's is what the core does not.
+      this.captureHeld = this.shareBudget(this.core.balance(this.captureHeld));
+    }
     if (status < 0) {
       this.counters.malformedBatches++;
       this.log.warn('pipeline: malformed batch, rest of it dropped', { status, bytes: batch.length });

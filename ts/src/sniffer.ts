@@ -34,6 +34,8 @@ interface CaptureAddon {
   start(opts: CaptureOptions, onBatch: (batch: Uint8Array) => void, onEnd: (err: Error | null) => void): CaptureHandle;
   stop(handle: CaptureHandle): void;
   stats(handle: CaptureHandle): Record<string, number>;
+  /** Tells the capture what the HTTP core holds of maxBufferedBytes; returns what its reassembly holds. */
+  shareBudget(handle: CaptureHandle, coreHeldBytes: number): number;
 }
 type CaptureError = Error & { code?: string; interfaces?: string[] };
 
@@ -171,7 +173,11 @@ class SnifferRuntime implements Sniffer {
         throw e;
       }
     }
-    const pipeline = new Pipeline(core, outputs, this.log, metrics && ((jsonl) => metrics.observe(jsonl)));
+    // Batches arrive only after start() returned the handle, so this.capture is set when it is called.
+    const observe = metrics && ((jsonl: Uint8Array): void => metrics.observe(jsonl));
+    const shareBudget = (coreHeld: number): number =>
+      this.capture === undefined ? 0 : this.capture.addon.shareBudget(this.capture.handle, coreHeld);
+    const pipeline = new Pipeline(core, outputs, this.log, observe, shareBudget);
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {

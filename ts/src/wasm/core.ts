@@ -15,11 +15,13 @@ interface CoreExports {
   http_core_output_clear(handle: number): void;
   http_core_engine_stats(handle: number): number;
   http_core_engine_free(handle: number): void;
+  http_core_engine_balance(handle: number, otherHeldBytes: number): number;
 }
 
 const REQUIRED_FUNCTIONS = [
   'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
   'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
+  'http_core_engine_balance',
 ] as const;
 
 /**
@@ -191,6 +193,17 @@ export class HttpCore {
   finish(tsMicros: number): CoreOutput {
     this.core.exports.http_core_engine_finish(this.liveHandle(), tsMicros);
     return this.takeOutput();
+  }
+
+  /**
+   * maxBufferedBytes is one budget over the capture's reassembly and the core (docs/internals.md §5):
+   * the capture holds `otherHeldBytes`, so the core's share is the rest, enforced now (its largest
+   * holders are cut). Returns what the core holds afterwards.
+   */
+  balance(otherHeldBytes: number): number {
+    const held = this.core.exports.http_core_engine_balance(this.liveHandle(), otherHeldBytes);
+    if (held < 0) throw new Error(`http-core: http_core_engine_balance refused ${otherHeldBytes}`);
+    return held;
   }
 
   /** The core's counters, and the loader's own: `unreadableMessages`, `unknownRecords`. */
