@@ -8,7 +8,6 @@
 #include <napi.h>
 
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -130,20 +129,24 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
   throw err;
 }
 
-// Every option is required: the defaults, and the policy ranges, are ts/src's (config.ts). The bounds
-// here are only what the C++ side can represent or mechanically needs.
+// Every option is required: the defaults are ts/src's (config.ts). The ranges of the options a
+// user sets are those of its INTEGER_LIMITS table, with the same rule text, so that a value TS let
+// through is never refused here (ts/test/limits.test.ts feeds every bound and its neighbour to
+// both); the others' are only what the C++ side can represent or mechanically needs.
 double NumberOption(Napi::Object opts, const char* key, double min, double max, bool integer) {
   Napi::Env env = opts.Env();
   Napi::Value v = opts.Get(key);
-  std::string rule = std::string(integer ? "an integer" : "a number") + " in [" +
-                     std::to_string(static_cast<long long>(min)) + ", " +
-                     (max >= 9e15 ? std::string("2^53") : std::to_string(static_cast<long long>(max))) +
-                     "]";
+  auto text = [](double d) {
+    return d >= 9e15 ? std::string("2^53") : std::to_string(static_cast<long long>(d));
+  };
+  const std::string rule =
+      std::string(integer ? "integer" : "number") + " from " + text(min) + " to " + text(max);
+  const std::string must = std::string(integer ? "must be an " : "must be a ") + rule;
   if (v.IsUndefined()) ThrowOption(env, key, "is required (" + rule + ")");
-  if (!v.IsNumber()) ThrowOption(env, key, "must be " + rule);
+  if (!v.IsNumber()) ThrowOption(env, key, must);
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d < min || d > max || (integer && d != std::floor(d))) {
-    ThrowOption(env, key, "must be " + rule);
+    ThrowOption(env, key, must);
   }
   return d;
 }
@@ -189,15 +192,18 @@ CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
   }
   if (has_iface && o.ports.empty()) ThrowOption(env, "ports", "must not be empty for a live capture");
   constexpr double kMax = 9007199254740991.0;
-  constexpr double kIntMax = std::numeric_limits<int>::max();
   // libpcap's own maximum snap length.
   o.snaplen = static_cast<int>(NumberOption(opts, "snaplen", 1, 262144, true));
-  o.buffer_bytes = static_cast<int>(NumberOption(opts, "captureBufferBytes", 1, kIntMax, true));
+  // The user's options: ts/src/config.ts INTEGER_LIMITS.
+  o.buffer_bytes =
+      static_cast<int>(NumberOption(opts, "captureBufferBytes", 1 << 20, 1 << 30, true));
   o.sample_rate = NumberOption(opts, "sampleRate", 0, 1, false);
-  o.max_connections = static_cast<size_t>(NumberOption(opts, "maxConcurrentConnections", 1, kMax, true));
+  o.max_connections =
+      static_cast<size_t>(NumberOption(opts, "maxConcurrentConnections", 1, 250000, true));
   o.idle_timeout_ms = static_cast<int64_t>(
-      NumberOption(opts, "connectionIdleTimeoutMs", 1, kMax / 1000, true));
-  o.max_buffered_bytes = static_cast<uint64_t>(NumberOption(opts, "maxBufferedBytes", 1, kMax, true));
+      NumberOption(opts, "connectionIdleTimeoutMs", 1000, 2147483647.0, true));
+  o.max_buffered_bytes =
+      static_cast<uint64_t>(NumberOption(opts, "maxBufferedBytes", 1 << 20, 1 << 30, true));
   // An event's length is a u32.
   o.batch_bytes = static_cast<size_t>(NumberOption(opts, "batchBytes", 1, 4294967295.0, true));
   // 1 at least: to a ThreadSafeFunction 0 means an unbounded queue.

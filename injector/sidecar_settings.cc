@@ -178,8 +178,10 @@ SettingsResult ResolveSidecarSettings(const json::object& pod, const InjectorOpt
     s.grace_period_seconds = g->get_int64();
   }
   // The sidecar's drain must end before the kubelet's SIGKILL at the end of the grace period.
-  // (Capped so that absurd grace periods cannot overflow the milliseconds.)
-  std::int64_t drain_seconds = std::min<std::int64_t>(s.grace_period_seconds, 1'000'000'000) - 5;
+  // Capped at the sidecar's own maximum (value_rules.h): a longer grace period would otherwise give
+  // a DRAIN_TIMEOUT_MS that the sidecar refuses at start.
+  constexpr std::int64_t kMaxDrainSeconds = static_cast<std::int64_t>(kMaxTimeoutMs / 1000);
+  std::int64_t drain_seconds = std::min<std::int64_t>(s.grace_period_seconds, kMaxDrainSeconds + 5) - 5;
   s.drain_timeout_ms = drain_seconds < 1 ? 1000 : drain_seconds * 1000;
   return s;
 }

@@ -30,9 +30,12 @@ ValueCheck Pass(std::string rule, std::string normalized) {
   return ValueCheck{true, std::move(rule), std::move(normalized)};
 }
 
-ValueCheck CheckMinInteger(std::string_view raw, std::uint64_t min, std::string rule) {
+// The integer options' ranges are those of the sidecar's one table (ts/src/config.ts INTEGER_LIMITS);
+// the shared cases hold both to every bound and its neighbour.
+ValueCheck CheckIntegerRange(std::string_view raw, std::uint64_t min, std::uint64_t max) {
+  std::string rule = "integer from " + std::to_string(min) + " to " + std::to_string(max);
   auto v = ParseInteger(TrimBlanks(raw));
-  if (!v || *v < min) return Fail(std::move(rule));
+  if (!v || *v < min || *v > max) return Fail(std::move(rule));
   return Pass(std::move(rule), std::to_string(*v));
 }
 
@@ -234,11 +237,11 @@ std::optional<ValueCheck> CheckValue(std::string_view key, std::string_view raw)
   if (key == "outputUrl") return CheckOutputUrl(raw);
   if (key == "interface") return CheckInterface(raw);
   if (key == "sampleRate") return CheckSampleRate(raw);
-  if (key == "maxBodySize") return CheckMinInteger(raw, 0, "integer >= 0");
-  if (key == "maxConcurrentConnections") return CheckMinInteger(raw, 1, "integer >= 1");
-  if (key == "connectionIdleTimeoutMs") return CheckMinInteger(raw, 1000, "integer >= 1000");
-  if (key == "drainTimeoutMs") return CheckMinInteger(raw, 0, "integer >= 0");
-  if (key == "maxBufferedBytes") return CheckMinInteger(raw, 1048576, "integer >= 1048576");
+  if (key == "maxBodySize") return CheckIntegerRange(raw, 0, kMaxBodySize);
+  if (key == "maxConcurrentConnections") return CheckIntegerRange(raw, 1, 250000);
+  if (key == "connectionIdleTimeoutMs") return CheckIntegerRange(raw, 1000, kMaxTimeoutMs);
+  if (key == "drainTimeoutMs") return CheckIntegerRange(raw, 0, kMaxTimeoutMs);
+  if (key == "maxBufferedBytes") return CheckIntegerRange(raw, 1048576, 1073741824);
   if (key == "outputStdout") return CheckOutputStdout(raw);
   if (key == "redactHeaders") return CheckRedactHeaders(raw);
   if (key == "logLevel") return CheckLogLevel(raw);

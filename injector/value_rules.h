@@ -8,16 +8,22 @@
 #ifndef INJECTOR_VALUE_RULES_H_
 #define INJECTOR_VALUE_RULES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace injector {
 
+// Upper bounds the injector itself also relies on: the sidecar refuses a DRAIN_TIMEOUT_MS above
+// kMaxTimeoutMs (the longest Node timer), so the drain the injector derives is capped to it.
+inline constexpr std::uint64_t kMaxBodySize = 134217728;
+inline constexpr std::uint64_t kMaxTimeoutMs = 2147483647;
+
 // The outcome of checking one raw value.
 struct ValueCheck {
   bool valid = false;
-  std::string rule;        // the rule text of the shared cases, e.g. "integer >= 0"
+  std::string rule;        // the rule text of the shared cases, e.g. "integer from 0 to 134217728"
   std::string normalized;  // valid only: the value as the sidecar should receive it
 };
 

@@ -183,7 +183,7 @@ console.log('J ' + tryStart({ interface: 'lo', ports: [80] }));
       << out;
   EXPECT_NE(out.find("G true"), std::string::npos) << out;
   // No option has a fallback in the addon: a missing one is named.
-  EXPECT_NE(out.find("H INVALID_OPTION  capture option `captureBufferBytes`: is required (an integer in [1, "),
+  EXPECT_NE(out.find("H INVALID_OPTION  capture option `captureBufferBytes`: is required (integer from 1048576 to "),
             std::string::npos) << out;
   EXPECT_NE(out.find("I INVALID_OPTION  capture option `reuseBatches`: is required (a boolean)"),
             std::string::npos) << out;

@@ -125,7 +125,8 @@ TEST(InjectorOptions, ErrorsNameTheField) {
   EXPECT_EQ(ErrorOf(R"({"nativeSidecar": "true"})"), "nativeSidecar: must be true or false");
   EXPECT_EQ(ErrorOf(R"({"env": {"SAMPLE_RATE": "2"}})"), "env.SAMPLE_RATE: decimal number in [0, 1]");
   EXPECT_EQ(ErrorOf(R"({"env": {"OUTPUT_URL": "https://u:p@c.example/"}})"), "env.OUTPUT_URL: no credentials in URL");
-  EXPECT_EQ(ErrorOf(R"({"env": {"MAX_BUFFERED_BYTES": "1000"}})"), "env.MAX_BUFFERED_BYTES: integer >= 1048576");
+  EXPECT_EQ(ErrorOf(R"({"env": {"MAX_BUFFERED_BYTES": "1000"}})"),
+            "env.MAX_BUFFERED_BYTES: integer from 1048576 to 1073741824");
   EXPECT_EQ(ErrorOf(R"({"server": {"maxConnectionsPerSource": 0}})"),
             "server.maxConnectionsPerSource: must be an integer from 1 to 100000");
   EXPECT_EQ(ErrorOf(R"({"server": {"maxConnections": 8, "maxConnectionsPerSource": 9}})"),

@@ -32,7 +32,11 @@ TEST(SidecarPatch, DrainEndsBeforeTheGracePeriodWhateverThePodSays) {
   EXPECT_EQ(drain_for("30"), 25000);
   EXPECT_EQ(drain_for("6"), 1000);
   EXPECT_EQ(drain_for("0"), 1000);
-  EXPECT_EQ(drain_for("9223372036854775807"), (1'000'000'000LL - 5) * 1000);  // no overflow
+  // No overflow, and never above the DRAIN_TIMEOUT_MS the sidecar accepts (2^31 - 1 ms).
+  EXPECT_EQ(drain_for("9223372036854775807"), 2'147'483'000);
+  EXPECT_EQ(drain_for("3000000"), 2'147'483'000);
+  EXPECT_EQ(drain_for("2147488"), 2'147'483'000);
+  EXPECT_EQ(drain_for("2147487"), 2'147'482'000);
 }
 
 TEST(SidecarPatch, AnnotationsOfTheWrongTypeAreWarnedAbout) {

@@ -2,7 +2,7 @@
 // with its flag, its variable and the config key it sets; flags win over the environment. Errors name the
 // flag or the variable the value came from, so the user knows which line to fix.
 
-import { DEFAULT_REDACT_HEADERS, DEFAULTS, isProduction, parseRaw, ValidationError, type RawKey } from './config.js';
+import { DEFAULT_REDACT_HEADERS, DEFAULTS, isProduction, parseRaw, RULES, ValidationError, type RawKey } from './config.js';
 import type { LogLevel } from './log.js';
 import type { Placement, SnifferConfig } from './types.js';
 
@@ -23,18 +23,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
   { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer", only to an https: collector; never logged (environment only: argv is visible to every user)' },
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
-  { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
+  { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, ${RULES.maxBodySize}, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
   { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
   { key: 'redactDefaultHeaders', flag: '--redact-default-headers', env: 'REDACT_DEFAULT_HEADERS', arg: 'B', help: 'false drops the default redacted headers (logged at warn; refused in production), default true' },
-  { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `integer >= 1, default ${DEFAULTS.maxConcurrentConnections}` },
-  { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
-  { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
-  { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `reassembly and body budget, integer >= 1048576, default ${DEFAULTS.maxBufferedBytes}` },
-  { key: 'captureBufferBytes', flag: '--capture-buffer-bytes', env: 'CAPTURE_BUFFER_BYTES', arg: 'N', help: `kernel packet ring of a live capture (counts in memory), integer from 1048576 to 1073741824, default ${DEFAULTS.captureBufferBytes}` },
-  { key: 'metricsPort', flag: '--metrics-port', env: 'METRICS_PORT', arg: 'N', help: 'serve Prometheus /metrics and /healthz on this port, all addresses (off by default)' },
+  { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `${RULES.maxConcurrentConnections}, default ${DEFAULTS.maxConcurrentConnections}` },
+  { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `${RULES.connectionIdleTimeoutMs}, default ${DEFAULTS.connectionIdleTimeoutMs}` },
+  { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, ${RULES.drainTimeoutMs}, default ${DEFAULTS.drainTimeoutMs}` },
+  { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `one budget for everything held per connection (reassembly and HTTP core), ${RULES.maxBufferedBytes}, default ${DEFAULTS.maxBufferedBytes}` },
+  { key: 'captureBufferBytes', flag: '--capture-buffer-bytes', env: 'CAPTURE_BUFFER_BYTES', arg: 'N', help: `kernel packet ring of a live capture (counts in memory), ${RULES.captureBufferBytes}, default ${DEFAULTS.captureBufferBytes}` },
+  { key: 'metricsPort', flag: '--metrics-port', env: 'METRICS_PORT', arg: 'N', help: `serve Prometheus /metrics and /healthz on this port, all addresses, ${RULES.metricsPort} (off by default)` },
   { key: 'routeTemplates', flag: '--route-template', env: 'ROUTE_TEMPLATES', arg: 'T', help: 'route label for matching paths, e.g. /users/{id}; repeatable (variable: comma or space separated)' },
-  { key: 'metricsMaxRoutes', flag: '--metrics-max-routes', env: 'METRICS_MAX_ROUTES', arg: 'N', help: `distinct routes in metrics before the rest count as __other__, 1-10000, default ${DEFAULTS.metricsMaxRoutes}` },
+  { key: 'metricsMaxRoutes', flag: '--metrics-max-routes', env: 'METRICS_MAX_ROUTES', arg: 'N', help: `distinct routes in metrics before the rest count as __other__, ${RULES.metricsMaxRoutes}, default ${DEFAULTS.metricsMaxRoutes}` },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', arg: 'L', help: 'debug, info, warn or error, default info' },
 ];
 

@@ -87,6 +87,34 @@ export const LIMITS = {
   },
 } as const;
 
+/**
+ * The range of every integer option: the one table that validation reads (the rule texts below are made from
+ * it), and the bounds the capture addon checks again for the options it takes (capture-shim/addon.cc;
+ * ts/test/limits.test.ts feeds every bound and its neighbour to both). Each maximum fits the type the
+ * value is passed as and what the part that takes it can hold (docs/configuration.md, "Limits").
+ */
+export const INTEGER_LIMITS = {
+  // A u32 into the WebAssembly core, whose memory is at most 2 GiB: a kept body is also written
+  // escaped (up to 6 bytes per byte) into the core's output.
+  maxBodySize: { min: 0, max: 134_217_728 },
+  // The HTTP core tracks at most 250,000 connections (http-core/core_limits.h).
+  maxConcurrentConnections: { min: 1, max: 250_000 },
+  // Timeouts: 2^31 - 1 ms (about 24.8 days) is the longest delay a Node timer takes (the drain is one;
+  // a longer one fires at once); the capture counts the idle timeout in µs in an int64.
+  connectionIdleTimeoutMs: { min: 1000, max: 2_147_483_647 },
+  drainTimeoutMs: { min: 0, max: 2_147_483_647 },
+  // The core's share of it lives in WebAssembly memory (at most 2 GiB, beside the output).
+  maxBufferedBytes: { min: 1_048_576, max: 1_073_741_824 },
+  // libpcap takes an int; all of the ring is mapped into memory (it counts in RSS).
+  captureBufferBytes: { min: 1_048_576, max: 1_073_741_824 },
+  // A TCP port (its rule says so in a port's words).
+  metricsPort: { min: 1, max: 65_535 },
+  metricsMaxRoutes: { min: 1, max: 10_000 },
+} as const;
+type IntegerKey = keyof typeof INTEGER_LIMITS;
+
+const integerRule = (k: IntegerKey): string => `integer from ${INTEGER_LIMITS[k].min} to ${INTEGER_LIMITS[k].max}`;
+
 /** The rule texts, exactly as in fixtures/validation/cases.json. */
 export const RULES = {
   portsRequired: 'required unless captureFile is set',
@@ -98,14 +126,14 @@ export const RULES = {
   urlProduction: 'https: in production',
   interface: '1-15 characters, no whitespace or /',
   sampleRate: 'decimal number in [0, 1]',
-  maxBodySize: 'integer >= 0',
-  maxConcurrentConnections: 'integer >= 1',
-  connectionIdleTimeoutMs: 'integer >= 1000',
-  drainTimeoutMs: 'integer >= 0',
-  maxBufferedBytes: 'integer >= 1048576',
-  captureBufferBytes: 'integer from 1048576 to 1073741824',
+  maxBodySize: integerRule('maxBodySize'),
+  maxConcurrentConnections: integerRule('maxConcurrentConnections'),
+  connectionIdleTimeoutMs: integerRule('connectionIdleTimeoutMs'),
+  drainTimeoutMs: integerRule('drainTimeoutMs'),
+  maxBufferedBytes: integerRule('maxBufferedBytes'),
+  captureBufferBytes: integerRule('captureBufferBytes'),
   metricsPort: 'integer 1-65535',
-  metricsMaxRoutes: 'integer from 1 to 10000',
+  metricsMaxRoutes: integerRule('metricsMaxRoutes'),
   routeTemplates: 'paths starting with /, each segment literal or a whole {name}',
   boolean: 'true or false',
   redactHeaders: 'comma-separated header names',
@@ -120,23 +148,6 @@ export const RULES = {
   unknown: 'unknown option',
 } as const;
 
-const INTEGER_MINIMUM = {
-  maxBodySize: 0,
-  maxConcurrentConnections: 1,
-  connectionIdleTimeoutMs: 1000,
-  drainTimeoutMs: 0,
-  maxBufferedBytes: 1_048_576,
-  captureBufferBytes: 1_048_576,
-  metricsPort: 1,
-  metricsMaxRoutes: 1,
-} as const;
-type IntegerKey = keyof typeof INTEGER_MINIMUM;
-/** Upper bounds, where a key has one. */
-const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
-  captureBufferBytes: 1_073_741_824,
-  metricsPort: 65_535,
-  metricsMaxRoutes: 10_000,
-};
 
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
@@ -228,7 +239,7 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
       }
       default: {
         const k = key as IntegerKey;
-        if (!(k in INTEGER_MINIMUM)) throw new ValidationError(key, RULES.unknown);
+        if (!(k in INTEGER_LIMITS)) throw new ValidationError(key, RULES.unknown);
         if (!DIGITS.test(v)) throw new ValidationError(key, RULES[k], `got ${quote(v)}`);
         return checkInteger(k, Number(v));
       }
@@ -299,7 +310,8 @@ function checkSampleRate(v: unknown): number {
 }
 
 function checkInteger(key: IntegerKey, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < INTEGER_MINIMUM[key] || v > (INTEGER_MAXIMUM[key] ?? v)) {
+  const { min, max } = INTEGER_LIMITS[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
     throw new ValidationError(key, RULES[key], `got ${typeof v === 'number' ? String(v) : typeof v}`);
   }
   return v === 0 ? 0 : v;

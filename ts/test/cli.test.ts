@@ -61,6 +61,20 @@ describe('configuration errors exit 1 naming the field', () => {
     expect(String(log!.message)).toContain('--max-body-size');
   });
 
+  // Before the bounds, 2^32 wrapped to 0 on its way into the core (and an idle timeout past the addon's
+  // own bound made start() throw: exit 2).
+  it.each([
+    ['--max-body-size', '4294967296', 'integer from 0 to 134217728'],
+    ['--connection-idle-timeout-ms', '9007199254740991', 'integer from 1000 to 2147483647'],
+    ['--max-buffered-bytes', '1073741825', 'integer from 1048576 to 1073741824'],
+  ])('%s %s is out of range: exit 1 with the rule, never a crash', async (flag, value, rule) => {
+    const r = await runCli(['--read', capture, flag, value]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    const [log] = logsOf(r.stderr);
+    expect(log).toMatchObject({ level: 'error', field: flag, rule });
+  });
+
   it('an unknown flag is named', async () => {
     const r = await runCli(['--ports', '80', '--bogus']);
     expect(r.code).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig, ValidationError } from '../src/config.js';
+import { INTEGER_LIMITS, validateConfig, ValidationError } from '../src/config.js';
 import { helpText, OPTIONS, parseCommandLine } from '../src/command-line.js';
 
 const error = (argv: string[], env: Record<string, string> = {}): ValidationError => {
@@ -41,10 +41,10 @@ describe('parseCommandLine', () => {
 
   it('names the variable or the flag the bad value came from, with the rule', () => {
     let e = error([], { PORTS: '80', MAX_BODY_SIZE: '-1' });
-    expect([e.field, e.rule]).toEqual(['MAX_BODY_SIZE', 'integer >= 0']);
+    expect([e.field, e.rule]).toEqual(['MAX_BODY_SIZE', 'integer from 0 to 134217728']);
     expect(e.message).toContain('MAX_BODY_SIZE');
     e = error(['--max-body-size', '1e3'], { PORTS: '80' });
-    expect([e.field, e.rule]).toEqual(['--max-body-size', 'integer >= 0']);
+    expect([e.field, e.rule]).toEqual(['--max-body-size', 'integer from 0 to 134217728']);
     e = error([], { PORTS: '80,80' });
     expect([e.field, e.rule]).toEqual(['PORTS', 'no duplicates']);
     e = error(['--ports', '70000']);
@@ -139,6 +139,32 @@ describe('parseCommandLine', () => {
 });
 
 describe('helpText', () => {
+  it('takes every integer option up to its maximum, and refuses one more naming the flag or the variable', () => {
+    const integerOptions = OPTIONS.filter((o) => o.key in INTEGER_LIMITS);
+    expect(integerOptions.map((o) => o.key).sort()).toEqual(Object.keys(INTEGER_LIMITS).sort());
+    for (const o of integerOptions) {
+      const { max } = INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS];
+      const rule = `integer from ${INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS].min} to ${max}`;
+      const { config } = parseCommandLine([o.flag, String(max)], { PORTS: '80' });
+      expect((config as Record<string, unknown>)[o.key]).toBe(max);
+      expect(parseCommandLine([], { PORTS: '80', [o.env!]: String(max) }).config).toMatchObject({ [o.key]: max });
+      let e = error([`${o.flag}=${max + 1}`], { PORTS: '80' });
+      expect([e.field, e.rule]).toEqual([o.flag, rule]);
+      expect(e.message).toBe(`invalid ${o.flag}: ${rule} (got "${max + 1}")`);
+      e = error([], { PORTS: '80', [o.env!]: String(max + 1) });
+      expect([e.field, e.rule]).toEqual([o.env, rule]);
+    }
+    // The wrap of issue 9: 2^32 is not 0.
+    expect(error(['--max-body-size', '4294967296'], { PORTS: '80' }).rule).toBe('integer from 0 to 134217728');
+  });
+
+  it('states the range of every integer option in --help', () => {
+    for (const o of OPTIONS.filter((x) => x.key in INTEGER_LIMITS)) {
+      const { min, max } = INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS];
+      expect(o.help).toContain(`integer from ${min} to ${max}`);
+    }
+  });
+
   it('lists every flag and variable', () => {
     for (const o of OPTIONS) {
       if (o.flag) expect(helpText).toContain(o.flag);

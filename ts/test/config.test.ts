@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACT_HEADERS, parseRaw, validateConfig, ValidationError, type RawKey } from '../src/config.js';
+import { DEFAULT_REDACT_HEADERS, INTEGER_LIMITS, parseRaw, RULES, validateConfig, validateDecoderOptions, ValidationError, type RawKey } from '../src/config.js';
 
 interface Case { key: RawKey; raw: string; production: boolean; valid: boolean; rule: string }
 const cases = JSON.parse(readFileSync(join(__dirname, '../../fixtures/validation/cases.json'), 'utf8')) as Case[];
@@ -107,16 +107,44 @@ describe('validateConfig', () => {
     fails({ ports: [80], sampleRate: NaN }, 'sampleRate', 'decimal number in [0, 1]');
     fails({ ports: [80], sampleRate: '0.5' }, 'sampleRate', 'decimal number in [0, 1]');
     expect(Object.is(validateConfig({ ports: [80], sampleRate: -0 }, env).sampleRate, 0)).toBe(true);
-    fails({ ports: [80], maxBodySize: -1 }, 'maxBodySize', 'integer >= 0');
-    fails({ ports: [80], maxBodySize: 1.5 }, 'maxBodySize', 'integer >= 0');
-    fails({ ports: [80], maxBodySize: Infinity }, 'maxBodySize', 'integer >= 0');
+    fails({ ports: [80], maxBodySize: -1 }, 'maxBodySize', 'integer from 0 to 134217728');
+    fails({ ports: [80], maxBodySize: 1.5 }, 'maxBodySize', 'integer from 0 to 134217728');
+    fails({ ports: [80], maxBodySize: Infinity }, 'maxBodySize', 'integer from 0 to 134217728');
     expect(validateConfig({ ports: [80], maxBodySize: 0 }, env).maxBodySize).toBe(0);
-    fails({ ports: [80], maxConcurrentConnections: 0 }, 'maxConcurrentConnections', 'integer >= 1');
-    fails({ ports: [80], connectionIdleTimeoutMs: 999 }, 'connectionIdleTimeoutMs', 'integer >= 1000');
-    fails({ ports: [80], drainTimeoutMs: -1 }, 'drainTimeoutMs', 'integer >= 0');
-    fails({ ports: [80], maxBufferedBytes: 1048575 }, 'maxBufferedBytes', 'integer >= 1048576');
+    fails({ ports: [80], maxConcurrentConnections: 0 }, 'maxConcurrentConnections', 'integer from 1 to 250000');
+    fails({ ports: [80], connectionIdleTimeoutMs: 999 }, 'connectionIdleTimeoutMs', 'integer from 1000 to 2147483647');
+    fails({ ports: [80], drainTimeoutMs: -1 }, 'drainTimeoutMs', 'integer from 0 to 2147483647');
+    fails({ ports: [80], maxBufferedBytes: 1048575 }, 'maxBufferedBytes', 'integer from 1048576 to 1073741824');
     fails({ ports: [80], captureBufferBytes: 2 ** 30 + 1 }, 'captureBufferBytes', 'integer from 1048576 to 1073741824');
     fails({ ports: [80], captureBufferBytes: 65536 }, 'captureBufferBytes', 'integer from 1048576 to 1073741824');
+  });
+
+  it('bounds every integer option above: the maximum is accepted, one more is refused naming the field', () => {
+    // 2^32 would wrap to 0 in the u32 the core takes; every option has a maximum that fits where it goes.
+    fails({ ports: [80], maxBodySize: 2 ** 32 }, 'maxBodySize', 'integer from 0 to 134217728');
+    const expected: Record<string, [number, number]> = {
+      maxBodySize: [0, 134_217_728],
+      maxConcurrentConnections: [1, 250_000],
+      connectionIdleTimeoutMs: [1000, 2 ** 31 - 1],
+      drainTimeoutMs: [0, 2 ** 31 - 1],
+      maxBufferedBytes: [2 ** 20, 2 ** 30],
+      captureBufferBytes: [2 ** 20, 2 ** 30],
+    };
+    expect(Object.keys(INTEGER_LIMITS).sort()).toEqual(Object.keys(expected).sort());
+    for (const [key, { min, max }] of Object.entries(INTEGER_LIMITS)) {
+      expect([min, max]).toEqual(expected[key]);
+      const rule = `integer from ${min} to ${max}`;
+      expect(RULES[key as keyof typeof RULES]).toBe(rule);
+      expect((validateConfig({ ports: [80], [key]: max }, env) as unknown as Record<string, number>)[key]).toBe(max);
+      expect((validateConfig({ ports: [80], [key]: min }, env) as unknown as Record<string, number>)[key]).toBe(min);
+      fails({ ports: [80], [key]: max + 1 }, key, rule);
+      fails({ ports: [80], [key]: min - 1 }, key, rule);
+      expect(parseRaw(key as RawKey, String(max))).toBe(max);
+      expect(() => parseRaw(key as RawKey, String(max + 1))).toThrow(`invalid ${key}: ${rule} (got "${max + 1}")`);
+    }
+    // The decoder takes two of them, by the same table.
+    expect(() => validateDecoderOptions({ maxBodySize: 2 ** 32 })).toThrow('invalid maxBodySize: integer from 0 to 134217728');
+    expect(() => validateDecoderOptions({ maxBufferedBytes: 2 ** 30 + 1 })).toThrow('invalid maxBufferedBytes');
   });
 
   it('checks the collector URL, never with a bare TypeError', () => {

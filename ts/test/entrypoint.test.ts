@@ -54,7 +54,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('configuration errors exit 1 naming the variable or flag', () => {
   it.each([
     [{ PORTS: '0' }, [], 'PORTS', 'integers 1-65535'],
-    [{ PORTS: '80', MAX_BODY_SIZE: '-1' }, [], 'MAX_BODY_SIZE', 'integer >= 0'],
+    [{ PORTS: '80', MAX_BODY_SIZE: '-1' }, [], 'MAX_BODY_SIZE', 'integer from 0 to 134217728'],
     [{ PORTS: '80' }, ['--sample-rate', '2'], '--sample-rate', 'decimal number in [0, 1]'],
     [{ PORTS: '80', OUTPUT_URL: 'http://collector.example/', TCP_SNIFFER_PRODUCTION: '1' }, [], 'OUTPUT_URL', 'https: in production'],
     [{ PORTS: '80', OUTPUT_URL: 'https://c.example/', OUTPUT_URL_AUTH_TOKEN: `${TOKEN} x` }, [], 'OUTPUT_URL_AUTH_TOKEN', 'visible ASCII characters only'],

@@ -167,9 +167,12 @@ export class HttpCore {
     const redact = enc.encode(options.redactHeaders.join(','));
     const { ptr } = core.input(redact.length);
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
-    // The ABI takes a u32; the module's memory is at most 2 GiB, so a larger limit keeps the same bodies.
-    const maxBodySize = Math.min(options.maxBodySize, 0xffffffff);
-    this.handle = core.exports.http_core_engine_new(maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    // The ABI takes a u32: a larger value would wrap. Validation bounds it well below (config.ts
+    // INTEGER_LIMITS); this refuses a caller that skipped validation rather than keep other bodies.
+    if (!Number.isInteger(options.maxBodySize) || options.maxBodySize < 0 || options.maxBodySize > 0xffffffff) {
+      throw new RangeError(`http-core: maxBodySize ${options.maxBodySize} does not fit the core's u32`);
+    }
+    this.handle = core.exports.http_core_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
     if (this.handle === 0) throw new Error('http-core: http_core_engine_new failed');
   }
 
