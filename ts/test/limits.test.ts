@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTEGER_LIMITS, LIMITS, RULES, validateConfig } from '../src/config.js';
 import { ADDON, requireBuilt } from './helpers/paths.js';
-// @ts-expect-error: a JS helper without types
+// @ts-expect-error: a plain .mjs helper (shared with bench/), without type declarations
 import { PcapWriter } from './helpers/pcap-writer.mjs';
 
 interface Addon {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a JS helper without types
+// @ts-expect-error: a plain .mjs helper (shared with bench/), without type declarations
 import { writeHeldHeaderCapture } from '../helpers/pcap-writer.mjs';
 import { readCapture } from '../helpers/sniffer.js';
 
