@@ -1,4 +1,5 @@
-// BodyBudget: one limit (max_buffered_bytes) over the body bytes that all unfinished messages keep.
+// BodyBudget: one limit over the body bytes that all unfinished messages keep: the part of the core's
+// share of max_buffered_bytes that the rest of what it holds leaves (held_ledger.h).
 //
 // Every message that keeps body bytes is a BodyHolder linked into the budget. When a new chunk would
 // go past the limit, the budget cuts the largest holders first: a cut holder releases what it kept and
@@ -34,8 +35,8 @@ class BodyBudget {
   // Releases the holder's bytes and unlinks it (message emitted or discarded).
   void Release(BodyHolder* holder);
 
-  // The limit follows the core's share of maxBufferedBytes (Engine::Balance); a lower one applies
-  // from the next Keep.
+  // The limit is what the core's share of maxBufferedBytes leaves after everything else it holds
+  // (Engine::BodyShare, set before each data event); a lower one applies from the next Keep.
   void set_max(uint64_t max_bytes) { max_ = max_bytes; }
   uint64_t used() const { return used_; }
   uint64_t cuts() const { return cuts_; }

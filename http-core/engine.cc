@@ -77,6 +77,9 @@ void Engine::Apply(const StreamEvent& ev) {
   switch (ev.kind) {
     case EventKind::kData:
       st.data_bytes += ev.len;
+      // Bodies give way first: they may use what the rest does not, so a body is truncated (the
+      // message goes on) before a whole message has to be cut.
+      ctx_.budget.set_max(BodyShare());
       conn.OnData(static_cast<Direction>(ev.arg), ev.payload, ev.len, ev.ts);
       Account(conn);
       break;
@@ -106,9 +109,15 @@ void Engine::Finish() {
 
 uint64_t Engine::Balance(uint64_t other_bytes) {
   limit_ = other_bytes >= max_buffered_bytes_ ? 0 : max_buffered_bytes_ - other_bytes;
-  ctx_.budget.set_max(limit_);
   Enforce();
   return held_.total();
+}
+
+uint64_t Engine::BodyShare() const {
+  const uint64_t total = held_.total();
+  const uint64_t bodies = ctx_.budget.used();
+  const uint64_t rest = total > bodies ? total - bodies : 0;
+  return limit_ > rest ? limit_ - rest : 0;
 }
 
 void Engine::Account(HttpAssembler& conn) {

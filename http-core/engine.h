@@ -63,6 +63,8 @@ class Engine {
   // Refreshes conn's figure in the ledger, then cuts the largest holders while over the limit.
   void Account(HttpAssembler& conn);
   void Enforce();
+  // What kept bodies may use now: the limit less everything else the ledger counts.
+  uint64_t BodyShare() const;
 
   const uint64_t max_buffered_bytes_;
   uint64_t limit_;

@@ -97,11 +97,12 @@ class MessageParser {
   bool interim() const { return interim_; }
   void set_interim(bool v) { interim_ = v; }
   bool upgrade_requested() const { return parser_.upgrade != 0; }
-  // What the open message holds (HeldLedger): its header arena and list and its kept body.
+  // What the open message holds (HeldLedger): its header arena and list (as allocated) and its
+  // kept body (its bytes, as the BodyBudget counts them).
   uint64_t held_bytes() const {
     if (!msg_) return 0;
     return HeapBytes(msg_->arena) + msg_->headers.capacity() * sizeof(Header) +
-           HeapBytes(msg_->held.body);
+           msg_->held.body.size();
   }
 
  private:

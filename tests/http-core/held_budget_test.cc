@@ -124,7 +124,8 @@ TEST(HeldBudget, AnUpgradeHoldCountsAndIsCut) {
   BatchWriter w;
   w.Open(1, kClientIp, 1001, kServerIp, 80);
   w.Data(1, Direction::kClientToServer,
-         "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n");
+         "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + std::string(200, 'p') +
+             "\r\nConnection: upgrade\r\n\r\n");
   Feed(engine, w);
   EXPECT_GT(engine.held_bytes(), 0u) << "the Upgrade value is held for a 101 that names none";
   for (int i = 0; i < 20; ++i) w.Data(1, Direction::kClientToServer, std::string(4096, 'z'));
