@@ -39,6 +39,14 @@ void BodyBudget::Release(BodyHolder* holder) {
   }
 }
 
+uint64_t BodyBudget::CutLargest() {
+  BodyHolder* victim = Largest();
+  if (victim == nullptr) return 0;
+  const uint64_t n = victim->body.size();
+  Cut(victim);
+  return n;
+}
+
 void BodyBudget::Cut(BodyHolder* holder) {
   ++cuts_;
   cut_bytes_ += holder->body.size();

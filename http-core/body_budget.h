@@ -35,6 +35,9 @@ class BodyBudget {
   // Releases the holder's bytes and unlinks it (message emitted or discarded).
   void Release(BodyHolder* holder);
 
+  // Cuts the largest holder (its message goes on, truncated). Returns the bytes it released.
+  uint64_t CutLargest();
+
   // The limit is what the core's share of maxBufferedBytes leaves after everything else it holds
   // (Engine::BodyShare, set before each data event); a lower one applies from the next Keep.
   void set_max(uint64_t max_bytes) { max_ = max_bytes; }

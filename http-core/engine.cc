@@ -126,9 +126,19 @@ void Engine::Account(HttpAssembler& conn) {
   held_.NotePeak();
 }
 
-// Figures of connections other than the one just fed can only have shrunk since they were taken
-// (the body budget may have cut their bodies), so the largest is re-measured before it is cut.
+// Bodies give way first, largest first (their messages go on, truncated); only when no body is
+// left to cut are whole connections cut, largest first. Figures of connections other than the one
+// just fed can only have shrunk since they were taken (a body cut), so they are re-measured before
+// any connection is cut.
 void Engine::Enforce() {
+  if (held_.total() <= limit_) return;
+  uint64_t freed = 0;
+  while (held_.total() > limit_ + freed && ctx_.budget.used() > 0) {
+    freed += ctx_.budget.CutLargest();
+  }
+  if (freed > 0) {
+    held_.ForEach([this](HeldEntry* e) { held_.Update(e, e->owner->HeldBytes()); });
+  }
   while (held_.total() > limit_) {
     HeldEntry* victim = held_.Largest();
     if (victim == nullptr) break;

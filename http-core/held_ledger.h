@@ -18,8 +18,8 @@ namespace http_core {
 
 // The heap bytes of a string: none while it fits in the string object itself.
 inline size_t HeapBytes(const std::string& s) {
-  static const size_t kInline = std::string().capacity();
-  return s.capacity() > kInline ? s.capacity() : 0;
+  const size_t in_place = std::string().capacity();  // folded to a constant; no static guard
+  return s.capacity() > in_place ? s.capacity() : 0;
 }
 
 class HttpAssembler;
@@ -39,6 +39,16 @@ class HeldLedger {
   void Remove(HeldEntry* entry) { Update(entry, 0); }
   // The entry holding the most, or nullptr when nothing is held.
   HeldEntry* Largest() const;
+
+  // Calls fn(entry) for every entry that holds something; fn may Update the entry it is given.
+  template <typename Fn>
+  void ForEach(Fn&& fn) {
+    for (HeldEntry* e = head_; e;) {
+      HeldEntry* next = e->next;
+      fn(e);
+      e = next;
+    }
+  }
 
   uint64_t total() const { return total_; }
   // The highest total seen after the limit was enforced (what the core kept between events).
