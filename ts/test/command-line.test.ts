@@ -150,7 +150,7 @@ describe('helpText', () => {
       expect(parseCommandLine([], { PORTS: '80', [o.env!]: String(max) }).config).toMatchObject({ [o.key]: max });
       let e = error([`${o.flag}=${max + 1}`], { PORTS: '80' });
       expect([e.field, e.rule]).toEqual([o.flag, rule]);
-      expect(e.message).toBe(`invalid ${o.flag}: ${rule} (got "${max + 1}")`);
+      expect(e.message).toBe(`invalid ${o.flag}: ${rule} (got ${max + 1})`);
       e = error([], { PORTS: '80', [o.env!]: String(max + 1) });
       expect([e.field, e.rule]).toEqual([o.env, rule]);
     }

@@ -140,7 +140,7 @@ describe('validateConfig', () => {
       fails({ ports: [80], [key]: max + 1 }, key, rule);
       fails({ ports: [80], [key]: min - 1 }, key, rule);
       expect(parseRaw(key as RawKey, String(max))).toBe(max);
-      expect(() => parseRaw(key as RawKey, String(max + 1))).toThrow(`invalid ${key}: ${rule} (got "${max + 1}")`);
+      expect(() => parseRaw(key as RawKey, String(max + 1))).toThrow(`invalid ${key}: ${rule} (got ${max + 1})`);
     }
     // The decoder takes two of them, by the same table.
     expect(() => validateDecoderOptions({ maxBodySize: 2 ** 32 })).toThrow('invalid maxBodySize: integer from 0 to 134217728');

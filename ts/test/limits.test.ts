@@ -47,9 +47,10 @@ async function addonVerdict(key: string, value: number): Promise<string> {
     batchBytes: LIMITS.capture.batchBytes, maxQueuedBatches: LIMITS.capture.maxQueuedBatches, reuseBatches: true,
     [key]: value,
   };
-  let ended!: Promise<Error | null>;
+  let onEnd!: (e: Error | null) => void;
+  const ended = new Promise<Error | null>((resolve) => (onEnd = resolve));
   try {
-    ended = new Promise((resolve) => addon.start(opts, () => undefined, resolve));
+    addon.start(opts, () => undefined, onEnd);
   } catch (e) {
     const err = e as Error & { code?: string };
     return `${err.code}: ${err.message}`;
