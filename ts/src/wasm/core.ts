@@ -82,6 +82,11 @@ const PORTABLE_BYTE_OPS: ByteOps = {
 };
 
 const NO_BYTES = new Uint8Array(0);
+const WASM_PAGE_BYTES = 65536;
+/** The module's -sMAXIMUM_MEMORY (http-core/CMakeLists.txt). */
+const MAX_MEMORY_BYTES = 2 ** 31;
+/** Besides what maxBufferedBytes lets the core hold: connection state, the output, the input buffer. */
+const RESERVE_BESIDES_BUDGET = 64 * 1024 * 1024;
 /** Past this a feed's message block is allocated for that feed alone rather than kept for reuse. */
 const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
 
@@ -121,6 +126,25 @@ export class CoreModule {
       this.inputCapacity = want;
     }
     return { ptr: this.inputPtr, bytes: new Uint8Array(this.exports.memory.buffer, this.inputPtr, size) };
+  }
+
+  /**
+   * Grows the module's memory to at least `bytes` (capped at its 2 GiB maximum) in one step. Left to
+   * itself the module grows it a few pages at a time, and each growth costs V8 a garbage collection:
+   * holding 128 MiB of partial messages took 2.5x the CPU of decoding them (docs/performance.md, "One
+   * budget"). Pages grown and never written are not resident, so this costs no RSS. A runtime that
+   * refuses (a small browser tab) keeps growing page by page instead.
+   */
+  reserve(bytes: number): void {
+    const memory = this.exports.memory;
+    const want = Math.min(bytes, MAX_MEMORY_BYTES);
+    const have = memory.buffer.byteLength;
+    if (want <= have) return;
+    try {
+      memory.grow(Math.ceil((want - have) / WASM_PAGE_BYTES));
+    } catch {
+      // RangeError: not now; the module grows as it needs
+    }
   }
 
   /** UTF-8 text of `bytes[start, end)`. */
@@ -173,6 +197,7 @@ export class HttpCore {
       throw new RangeError(`http-core: maxBodySize ${options.maxBodySize} does not fit the core's u32`);
     }
     this.handle = core.exports.http_core_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
+    if (this.handle !== 0) core.reserve(options.maxBufferedBytes + RESERVE_BESIDES_BUDGET);
     if (this.handle === 0) throw new Error('http-core: http_core_engine_new failed');
   }
 
