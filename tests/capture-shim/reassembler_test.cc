@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 
 namespace capture_shim {
@@ -267,6 +268,32 @@ TEST_F(ReassemblerTest, GlobalBudgetBoundsHeldBytesAcrossReassemblers) {
   EXPECT_EQ(out_b.text, "<gap 99>" + chunk);
   EXPECT_LE(small.used(), small.limit());
   EXPECT_EQ(out_a.text, "");
+}
+
+// maxBufferedBytes is one budget with the HTTP core: what the core reports holding is not the
+// reassembly's to use, and a share that shrinks below what is held makes room for nothing more.
+TEST_F(ReassemblerTest, TheBudgetHeldElsewhereIsNotTheReassemblysToUse) {
+  std::atomic<uint64_t> core_held{0};
+  BufferBudget shared(8192, &core_held);
+  ReassemblyContext ctx{limits_, &shared, &stats_};
+  Reassembler a;
+  Recorder out;
+  a.OnSyn(0);
+  std::string chunk(1500, 'y');
+  const auto* bytes = reinterpret_cast<const uint8_t*>(chunk.data());
+  a.OnSegment(ctx, 100, bytes, 1500, 1500, false, 0, &out);  // held: the budget is all free
+  EXPECT_GT(shared.used(), 0u);
+  EXPECT_EQ(out.text, "");
+  core_held = 8192 - 1000;  // the core now holds all but 1000 bytes of it
+  EXPECT_EQ(shared.limit(), 1000u);
+  EXPECT_EQ(shared.available(), 0u);
+  // The next out-of-order segment cannot be held: the hole is given up instead of waiting.
+  a.OnSegment(ctx, 3000, bytes, 1500, 1500, false, 0, &out);
+  EXPECT_EQ(out.text, "<gap 99>" + chunk + "<gap 1400>" + chunk);
+  EXPECT_EQ(shared.used(), 0u);
+  core_held = 9000;  // more than the whole budget: no share at all, and no underflow
+  EXPECT_EQ(shared.limit(), 0u);
+  EXPECT_EQ(shared.available(), 0u);
 }
 
 TEST_F(ReassemblerTest, AFloodOfTinySegmentsIsBoundedByTheirOverheadToo) {
