@@ -67,11 +67,11 @@ export interface SnifferConfig {
   onHttpMessage?: MessageCallback;
   /** Fraction of connections kept, in [0, 1]. Default 1. */
   sampleRate?: number;
-  /** Body bytes kept per message. Default 65536. */
+  /** Body bytes kept per message: an integer from 0 to 134217728. Default 65536. */
   maxBodySize?: number;
-  /** Default 10000. */
+  /** An integer from 1 to 250000. Default 10000. */
   maxConcurrentConnections?: number;
-  /** Default 60000, at least 1000. */
+  /** An integer from 1000 to 2147483647. Default 60000. */
   connectionIdleTimeoutMs?: number;
   /**
    * Header names whose values are replaced by "[REDACTED]", added to the default list (authorization,
@@ -82,9 +82,12 @@ export interface SnifferConfig {
   redactDefaultHeaders?: boolean;
   /** Read a pcap/pcapng file instead of an interface, then stop. */
   captureFile?: string;
-  /** How long `stop()` waits for queued deliveries. Default 25000. */
+  /** How long `stop()` waits for queued deliveries: an integer from 0 to 2147483647. Default 25000. */
   drainTimeoutMs?: number;
-  /** One budget for all reassembly buffers and partial bodies. Default 128 MiB, at least 1 MiB. */
+  /**
+   * One budget for everything held per connection: the capture's reassembly and the HTTP core's partial
+   * messages, lines and bodies together. An integer from 1048576 to 1073741824. Default 128 MiB.
+   */
   maxBufferedBytes?: number;
   /**
    * Live capture: bytes of the kernel's packet ring, which absorbs bursts while the capture thread
