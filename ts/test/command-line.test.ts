@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INTEGER_LIMITS, validateConfig, ValidationError } from '../src/config.js';
+import { INTEGER_LIMITS, RULES, validateConfig, ValidationError } from '../src/config.js';
 import { helpText, OPTIONS, parseCommandLine } from '../src/command-line.js';
 
 const error = (argv: string[], env: Record<string, string> = {}): ValidationError => {
@@ -144,7 +144,7 @@ describe('helpText', () => {
     expect(integerOptions.map((o) => o.key).sort()).toEqual(Object.keys(INTEGER_LIMITS).sort());
     for (const o of integerOptions) {
       const { max } = INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS];
-      const rule = `integer from ${INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS].min} to ${max}`;
+      const rule = RULES[o.key as keyof typeof INTEGER_LIMITS];
       const { config } = parseCommandLine([o.flag, String(max)], { PORTS: '80' });
       expect((config as Record<string, unknown>)[o.key]).toBe(max);
       expect(parseCommandLine([], { PORTS: '80', [o.env!]: String(max) }).config).toMatchObject({ [o.key]: max });
@@ -160,8 +160,7 @@ describe('helpText', () => {
 
   it('states the range of every integer option in --help', () => {
     for (const o of OPTIONS.filter((x) => x.key in INTEGER_LIMITS)) {
-      const { min, max } = INTEGER_LIMITS[o.key as keyof typeof INTEGER_LIMITS];
-      expect(o.help).toContain(`integer from ${min} to ${max}`);
+      expect(o.help).toContain(RULES[o.key as keyof typeof INTEGER_LIMITS]);
     }
   });
 

@@ -129,11 +129,14 @@ describe('validateConfig', () => {
       drainTimeoutMs: [0, 2 ** 31 - 1],
       maxBufferedBytes: [2 ** 20, 2 ** 30],
       captureBufferBytes: [2 ** 20, 2 ** 30],
+      metricsPort: [1, 65535],
+      metricsMaxRoutes: [1, 10_000],
     };
     expect(Object.keys(INTEGER_LIMITS).sort()).toEqual(Object.keys(expected).sort());
     for (const [key, { min, max }] of Object.entries(INTEGER_LIMITS)) {
       expect([min, max]).toEqual(expected[key]);
-      const rule = `integer from ${min} to ${max}`;
+      // A port says its range in a port's words; every other integer in the table's.
+      const rule = key === 'metricsPort' ? 'integer 1-65535' : `integer from ${min} to ${max}`;
       expect(RULES[key as keyof typeof RULES]).toBe(rule);
       expect((validateConfig({ ports: [80], [key]: max }, env) as unknown as Record<string, number>)[key]).toBe(max);
       expect((validateConfig({ ports: [80], [key]: min }, env) as unknown as Record<string, number>)[key]).toBe(min);
