@@ -64,15 +64,26 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     }
     int64_t ce = s + captured;
     int64_t e = s + wire_len;
-    if (fin && !fin_seen_ && e >= 0) {
-      fin_seen_ = true;
-      fin_offset_ = next_ + static_cast<uint64_t>(e);
-      if (!held_ && e > 0) hole_since_ = ts;  // bytes before the FIN are now awaited
-    }
-    if (fin_seen_) {  // nothing exists past the FIN; bytes claiming to are not the stream's
+    if (fin_seen_) {
       int64_t limit = static_cast<int64_t>(fin_offset_ - std::min(fin_offset_, next_));
-      e = std::min(e, limit);
-      ce = std::min(ce, e);
+      if (limit > 0 && (e > limit || (fin && e >= 0 && e < limit))) {
+        // A FIN not yet reached is provisional. Bytes past it, or a FIN before it, show it was not
+        // the end (an injected one, typically): a receiver drops an out-of-order FIN that in-order
+        // data or an earlier FIN overtakes.
+        fin_seen_ = false;
+        ++ctx.stats->fins_ignored;
+      } else {  // past a FIN reached in order nothing belongs to the stream
+        e = std::min(e, limit);
+        ce = std::min(ce, e);
+      }
+    }
+    if (fin && !fin_seen_) {
+      if (e >= 0) {
+        fin_seen_ = true;
+        fin_offset_ = next_ + static_cast<uint64_t>(e);
+      } else {
+        ++ctx.stats->fins_ignored;  // bytes past it were delivered: it is no end of this stream
+      }
     }
     if (e <= 0) {
       if (e > s) ctx.stats->bytes_retransmitted += static_cast<uint64_t>(e - s);
@@ -191,7 +202,7 @@ void Reassembler::SkipHole(const ReassemblyContext& ctx, int64_t ts, StreamSink*
 
 void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t ts,
                             StreamSink* sink) {
-  if (!held_) return;
+  if (!held_ && !fin_seen_) return;
   int64_t rel = OffsetOf(ack);
   if (rel <= 0 || rel > kMaxForwardJump) return;
   uint64_t acked = next_ + static_cast<uint64_t>(rel);
@@ -205,16 +216,18 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
       EmitGap(ctx, acked - next_, ts, sink);
     }
   }
+  // A FIN seen ahead and acknowledged (the ACK is one past it): the receiver got it and every byte
+  // before it. Only the receiver's word, or the close, ends a wait for a FIN: a timeout would let a
+  // FIN injected ahead of the stream cut what follows it.
+  if (!held_ && fin_seen_ && next_ < fin_offset_ && acked > fin_offset_) {
+    ++ctx.stats->holes_skipped;
+    EmitGap(ctx, fin_offset_ - next_, ts, sink);
+  }
 }
 
 void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, StreamSink* sink) {
   if (now - hole_since_ <= ctx.limits.hole_timeout_us) return;
-  if (held_) {
-    SkipHole(ctx, now, sink);
-  } else if (fin_seen_ && next_ < fin_offset_) {
-    ++ctx.stats->holes_skipped;  // a FIN seen ahead of bytes that never came
-    EmitGap(ctx, fin_offset_ - next_, now, sink);
-  }
+  if (held_) SkipHole(ctx, now, sink);
 }
 
 void Reassembler::GiveUpHoles(const ReassemblyContext& ctx, int64_t ts, StreamSink* sink) {
