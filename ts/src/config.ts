@@ -45,6 +45,8 @@ export interface ResolvedConfig {
   captureBufferBytes: number;
   placement?: Placement;
   production: boolean;
+  decodeBodies: boolean;
+  outputHar?: string;
 }
 
 export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
@@ -81,6 +83,8 @@ export const LIMITS = {
   /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
   maxDataEventBytes: 1024 * 1024,
   statsIntervalMs: 60_000,
+  /** Decoded bytes per coded byte past which a body's decoding stops (docs/bodies-and-har.md). */
+  bodyDecodeMaxRatio: 100,
   https: { maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000 },
   stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
   callback: { maxInFlight: 1000 },
@@ -107,6 +111,7 @@ export const RULES = {
   redactHeaders: 'comma-separated header names',
   token: 'visible ASCII characters only',
   captureFile: 'non-empty path',
+  outputHar: 'non-empty path',
   logLevel: 'debug, info, warn or error',
   function: 'a function',
   placement: 'object of strings pod, namespace, node, podIp',
@@ -131,7 +136,7 @@ const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'captureFile' | 'logLevel' | IntegerKey;
+  | 'redactHeaders' | 'captureFile' | 'logLevel' | 'decodeBodies' | 'outputHar' | IntegerKey;
 
 export interface RawValue {
   ports: number[];
@@ -149,6 +154,8 @@ export interface RawValue {
   drainTimeoutMs: number;
   maxBufferedBytes: number;
   captureBufferBytes: number;
+  decodeBodies: boolean;
+  outputHar: string;
 }
 
 // Only spaces and tabs around a value are forgiven (an env file's stray blank); nothing else is guessed.
@@ -188,7 +195,8 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         if (!VISIBLE_ASCII.test(t)) throw new ValidationError(key, RULES.token);
         return t;
       }
-      case 'outputStdout': {
+      case 'outputStdout':
+      case 'decodeBodies': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
         return l === 'true';
@@ -200,7 +208,8 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
       case 'redactHeaders':
         return v === '' ? [] : checkRedactHeaders(v.split(',').map(trim));
       case 'captureFile':
-        if (v === '') throw new ValidationError(key, RULES.captureFile);
+      case 'outputHar':
+        if (v === '') throw new ValidationError(key, RULES[key as 'captureFile' | 'outputHar']);
         return v;
       case 'logLevel': {
         const l = v.toLowerCase();
@@ -286,6 +295,11 @@ function checkInteger(key: IntegerKey, v: unknown): number {
   return v === 0 ? 0 : v;
 }
 
+function checkBoolean(key: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(key, RULES.boolean, `got ${typeof v}`);
+  return v;
+}
+
 function checkRedactHeaders(names: unknown): string[] {
   if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
   const out = new Set<string>();
@@ -319,7 +333,7 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
 const KNOWN_KEYS = new Set<string>([
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'captureFile',
-  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement',
+  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'decodeBodies', 'outputHar',
 ]);
 
 /**
@@ -361,6 +375,8 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     throw new ValidationError('onHttpMessage', RULES.function, `got ${typeof c.onHttpMessage}`);
   }
   const integer = (k: IntegerKey): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+  if (given('outputHar') && (typeof c.outputHar !== 'string' || c.outputHar.trim() === '')) throw new ValidationError('outputHar', RULES.outputHar);
+  const outputHar = c.outputHar as string | undefined;
 
   return {
     ports,
@@ -380,17 +396,21 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     captureBufferBytes: integer('captureBufferBytes'),
     placement: given('placement') ? checkPlacement(c.placement) : undefined,
     production,
+    // A HAR's content is decoded by definition, so asking for one turns decoding on unless told otherwise.
+    decodeBodies: given('decodeBodies') ? checkBoolean('decodeBodies', c.decodeBodies) : outputHar !== undefined,
+    outputHar,
   };
 }
 
 /** The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table. */
-export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
+export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean } {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
   return {
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
     redactHeaders: options.redactHeaders === undefined ? [...DEFAULT_REDACT_HEADERS] : checkRedactHeaders(options.redactHeaders),
+    decodeBodies: options.decodeBodies === undefined ? false : checkBoolean('decodeBodies', options.decodeBodies),
   };
 }
 
@@ -420,5 +440,7 @@ export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
     captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
     placement: cfg.placement,
     production: cfg.production,
+    decodeBodies: cfg.decodeBodies,
+    outputHar: cfg.outputHar,
   };
 }

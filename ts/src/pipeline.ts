@@ -2,6 +2,9 @@
 // outputs: each batch goes into the HTTP core, and the JSON lines it produces go to every output as one
 // block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
 // source's own bounded queue sheds load or waits behind it).
+import { platformCodecs } from './bodies/codecs.js';
+import type { BodyDecodeOptions } from './bodies/decode.js';
+import { BodyStage } from './bodies/stage.js';
 import { LIMITS, type ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
@@ -44,10 +47,17 @@ export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
   });
 }
 
+/** What the pipeline needs to decode bodies (docs/bodies-and-har.md), or null when `decodeBodies` is off. */
+export function bodyDecoding(cfg: ResolvedConfig): BodyDecodeOptions | null {
+  return cfg.decodeBodies ? { maxBodySize: cfg.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio } : null;
+}
+
 export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
   private readonly log: Logger;
+  /** Between the core and the outputs when bodies are decoded. */
+  private readonly bodies: BodyStage | null;
   /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
   private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
@@ -61,10 +71,12 @@ export class Pipeline {
     batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
   };
 
-  constructor(core: HttpCore, outputs: Output[], log: Logger) {
+  constructor(core: HttpCore, outputs: Output[], log: Logger, decodeBodies: BodyDecodeOptions | null = null) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
+    this.bodies = decodeBodies === null ? null
+      : new BodyStage(decodeBodies, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
   }
 
   /**
@@ -117,10 +129,11 @@ export class Pipeline {
     this.finished = true;
     this.feedQueued();
     this.dispatch(this.core.finish(tsMicros));
+    await this.bodies?.flush(deadline);
   }
 
   stats(): PipelineStats {
-    return { ...this.counters };
+    return { ...this.counters, ...this.bodies?.counters };
   }
 
   private feedQueued(): void {
@@ -156,9 +169,14 @@ export class Pipeline {
     }
     if (output.count === 0) return;
     this.counters.messages += output.count;
+    if (this.bodies !== null) this.bodies.push(output.jsonl, output.count);
+    else this.toOutputs(output.jsonl, output.count);
+  }
+
+  private toOutputs(jsonl: Uint8Array, count: number): void {
     for (const out of this.outputs) {
       try {
-        out.deliver(output.jsonl, output.count);
+        out.deliver(jsonl, count);
       } catch (e) {
         this.counters.deliveryErrors++;
         this.log.error('pipeline: output threw while accepting messages', { output: out.name, error: String(e) });
@@ -169,6 +187,8 @@ export class Pipeline {
   private watchBackpressure(): void {
     if (this.waiting !== null) return;
     const pending: Array<Promise<void>> = [];
+    const decoding = this.bodies?.ready() ?? null;
+    if (decoding !== null) pending.push(decoding);
     for (const out of this.outputs) {
       const p = out.ready();
       if (p !== null) pending.push(p);

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
-import { openCore, Pipeline } from './pipeline.js';
+import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
@@ -149,8 +149,14 @@ class SnifferRuntime implements Sniffer {
     const cfg = this.cfg;
     const capture = loadAddon();
     const core = await openCore(cfg);
-    const outputs = createOutputs(cfg, this.log);
-    const pipeline = new Pipeline(core, outputs, this.log);
+    let outputs: Output[];
+    try {
+      outputs = createOutputs(cfg, this.log); // the HAR file opens here
+    } catch (e) {
+      core.free();
+      throw e;
+    }
+    const pipeline = new Pipeline(core, outputs, this.log, bodyDecoding(cfg));
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {

@@ -1,0 +1,86 @@
+// The decompressors decoded bodies use: the runtime's own where it has one (Node's zlib, which Bun and
+// Deno also provide; DecompressionStream in browsers), brotli-dec-wasm where a browser lacks brotli
+// (docs/bodies-and-har.md says why that library). Each stops once it has more than `limit` bytes, so
+// a decompression bomb costs at most `limit` bytes and the work to produce them.
+// No Node built-in is imported: the decoder bundle is platform neutral, so zlib is looked up at run time.
+import { isZlibWrapped, type Codecs, type Inflate, type InflateEnd } from './inflate.js';
+import { webCodecs } from './web-codecs.js';
+
+interface ZlibStream {
+  on(event: 'data', fn: (chunk: Uint8Array) => void): void;
+  on(event: 'end', fn: () => void): void;
+  on(event: 'error', fn: (e: Error & { code?: string }) => void): void;
+  end(chunk: Uint8Array): void;
+  destroy(): void;
+}
+type ZlibFactory = () => ZlibStream;
+interface ZlibModule {
+  createGunzip: ZlibFactory;
+  createInflate: ZlibFactory;
+  createInflateRaw: ZlibFactory;
+  createBrotliDecompress: ZlibFactory;
+  createZstdDecompress?: ZlibFactory;
+}
+
+/** Node's zlib (Node, Bun, Deno), through process.getBuiltinModule; null where there is none. */
+export function runtimeZlib(): ZlibModule | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const z = proc?.getBuiltinModule?.('node:zlib') as ZlibModule | undefined;
+    return z !== undefined && typeof z.createGunzip === 'function' ? z : null;
+  } catch {
+    return null;
+  }
+}
+
+/** zlib's streams run on its thread pool and hand output over chunk by chunk: stopping at `limit` stops the work. */
+function zlibInflate(create: ZlibFactory): Inflate {
+  return (input, limit) =>
+    new Promise((resolve) => {
+      const z = create();
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      let done = false;
+      const finish = (end: InflateEnd, detail?: string): void => {
+        if (done) return;
+        done = true;
+        z.destroy();
+        resolve(detail === undefined ? { chunks, size, end } : { chunks, size, end, detail });
+      };
+      z.on('data', (chunk) => {
+        if (done) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size > limit) finish('limit');
+      });
+      z.on('end', () => finish('complete'));
+      // Z_BUF_ERROR at the end of input is zlib's (and its brotli and zstd wrappers') "unexpected end of file".
+      z.on('error', (e) => finish(e.code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt', e.message));
+      z.end(input);
+    });
+}
+
+function zlibCodecs(z: ZlibModule): Codecs {
+  const inflate = zlibInflate(z.createInflate);
+  const inflateRaw = zlibInflate(z.createInflateRaw);
+  return {
+    name: 'zlib',
+    gzip: zlibInflate(z.createGunzip),
+    deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
+    br: zlibInflate(z.createBrotliDecompress),
+    ...(typeof z.createZstdDecompress === 'function' ? { zstd: zlibInflate(z.createZstdDecompress) } : {}),
+  };
+}
+
+let platform: Codecs | undefined;
+
+/** The runtime's decompressors: zlib where the runtime has it, else the web platform's. */
+export function platformCodecs(): Codecs {
+  if (platform === undefined) {
+    const z = runtimeZlib();
+    platform = z !== null ? zlibCodecs(z) : webCodecs();
+  }
+  return platform;
+}
+
+export { webCodecs };
