@@ -4,13 +4,15 @@
 // a decompression bomb costs at most `limit` bytes and the work to produce them.
 // No Node built-in is imported: the decoder bundle is platform neutral, so zlib is looked up at run time.
 import { isZlibWrapped, type Codecs, type Inflate, type InflateEnd } from './inflate.js';
-import { webCodecs } from './web-codecs.js';
+import { brotli, webCodecs } from './web-codecs.js';
+import { wholeFramesOnly } from './zstd-frame.js';
 
 interface ZlibStream {
   on(event: 'data', fn: (chunk: Uint8Array) => void): void;
   on(event: 'end', fn: () => void): void;
   on(event: 'error', fn: (e: Error & { code?: string }) => void): void;
-  end(chunk: Uint8Array): void;
+  write(chunk: Uint8Array): void;
+  end(): void;
   destroy(): void;
 }
 type ZlibFactory = () => ZlibStream;
@@ -56,7 +58,10 @@ function zlibInflate(create: ZlibFactory): Inflate {
       z.on('end', () => finish('complete'));
       // Z_BUF_ERROR at the end of input is zlib's (and its brotli and zstd wrappers') "unexpected end of file".
       z.on('error', (e) => finish(e.code === 'Z_BUF_ERROR' ? 'truncated' : 'corrupt', e.message));
-      z.end(input);
+      // Written, then ended: zlib would decode a chunk handed to end() with Z_FINISH, and on a cut
+      // stream drop that call's output along with the error.
+      z.write(input);
+      z.end();
     });
 }
 
@@ -67,8 +72,9 @@ function zlibCodecs(z: ZlibModule): Codecs {
     name: 'zlib',
     gzip: zlibInflate(z.createGunzip),
     deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
-    br: zlibInflate(z.createBrotliDecompress),
-    ...(typeof z.createZstdDecompress === 'function' ? { zstd: zlibInflate(z.createZstdDecompress) } : {}),
+    // Deno's node:zlib (2.9) ends a cut brotli stream as if it were whole; brotli-dec-wasm says it is cut.
+    br: 'Deno' in globalThis ? brotli : zlibInflate(z.createBrotliDecompress),
+    ...(typeof z.createZstdDecompress === 'function' ? { zstd: wholeFramesOnly(zlibInflate(z.createZstdDecompress)) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import { BrotliDecStream, BrotliStreamResultCode, initSync } from 'brotli-dec-wasm/web';
 // esbuild's binary loader makes the default export the file's bytes (the package types the module's exports).
 import * as brotliWasmImport from 'brotli-dec-wasm/web/bg.wasm';
+import { wholeFramesOnly } from './zstd-frame.js';
 import { isZlibWrapped, type Codecs, type Inflate, type InflateEnd, type InflateResult } from './inflate.js';
 
 /** Input is written in pieces this small: deflate expands at most 1032:1, so one step yields at most ~2 MiB. */
@@ -63,7 +64,7 @@ function result(chunks: Uint8Array[], size: number, end: InflateEnd, detail?: st
 
 let brotliReady = false;
 
-const brotli: Inflate = async (input, limit) => {
+export const brotli: Inflate = async (input, limit) => {
   if (!brotliReady) {
     initSync({ module: (brotliWasmImport as unknown as { default: Uint8Array<ArrayBuffer> }).default });
     brotliReady = true;
@@ -108,6 +109,6 @@ export function webCodecs(): Codecs {
     gzip: streamInflate('gzip'),
     deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
     br: brotli,
-    ...(supports('zstd') ? { zstd: streamInflate('zstd') } : {}),
+    ...(supports('zstd') ? { zstd: wholeFramesOnly(streamInflate('zstd')) } : {}),
   };
 }
