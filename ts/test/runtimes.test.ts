@@ -138,7 +138,7 @@ describe.each(RUNTIMES.map(([name]) => name))('the decoder suite in %s', (name) 
   it('delivers a corrupt body as it came, saying why', () => {
     const { asSent, decoded } = report().cases.codings!;
     const m = byPath(decoded)('/corrupt');
-    expect(m.bodyDecodeError).toMatch(/^not valid gzip data \(.+\): delivered as it came$/);
+    expect(m.bodyDecodeError).toBe('not valid gzip data: delivered as it came');
     expect(m.contentEncodingRemoved).toBeUndefined();
     expect(m.body).toBe(byPath(asSent)('/corrupt').body);
   });
