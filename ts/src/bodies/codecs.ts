@@ -16,12 +16,18 @@ interface ZlibStream {
   destroy(): void;
 }
 type ZlibFactory = () => ZlibStream;
+type ZlibSync = (input: Uint8Array, options: { maxOutputLength: number }) => Uint8Array;
 interface ZlibModule {
   createGunzip: ZlibFactory;
   createInflate: ZlibFactory;
   createInflateRaw: ZlibFactory;
   createBrotliDecompress: ZlibFactory;
   createZstdDecompress?: ZlibFactory;
+  gunzipSync: ZlibSync;
+  inflateSync: ZlibSync;
+  inflateRawSync: ZlibSync;
+  brotliDecompressSync: ZlibSync;
+  zstdDecompressSync?: ZlibSync;
 }
 
 /** Node's zlib (Node, Bun, Deno), through process.getBuiltinModule; null where there is none. */
@@ -35,8 +41,26 @@ export function runtimeZlib(): ZlibModule | null {
   }
 }
 
+/**
+ * A whole body within `limit` decodes in one synchronous call (a stream per body cost five times the CPU:
+ * docs/performance.md, "Decoded bodies"). Anything else — more than `limit`, a cut or corrupt stream —
+ * throws there and is decoded again by the stream, which stops at `limit` and keeps what a cut stream gave.
+ */
+function zlibInflate(create: ZlibFactory, sync: ZlibSync): Inflate {
+  const streamed = zlibStreamInflate(create);
+  return async (input, limit) => {
+    let out: Uint8Array;
+    try {
+      out = sync.call(null, input, { maxOutputLength: Math.max(1, limit) });
+    } catch {
+      return streamed(input, limit);
+    }
+    return { chunks: [out], size: out.length, end: 'complete' };
+  };
+}
+
 /** zlib's streams run on its thread pool and hand output over chunk by chunk: stopping at `limit` stops the work. */
-function zlibInflate(create: ZlibFactory): Inflate {
+function zlibStreamInflate(create: ZlibFactory): Inflate {
   return (input, limit) =>
     new Promise((resolve) => {
       const z = create();
@@ -66,15 +90,16 @@ function zlibInflate(create: ZlibFactory): Inflate {
 }
 
 function zlibCodecs(z: ZlibModule): Codecs {
-  const inflate = zlibInflate(z.createInflate);
-  const inflateRaw = zlibInflate(z.createInflateRaw);
+  const inflate = zlibInflate(z.createInflate, z.inflateSync);
+  const inflateRaw = zlibInflate(z.createInflateRaw, z.inflateRawSync);
   return {
     name: 'zlib',
-    gzip: zlibInflate(z.createGunzip),
+    gzip: zlibInflate(z.createGunzip, z.gunzipSync),
     deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
     // Deno's node:zlib (2.9) ends a cut brotli stream as if it were whole; brotli-dec-wasm says it is cut.
-    br: 'Deno' in globalThis ? brotli : zlibInflate(z.createBrotliDecompress),
-    ...(typeof z.createZstdDecompress === 'function' ? { zstd: wholeFramesOnly(zlibInflate(z.createZstdDecompress)) } : {}),
+    br: 'Deno' in globalThis ? brotli : zlibInflate(z.createBrotliDecompress, z.brotliDecompressSync),
+    ...(z.createZstdDecompress !== undefined && z.zstdDecompressSync !== undefined
+      ? { zstd: wholeFramesOnly(zlibInflate(z.createZstdDecompress, z.zstdDecompressSync)) } : {}),
   };
 }
 

@@ -101,6 +101,7 @@ function setBody(message: HttpMessage, bytes: Uint8Array): void {
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!.subarray(0, size);
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -112,8 +113,15 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** atob/btoa exist in every runtime the decoder supports; Buffer would not. */
+/** Node's, Bun's and Deno's Buffer where there is one (several times faster); atob/btoa elsewhere. */
+const NodeBuffer = (globalThis as { Buffer?: { from(s: string, e: 'base64'): Uint8Array; from(b: ArrayBufferView): Uint8Array & { toString(e: 'base64'): string } } }).Buffer;
+
 export function fromBase64(text: string): Uint8Array {
+  if (NodeBuffer !== undefined) {
+    // Buffer skips what is not base64; atob refuses it. Refuse it here too, so that every runtime agrees.
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new Error('not base64');
+    return NodeBuffer.from(text, 'base64');
+  }
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -121,6 +129,7 @@ export function fromBase64(text: string): Uint8Array {
 }
 
 export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes as ArrayBufferView).toString('base64');
   let bin = '';
   for (let at = 0; at < bytes.length; at += 0x8000) {
     bin += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
