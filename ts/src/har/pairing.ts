@@ -36,8 +36,12 @@ export class HarPairer {
     this.maxPendingBytes = limits.maxPendingBytes ?? 32 * 1024 * 1024;
   }
 
-  /** The entries `message` completes (none while a request waits for its response). */
+  /**
+   * The entries `message` completes (none while a request waits for its response). A message without
+   * the fields an entry needs throws a TypeError here, before it is kept, so it costs its own entry only.
+   */
   add(message: HttpMessage): HarEntry[] {
+    checkMessage(message);
     const key = `${message.connectionId}\u0000${message.exchange}`;
     const out: HarEntry[] = [];
     if (message.direction === 'request') {
@@ -89,6 +93,19 @@ export class HarPairer {
     }
     return w;
   }
+}
+
+function checkMessage(m: HttpMessage): void {
+  const bad = (field: string): never => {
+    throw new TypeError(`HAR: message ${field} is missing or of the wrong type`);
+  };
+  if (m === null || typeof m !== 'object') bad('itself');
+  if (m.direction !== 'request' && m.direction !== 'response') bad('direction');
+  if (typeof m.connectionId !== 'string') bad('connectionId');
+  if (!Number.isInteger(m.exchange)) bad('exchange');
+  if (typeof m.receiver?.ip !== 'string' || !Number.isInteger(m.receiver.port)) bad('receiver');
+  if (m.headers === null || typeof m.headers !== 'object') bad('headers');
+  if (m.body !== undefined && typeof m.body !== 'string') bad('body');
 }
 
 /** A whole HAR document from messages in the order they came (e.g. decodeStreams' result). */
