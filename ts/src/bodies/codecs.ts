@@ -4,7 +4,6 @@
 // a decompression bomb costs at most `limit` bytes and the work to produce them.
 // No Node built-in is imported: the decoder bundle is platform neutral, so zlib is looked up at run time.
 import { isZlibWrapped, type Codecs, type Inflate, type InflateEnd } from './inflate.js';
-import { brotli, webCodecs } from './web-codecs.js';
 import { wholeFramesOnly } from './zstd-frame.js';
 
 interface ZlibStream {
@@ -97,10 +96,41 @@ function zlibCodecs(z: ZlibModule): Codecs {
     gzip: zlibInflate(z.createGunzip, z.gunzipSync),
     deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
     // Deno's node:zlib (2.9) ends a cut brotli stream as if it were whole; brotli-dec-wasm says it is cut.
-    br: 'Deno' in globalThis ? brotli : zlibInflate(z.createBrotliDecompress, z.brotliDecompressSync),
+    br: 'Deno' in globalThis ? fromWeb('br') : zlibInflate(z.createBrotliDecompress, z.brotliDecompressSync),
     ...(z.createZstdDecompress !== undefined && z.zstdDecompressSync !== undefined
       ? { zstd: wholeFramesOnly(zlibInflate(z.createZstdDecompress, z.zstdDecompressSync)) } : {}),
   };
+}
+
+// The web platform's decompressors are loaded on first use: zlib's runtimes never need them (Deno's
+// brotli aside), and they bring brotli-dec-wasm's WebAssembly along.
+let web: Promise<typeof import('./web-codecs.js')> | undefined;
+
+function fromWeb(coding: 'gzip' | 'deflate' | 'br' | 'zstd'): Inflate {
+  return async (input, limit) => {
+    web ??= import('./web-codecs.js');
+    return (await web).webCodecs()[coding]!(input, limit);
+  };
+}
+
+function webPlatformCodecs(): Codecs {
+  return {
+    name: 'web',
+    gzip: fromWeb('gzip'),
+    deflate: fromWeb('deflate'),
+    br: fromWeb('br'),
+    ...(streamSupports('zstd') ? { zstd: fromWeb('zstd') } : {}),
+  };
+}
+
+/** Whether this runtime's DecompressionStream takes `format`. */
+export function streamSupports(format: string): boolean {
+  try {
+    new DecompressionStream(format as CompressionFormat);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let platform: Codecs | undefined;
@@ -109,9 +139,7 @@ let platform: Codecs | undefined;
 export function platformCodecs(): Codecs {
   if (platform === undefined) {
     const z = runtimeZlib();
-    platform = z !== null ? zlibCodecs(z) : webCodecs();
+    platform = z !== null ? zlibCodecs(z) : webPlatformCodecs();
   }
   return platform;
 }
-
-export { webCodecs };

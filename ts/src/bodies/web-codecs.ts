@@ -4,6 +4,7 @@
 import { BrotliDecStream, BrotliStreamResultCode, initSync } from 'brotli-dec-wasm/web';
 // esbuild's binary loader makes the default export the file's bytes (the package types the module's exports).
 import * as brotliWasmImport from 'brotli-dec-wasm/web/bg.wasm';
+import { streamSupports } from './codecs.js';
 import { wholeFramesOnly } from './zstd-frame.js';
 import { isZlibWrapped, type Codecs, type Inflate, type InflateEnd, type InflateResult } from './inflate.js';
 
@@ -64,7 +65,7 @@ function result(chunks: Uint8Array[], size: number, end: InflateEnd, detail?: st
 
 let brotliReady = false;
 
-export const brotli: Inflate = async (input, limit) => {
+const brotli: Inflate = async (input, limit) => {
   if (!brotliReady) {
     initSync({ module: (brotliWasmImport as unknown as { default: Uint8Array<ArrayBuffer> }).default });
     brotliReady = true;
@@ -92,23 +93,18 @@ export const brotli: Inflate = async (input, limit) => {
   }
 };
 
-function supports(format: string): boolean {
-  try {
-    new DecompressionStream(format as CompressionFormat);
-    return true;
-  } catch {
-    return false;
-  }
-}
+let codecs: Codecs | undefined;
 
 export function webCodecs(): Codecs {
+  if (codecs !== undefined) return codecs;
   const inflate = streamInflate('deflate');
   const inflateRaw = streamInflate('deflate-raw');
-  return {
+  codecs = {
     name: 'web',
     gzip: streamInflate('gzip'),
     deflate: (input, limit) => (isZlibWrapped(input) ? inflate : inflateRaw)(input, limit),
     br: brotli,
-    ...(supports('zstd') ? { zstd: wholeFramesOnly(streamInflate('zstd')) } : {}),
+    ...(streamSupports('zstd') ? { zstd: wholeFramesOnly(streamInflate('zstd')) } : {}),
   };
+  return codecs;
 }
