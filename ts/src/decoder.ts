@@ -229,7 +229,9 @@ class StreamDecoder implements Decoder {
   private deliverLater(message: HttpMessage): void {
     const decoding = decodeMessageBody(message, { maxBodySize: this.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio }, platformCodecs());
     this.delivered = this.delivered.then(async () => {
-      await decoding;
+      // decodeMessageBody flags bad bytes on the message; anything it throws is a bug, and must not stop
+      // the messages behind this one.
+      await decoding.catch((e: unknown) => void (this.laterError ??= { error: e }));
       try {
         this.onMessage?.(message);
       } catch (e) {

@@ -113,7 +113,16 @@ export class BodyStage {
     } catch {
       return line; // the outputs count a line that is not JSON
     }
-    const outcome = await decodeMessageBody(message, this.options, this.codecs);
+    let outcome;
+    try {
+      outcome = await decodeMessageBody(message, this.options, this.codecs);
+    } catch (e) {
+      // A bug, not bad bytes (those are flagged on the message): the line goes out as it came, and the
+      // block behind it is not held up.
+      this.counters.bodiesNotDecoded++;
+      this.log.error('decoding a body failed', { error: String(e) });
+      return line;
+    }
     if (outcome === 'none') return line;
     if (outcome === 'decoded') this.counters.bodiesDecoded++;
     else if (outcome === 'partial') this.counters.bodiesPartlyDecoded++;
