@@ -22,11 +22,12 @@ using tcp = asio::ip::tcp;
 // its own strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<ssl::context> context, HttpsServer& server)
-      : context_(std::move(context)), stream_(std::move(socket), *context_), server_(server) {}
+  Session(tcp::socket&& socket, std::shared_ptr<ssl::context> context, HttpsServer& server, asio::ip::address source)
+      : context_(std::move(context)), stream_(std::move(socket), *context_), server_(server), source_(source) {}
 
   ~Session() {
     ReleaseBodyBytes();
+    server_.limits_.Release(source_);
     server_.Unregister(this);
   }
 
@@ -54,6 +55,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& limits() const { return server_.options_.server; }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
+  // The deadline set here also covers the first request's head (WaitForRequest, ReadRequest): a client
+  // that connects and stays silent holds a slot for requestTimeoutSeconds, not idleTimeoutSeconds.
   void Handshake() {
     lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
     stream_.async_handshake(ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
@@ -79,10 +82,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     idle_ = true;
-    lowest().expires_after(std::chrono::seconds(limits().idle_timeout_seconds));
+    if (served_) lowest().expires_after(std::chrono::seconds(limits().idle_timeout_seconds));
     stream_.async_read_some(buffer_.prepare(8192),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->idle_ = false;
+                              if (ec == beast::error::timeout && !self->served_) self->OnSilentClient();
                               if (ec) return;  // closed, idle timeout, or drained
                               self->buffer_.commit(n);
                               self->ReadRequest();
@@ -93,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     parser_->body_limit(limits().max_request_bytes);
-    lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
+    if (served_) lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->OnHeader(ec);
     });
@@ -115,6 +119,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     reserved_ = need;
+    // The first request's head used the accept-time deadline; its body gets the usual time.
+    if (!served_) lowest().expires_after(std::chrono::seconds(limits().request_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec2, std::size_t) {
       self->OnRead(ec2);
     });
@@ -125,6 +131,13 @@ class Session : public std::enable_shared_from_this<Session> {
     reserved_ = 0;
   }
 
+  void OnSilentClient() {
+    server_.timeouts_++;
+    LogDebug("no request within the timeout of a new connection; closed",
+             {{"source", source_.to_string()}, {"timeoutSeconds", limits().request_timeout_seconds}});
+  }
+
+  // Bytes of a request arrived (a silent client ends in WaitForRequest instead).
   void OnRead(beast::error_code ec) {
     if (ec == beast::error::timeout) {
       server_.timeouts_++;
@@ -152,17 +165,25 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return;  // the peer went away
 
+    served_ = true;
     server_.requests_++;
     auto started = std::chrono::steady_clock::now();
     const auto& req = parser_->get();
     RouteAnswer answer = RouteRequest(std::string_view(req.method_string()), std::string_view(req.target()),
-                                      req.body(), !server_.draining(), server_.options_);
+                                      req.body(), !server_.draining(), server_.options_,
+                                      [this] { return server_.MetricsText(); });
     if (answer.is_review) {
       server_.reviews_++;
       if (answer.status != 200) server_.bad_requests_++;
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      const auto* outcome = answer.fields.if_contains("outcome");
+      server_.metrics_.RecordReview(outcome != nullptr && outcome->is_string() ? std::string_view(outcome->get_string())
+                                                                               : std::string_view("unknown"),
+                                    static_cast<double>(micros.count()) / 1e6);
       answer.fields["status"] = answer.status;
       answer.fields["durationUs"] = micros.count();
+      // The address the API server calls from: what the NetworkPolicy must admit (docs/deployment.md).
+      answer.fields["source"] = source_.to_string();
       Log(answer.status == 200 ? LogLevel::kInfo : LogLevel::kWarn, "admission review", std::move(answer.fields));
     }
     bool keep_alive = req.keep_alive() && !draining_;
@@ -203,7 +224,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_{64 * 1024};
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  asio::ip::address source_;    // counted in the server's ConnectionLimits until destruction
   std::uint64_t reserved_ = 0;  // of the server's body budget, held until the request is answered
+  bool served_ = false;         // a request was read whole: the connection has earned the idle timeout
   bool idle_ = false;
   bool draining_ = false;
 };
@@ -215,7 +238,8 @@ HttpsServer::HttpsServer(asio::io_context& io, TlsCertificates& certificates, co
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
       drain_deadline_(strand_),
-      stats_timer_(strand_) {}
+      stats_timer_(strand_),
+      limits_(options.server.max_connections, options.server.max_connections_per_source) {}
 
 std::optional<std::string> HttpsServer::Listen(const tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -264,32 +288,47 @@ void HttpsServer::Accept() {
       Accept();
       return;
     }
-    std::size_t open;
-    {
-      std::lock_guard<std::mutex> lock(sessions_mutex_);
-      open = sessions_.size();
+    boost::system::error_code ignored;
+    auto source = socket.remote_endpoint(ignored).address();
+    if (ignored) {  // the peer is already gone
+      socket.close(ignored);
+      Accept();
+      return;
     }
-    if (open >= options_.server.max_connections) {
-      std::uint64_t refused = ++connections_refused_;
-      auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::steady_clock::now().time_since_epoch()).count();
-      if (last_refusal_log_.exchange(now) != now) {  // at most one line a second
-        LogWarn("connection limit reached; connection closed",
-                {{"maxConnections", options_.server.max_connections}, {"refusedTotal", refused}});
-      }
-      boost::system::error_code ignored;
+    auto verdict = limits_.TryAdmit(source);
+    if (verdict != ConnectionLimits::Verdict::kAdmitted) {
+      Refuse(verdict, source);
       socket.close(ignored);
       Accept();
       return;
     }
     connections_++;
-    boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(std::move(socket), certificates_.Current(), *this);
+    auto session = std::make_shared<Session>(std::move(socket), certificates_.Current(), *this, source);
     Register(session.get(), session);
     session->Run();
     Accept();
   });
+}
+
+// Counted always; logged at most once a second per kind, so a flood of connections cannot flood the log.
+void HttpsServer::Refuse(ConnectionLimits::Verdict verdict, const asio::ip::address& source) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (verdict == ConnectionLimits::Verdict::kOverTotal) {
+    std::uint64_t refused = ++connections_refused_;
+    if (last_refusal_log_.exchange(now) != now) {
+      LogWarn("connection limit reached; connection closed",
+              {{"maxConnections", options_.server.max_connections}, {"refusedTotal", refused}});
+    }
+    return;
+  }
+  std::uint64_t refused = ++connections_refused_per_source_;
+  if (last_source_refusal_log_.exchange(now) != now) {
+    LogWarn("per-source connection limit reached; connection closed",
+            {{"source", source.to_string()},
+             {"maxConnectionsPerSource", options_.server.max_connections_per_source},
+             {"refusedTotal", refused}});
+  }
 }
 
 bool HttpsServer::ReserveBodyBytes(std::uint64_t bytes) {
@@ -358,9 +397,14 @@ void HttpsServer::Drain() {
   });
 }
 
+std::string HttpsServer::MetricsText() const {
+  return metrics_.Text(Stats(), certificates_.reloads(), certificates_.reload_failures());
+}
+
 boost::json::object HttpsServer::Stats() const {
   return {{"connections", connections_.load()},
           {"connectionsRefused", connections_refused_.load()},
+          {"connectionsRefusedPerSource", connections_refused_per_source_.load()},
           {"handshakeFailures", handshake_failures_.load()},
           {"timeouts", timeouts_.load()},
           {"requests", requests_.load()},

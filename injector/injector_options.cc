@@ -15,7 +15,7 @@ namespace {
 
 struct EnvRule {
   const char* env_name;
-  const char* library_key;  // the shared-case key whose rule applies; nullptr for TCP_SNIFFER_PRODUCTION
+  const char* library_key;  // the shared-case key whose rule applies
 };
 
 const EnvRule kEnvRules[] = {
@@ -28,7 +28,6 @@ const EnvRule kEnvRules[] = {
     {"CONNECTION_IDLE_TIMEOUT_MS", "connectionIdleTimeoutMs"},
     {"REDACT_HEADERS", "redactHeaders"},
     {"LOG_LEVEL", "logLevel"},
-    {"TCP_SNIFFER_PRODUCTION", nullptr},
     {"MAX_BUFFERED_BYTES", "maxBufferedBytes"},
 };
 
@@ -126,17 +125,13 @@ std::map<std::string, std::string> EnvDefaults(const json::value& v) {
     std::string f = "env." + name;
     const EnvRule* rule = nullptr;
     for (const auto& r : kEnvRules) if (name == r.env_name) rule = &r;
+    if (name == "TCP_SNIFFER_PRODUCTION") Fail(f, "set by the injector from the production option");
+    if (name == "NODE_EXTRA_CA_CERTS") Fail(f, "set by the injector from the collectorCa option");
     if (rule == nullptr) {
       Fail(f, "not a configurable sidecar variable (PORTS, DRAIN_TIMEOUT_MS, OUTPUT_URL_AUTH_TOKEN and the "
               "placement variables are set by the injector)");
     }
     std::string raw = AsString(kv.value(), f);
-    if (rule->library_key == nullptr) {
-      std::string_view t = TrimBlanks(raw);
-      if (t != "0" && t != "1" && t != "true" && t != "false") Fail(f, "1, 0, true or false");
-      out[name] = std::string(t);
-      continue;
-    }
     auto check = CheckValue(rule->library_key, raw);
     if (!check->valid) Fail(f, check->rule);
     out[name] = check->normalized;
@@ -147,8 +142,9 @@ std::map<std::string, std::string> EnvDefaults(const json::value& v) {
 ServerOptions Server(const json::value& v) {
   ServerOptions s;
   const auto& obj = AsObject(v, "server");
-  RejectUnknown(obj, "server.", {"maxRequestBytes", "maxInFlightBytes", "maxConnections", "requestTimeoutSeconds",
-                                 "idleTimeoutSeconds", "drainTimeoutSeconds", "threads", "logLevel"});
+  RejectUnknown(obj, "server.", {"maxRequestBytes", "maxInFlightBytes", "maxConnections", "maxConnectionsPerSource",
+                                 "requestTimeoutSeconds", "idleTimeoutSeconds", "drainTimeoutSeconds", "threads",
+                                 "logLevel"});
   if (auto* p = obj.if_contains("maxRequestBytes"))
     s.max_request_bytes = AsInteger(*p, "server.maxRequestBytes", 4096, 64LL * 1024 * 1024);
   if (auto* p = obj.if_contains("maxInFlightBytes"))
@@ -158,6 +154,14 @@ ServerOptions Server(const json::value& v) {
   }
   if (auto* p = obj.if_contains("maxConnections"))
     s.max_connections = AsInteger(*p, "server.maxConnections", 1, 100000);
+  if (auto* p = obj.if_contains("maxConnectionsPerSource")) {
+    s.max_connections_per_source = AsInteger(*p, "server.maxConnectionsPerSource", 1, 100000);
+    if (s.max_connections_per_source > s.max_connections) {
+      Fail("server.maxConnectionsPerSource", "must be at most server.maxConnections");
+    }
+  } else if (s.max_connections_per_source > s.max_connections) {
+    s.max_connections_per_source = s.max_connections;
+  }
   if (auto* p = obj.if_contains("requestTimeoutSeconds"))
     s.request_timeout_seconds = AsInteger(*p, "server.requestTimeoutSeconds", 1, 300);
   if (auto* p = obj.if_contains("idleTimeoutSeconds"))
@@ -173,11 +177,31 @@ ServerOptions Server(const json::value& v) {
   return s;
 }
 
+CollectorCa CollectorCaOption(const json::value& v) {
+  const auto& obj = AsObject(v, "collectorCa");
+  RejectUnknown(obj, "collectorCa.", {"configMap", "secret", "key"});
+  const json::value* config_map = obj.if_contains("configMap");
+  const json::value* secret = obj.if_contains("secret");
+  if ((config_map == nullptr) == (secret == nullptr)) Fail("collectorCa", "exactly one of configMap and secret");
+  CollectorCa ca;
+  ca.source = config_map ? "configMap" : "secret";
+  ca.name = AsString(config_map ? *config_map : *secret, "collectorCa." + ca.source);
+  if (!IsDnsSubdomain(ca.name)) {
+    Fail("collectorCa." + ca.source, std::string("a DNS-1123 subdomain (a ") + (config_map ? "ConfigMap" : "Secret") + " name)");
+  }
+  if (auto* k = obj.if_contains("key")) ca.key = AsString(*k, "collectorCa.key");
+  if (!IsSecretKey(ca.key) || ca.key == "." || ca.key == "..") {
+    Fail("collectorCa.key", "a ConfigMap or Secret key (alphanumerics, '-', '_' and '.')");
+  }
+  return ca;
+}
+
 InjectorOptions Parse(const json::value& document) {
   InjectorOptions o;
   const auto& root = AsObject(document, "(options file)");
-  RejectUnknown(root, "", {"image", "imagePullPolicy", "sidecarName", "resources",
-                           "terminationGracePeriodSeconds", "tokenSecret", "nativeSidecar", "env", "server"});
+  RejectUnknown(root, "", {"image", "imagePullPolicy", "sidecarName", "resources", "terminationGracePeriodSeconds",
+                           "tokenSecret", "nativeSidecar", "production", "collectorCa", "env", "server",
+                           "metricsPort"});
   if (auto* p = root.if_contains("image")) {
     o.image = AsString(*p, "image");
     if (!IsImageReference(o.image)) Fail("image", "non-empty image reference without whitespace");
@@ -214,8 +238,15 @@ InjectorOptions Parse(const json::value& document) {
     }
   }
   if (auto* p = root.if_contains("nativeSidecar")) o.native_sidecar = AsBool(*p, "nativeSidecar");
+  if (auto* p = root.if_contains("production")) o.production = AsBool(*p, "production");
+  if (auto* p = root.if_contains("collectorCa")) o.collector_ca = CollectorCaOption(*p);
+  if (auto* p = root.if_contains("metricsPort")) o.metrics_port = AsInteger(*p, "metricsPort", 0, 65535);
   if (auto* p = root.if_contains("env")) o.env = EnvDefaults(*p);
   if (auto* p = root.if_contains("server")) o.server = Server(*p);
+  // The sidecar would refuse this at start and crash-loop every injected pod: refuse it here instead.
+  auto url = o.env.find("OUTPUT_URL");
+  const char* https_rule = CollectorHttpsRule(o);
+  if (url != o.env.end() && https_rule != nullptr && IsHttpUrl(url->second)) Fail("env.OUTPUT_URL", https_rule);
   return o;
 }
 
@@ -228,6 +259,22 @@ const std::vector<std::string>& ConfigurableEnvNames() {
     return v;
   }();
   return names;
+}
+
+const char* CollectorHttpsRule(const InjectorOptions& options) {
+  if (options.production) return "https: in production";
+  if (options.token_secret) return "https: when a token is sent (tokenSecret)";
+  return nullptr;
+}
+
+bool IsHttpUrl(std::string_view normalized_url) {
+  constexpr std::string_view kHttp = "http:";
+  if (normalized_url.size() < kHttp.size()) return false;
+  for (std::size_t i = 0; i < kHttp.size(); ++i) {
+    char c = normalized_url[i];
+    if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != kHttp[i]) return false;
+  }
+  return true;
 }
 
 OptionsResult OptionsFromJson(const json::value& document) {

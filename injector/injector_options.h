@@ -10,7 +10,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 namespace injector {
 
@@ -19,12 +21,24 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// A ConfigMap or Secret in the pod's namespace holding the collector's CA bundle (PEM).
+struct CollectorCa {
+  std::string source;  // "configMap" or "secret"
+  std::string name;
+  std::string key = "ca.crt";
+};
+
 struct ServerOptions {
   std::uint64_t max_request_bytes = 3 * 1024 * 1024;  // an AdmissionReview of the largest Pod etcd holds
   std::uint64_t max_in_flight_bytes = 32 * 1024 * 1024;  // all request bodies being read at once
   std::uint32_t max_connections = 256;
-  std::uint32_t request_timeout_seconds = 10;  // handshake, and a request once its first byte arrived
-  std::uint32_t idle_timeout_seconds = 120;    // longer than Go's 90 s: the API server closes first
+  // One peer cannot take every slot; the API server's concurrency to one webhook stays far below it
+  // (docs/injector.md, "Connections").
+  std::uint32_t max_connections_per_source = 32;
+  // The TLS handshake plus the head of the connection's first request, counted from accept; then any
+  // request once its first byte arrived.
+  std::uint32_t request_timeout_seconds = 10;
+  std::uint32_t idle_timeout_seconds = 120;    // between requests; longer than Go's 90 s: the API server closes first
   std::uint32_t drain_timeout_seconds = 20;
   std::uint32_t threads = 2;
   std::string log_level = "info";
@@ -39,6 +53,12 @@ struct InjectorOptions {
   std::int64_t termination_grace_period_seconds = 30;
   std::optional<SecretKeyRef> token_secret = SecretKeyRef{"tcp-sniffer-token", "token"};
   bool native_sidecar = false;
+  // Sidecars run with TCP_SNIFFER_PRODUCTION=1 (https: collector only, default redaction kept).
+  bool production = true;
+  std::optional<CollectorCa> collector_ca;
+  // The sidecar's METRICS_PORT, a container port named "metrics" and the pod's prometheus.io
+  // annotations; 0 turns the sidecar's metrics off (docs/injector.md, "Metrics").
+  std::uint32_t metrics_port = 9464;
   // Default sidecar environment (the variable names of docs/configuration.md), normalized; pod
   // annotations override some.
   std::map<std::string, std::string> env = {};
@@ -56,8 +76,16 @@ OptionsResult OptionsFromJson(const boost::json::value& document);
 OptionsResult LoadOptionsFile(const std::string& path);
 
 // The environment variables an options file may set as defaults, in the order the sidecar receives
-// them. PORTS, DRAIN_TIMEOUT_MS, the token and the placement variables are the injector's to set.
+// them. PORTS, DRAIN_TIMEOUT_MS, TCP_SNIFFER_PRODUCTION, NODE_EXTRA_CA_CERTS, the token and the
+// placement variables are the injector's to set.
 const std::vector<std::string>& ConfigurableEnvNames();
+
+// The rule an `http:` collector URL breaks under these options: "https: in production", or "https: when
+// a token is sent (tokenSecret)"; nullptr when neither applies (development, no token).
+const char* CollectorHttpsRule(const InjectorOptions& options);
+
+// True when a normalized collector URL (value_rules.h) is plain http.
+bool IsHttpUrl(std::string_view normalized_url);
 
 }  // namespace injector
 

@@ -3,7 +3,7 @@
 namespace injector {
 
 RouteAnswer RouteRequest(std::string_view method, std::string_view target, std::string_view body, bool ready,
-                         const InjectorOptions& options) {
+                         const InjectorOptions& options, const MetricsText& metrics) {
   std::string_view path = target.substr(0, target.find('?'));
   RouteAnswer a;
   auto error = [&a](unsigned status, std::string_view message) {
@@ -33,7 +33,16 @@ RouteAnswer RouteRequest(std::string_view method, std::string_view target, std::
     a.body = ok ? "ok\n" : "draining\n";
     return a;
   }
-  error(404, "not found: the webhook serves POST /mutate, GET /healthz and GET /readyz");
+  if (path == "/metrics" && metrics) {
+    if (method != "GET" && method != "HEAD") {
+      error(405, "use GET");
+      return a;
+    }
+    a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    a.body = metrics();
+    return a;
+  }
+  error(404, "not found: the webhook serves POST /mutate, GET /healthz, GET /readyz and GET /metrics");
   return a;
 }
 

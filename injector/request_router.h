@@ -1,4 +1,5 @@
-// Maps one HTTP request of the webhook's API to its answer: POST /mutate, GET /healthz, GET /readyz.
+// Maps one HTTP request of the webhook's API to its answer: POST /mutate, GET /healthz, GET /readyz,
+// GET /metrics.
 // The API server appends `?timeout=10s` to the webhook's path; the query is ignored.
 #ifndef INJECTOR_REQUEST_ROUTER_H_
 #define INJECTOR_REQUEST_ROUTER_H_
@@ -6,6 +7,7 @@
 #include "admission_review.h"
 #include "injector_options.h"
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,8 +21,11 @@ struct RouteAnswer {
   boost::json::object fields;  // log fields
 };
 
+// The Prometheus text of GET /metrics, made only when asked for; without it /metrics is a 404.
+using MetricsText = std::function<std::string()>;
+
 RouteAnswer RouteRequest(std::string_view method, std::string_view target, std::string_view body, bool ready,
-                         const InjectorOptions& options);
+                         const InjectorOptions& options, const MetricsText& metrics = {});
 
 }  // namespace injector
 

@@ -27,6 +27,9 @@ PatchDecision DecideSidecarPatch(const boost::json::object& pod, const InjectorO
 // The sidecar container itself (exposed for tests and docs).
 boost::json::object BuildSidecarContainer(const SidecarSettings& settings, const InjectorOptions& options);
 
+// The pod volume that carries the collector's CA bundle (exposed for tests and docs).
+boost::json::object BuildCollectorCaVolume(const CollectorCa& ca);
+
 // RFC 6901 escaping of one reference token: "~" → "~0", "/" → "~1".
 std::string EscapeJsonPointerToken(std::string_view token);
 

@@ -114,6 +114,17 @@ SettingsResult ResolveSidecarSettings(const json::object& pod, const InjectorOpt
                                  "the pod uses hostNetwork, so the sidecar would capture the node's traffic"});
   }
 
+  if (options.collector_ca) {
+    if (const json::array* volumes = ArrayAt(*spec, "volumes")) {
+      for (const auto& v : *volumes) {
+        if (v.is_object() && StringEquals(&v.get_object(), "name", kCollectorCaVolume)) {
+          return Skip("volume-name-taken", {std::string(kWarningPrefix) + "the pod already has a volume named " +
+                                            kCollectorCaVolume + " (the injector mounts the collector CA under that name)"});
+        }
+      }
+    }
+  }
+
   SidecarSettings s;
   s.env = options.env;
   s.native_sidecar = options.native_sidecar;
@@ -127,6 +138,11 @@ SettingsResult ResolveSidecarSettings(const json::object& pod, const InjectorOpt
     if (v == nullptr) continue;
     std::optional<ValueCheck> check;
     if (v->is_string()) check = CheckValue(rule.library_key, v->get_string());
+    const char* https_rule = CollectorHttpsRule(options);
+    if (check && check->valid && rule.env_name != nullptr && std::string_view(rule.env_name) == "OUTPUT_URL" &&
+        https_rule != nullptr && IsHttpUrl(check->normalized)) {
+      check = ValueCheck{false, https_rule, {}};
+    }
     if (!check || !check->valid) {
       std::string rule_text = check ? check->rule : "must be a string";
       std::string what = std::string("annotation ") + rule.annotation;

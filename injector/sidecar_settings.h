@@ -19,6 +19,10 @@ namespace injector {
 inline constexpr const char* kInjectLabel = "tcp-sniffer.io/inject";
 inline constexpr const char* kInjectedAnnotation = "tcp-sniffer.io/injected";
 inline constexpr const char* kNativeSidecarAnnotation = "tcp-sniffer.io/native-sidecar";
+// The pod volume holding the collector's CA bundle (options' collectorCa), and where the sidecar sees it.
+inline constexpr const char* kCollectorCaVolume = "tcp-sniffer-collector-ca";
+inline constexpr const char* kCollectorCaMountPath = "/etc/tcp-sniffer/collector-ca";
+inline constexpr const char* kCollectorCaFile = "ca.crt";
 
 // Everything the patch needs that depends on the pod.
 struct SidecarSettings {
@@ -29,6 +33,7 @@ struct SidecarSettings {
   std::int64_t grace_period_seconds = 30;  // the pod's, or the options' when the pod has none
   std::int64_t drain_timeout_ms = 25000;   // grace period minus 5 s, at least 1 s
   std::vector<std::string> warnings;       // admitted with the sidecar, but something to say
+  std::uint32_t metrics_port = 0;          // the sidecar's METRICS_PORT; 0 = metrics off (set by the patch)
 };
 
 // The pod is admitted unchanged. `warnings` go back to the user (kubectl prints them); an empty list

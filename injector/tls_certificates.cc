@@ -76,6 +76,7 @@ std::shared_ptr<TlsCertificates::Context> TlsCertificates::Current() const {
 bool TlsCertificates::ReloadIfChanged() {
   std::string cert, key;
   if (!ReadSmallFile(cert_path_, cert) || !ReadSmallFile(key_path_, key)) {
+    ++reload_failures_;
     LogWarn("certificate files unreadable; keeping the loaded certificate",
             {{"cert", cert_path_}, {"key", key_path_}});
     return false;
@@ -86,6 +87,7 @@ bool TlsCertificates::ReloadIfChanged() {
   }
   auto built = BuildContext(cert, key, cert_path_, key_path_);
   if (auto* error = std::get_if<std::string>(&built)) {
+    ++reload_failures_;
     LogWarn("new certificate does not load; keeping the loaded one", {{"error", *error}});
     return false;
   }
@@ -95,6 +97,7 @@ bool TlsCertificates::ReloadIfChanged() {
     loaded_cert_ = std::move(cert);
     loaded_key_ = std::move(key);
   }
+  ++reloads_;
   LogInfo("certificate reloaded", {{"cert", cert_path_}});
   return true;
 }

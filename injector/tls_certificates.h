@@ -6,6 +6,8 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +30,10 @@ class TlsCertificates {
   // Returns true when a new context was swapped in.
   bool ReloadIfChanged();
 
+  // Reloads that swapped a new context in, and changed files that did not load (metrics).
+  std::uint64_t reloads() const { return reloads_.load(); }
+  std::uint64_t reload_failures() const { return reload_failures_.load(); }
+
   const std::string& cert_path() const { return cert_path_; }
   const std::string& key_path() const { return key_path_; }
 
@@ -40,6 +46,8 @@ class TlsCertificates {
   std::shared_ptr<Context> current_;
   std::string loaded_cert_;
   std::string loaded_key_;
+  std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::uint64_t> reload_failures_{0};
 };
 
 }  // namespace injector

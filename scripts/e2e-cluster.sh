@@ -11,6 +11,8 @@
 #   KIND_CLUSTER            the kind cluster's name (default: from the context name kind-NAME, else "kind")
 #   CERT_MANAGER_MANIFEST   cert-manager to install when the cluster has none
 #                           (default: the v1.16.2 release manifest)
+#   API_SERVER_CIDR         the API server's source range for deploy/networkpolicy.yaml (default: the
+#                           first control-plane node's InternalIP, right for kind and kubeadm clusters)
 #   KEEP=1                  leave the test namespace and the installation in place (for debugging)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,10 +93,21 @@ for d in cert-manager cert-manager-cainjector cert-manager-webhook; do
   kubectl -n cert-manager rollout status "deploy/$d" --timeout=300s >&2 || fail "cert-manager's $d is not ready"
 done
 
-# 3. deploy/, with the images' references, and the webhook's caBundle filled by cert-manager.
+# 3. deploy/, with the images' references, the API server's address in the NetworkPolicy, and the
+#    webhook's caBundle filled by cert-manager.
+api_cidr=${API_SERVER_CIDR:-}
+if [ -z "$api_cidr" ]; then
+  api_ip=$(kubectl get nodes -l node-role.kubernetes.io/control-plane \
+    -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')
+  [ -n "$api_ip" ] || fail "no control-plane node is visible (a managed cluster?): set API_SERVER_CIDR (docs/deployment.md)"
+  [[ "$api_ip" == *:* ]] && api_cidr=$api_ip/128 || api_cidr=$api_ip/32
+fi
 kubectl kustomize deploy/ \
   | sed -e "s#image: $injector\$#image: $injector_ref#" -e "s#\"image\": \"$sniffer\"#\"image\": \"$sniffer_ref\"#" \
+        -e "s#cidr: 192\.0\.2\.1/32#cidr: $api_cidr#" \
   > "$work/deploy.yaml"
+grep -q "cidr: $api_cidr" "$work/deploy.yaml" || fail "deploy/ has no NetworkPolicy placeholder to set"
+say "NetworkPolicy admits $api_cidr to the webhook port"
 grep -q "image: $injector_ref" "$work/deploy.yaml" || fail "deploy/ does not reference $injector"
 grep -q "\"image\": \"$sniffer_ref\"" "$work/deploy.yaml" || fail "the injector options do not reference $sniffer"
 # The Certificates need cert-manager's webhook answering, which can lag its rollout by seconds.

@@ -28,5 +28,20 @@ TEST(RequestRouter, UnknownPathIsNotFound) {
   EXPECT_EQ(RouteRequest("POST", "/validate", "{}", true, kDefaults).status, 404u);
 }
 
+TEST(RequestRouter, MetricsServesTheTextOnlyWhenGiven) {
+  int calls = 0;
+  MetricsText text = [&calls] {
+    ++calls;
+    return std::string("a_total 1\n");
+  };
+  RouteAnswer a = RouteRequest("GET", "/metrics", "", true, kDefaults, text);
+  EXPECT_EQ(a.status, 200u);
+  EXPECT_EQ(a.body, "a_total 1\n");
+  EXPECT_EQ(a.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(RouteRequest("POST", "/metrics", "", true, kDefaults, text).status, 405u);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(RouteRequest("GET", "/metrics", "", true, kDefaults).status, 404u);
+}
+
 }  // namespace
 }  // namespace injector

@@ -21,18 +21,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'captureFile', flag: '--read', arg: 'FILE', help: 'read a pcap/pcapng file instead of an interface, then exit' },
   { key: 'readTcpflow', flag: '--read-tcpflow', arg: 'DIR', help: "decode a directory of tcpflow's per-direction files, then exit" },
   { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
-  { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer"; never logged (environment only: argv is visible to every user)' },
+  { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer", only to an https: collector; never logged (environment only: argv is visible to every user)' },
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
   { key: 'outputHar', flag: '--output-har', env: 'OUTPUT_HAR', arg: 'FILE', help: 'also write every exchange to this HAR 1.2 file (turns --decode-bodies on unless it is set false)' },
   { key: 'decodeBodies', flag: '--decode-bodies', env: 'DECODE_BODIES', help: 'deliver gzip, deflate, br (and zstd where the runtime has it) bodies decoded, default false' },
   { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
-  { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], empty for none, default ${DEFAULT_REDACT_HEADERS.join(',')}` },
+  { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
+  { key: 'redactDefaultHeaders', flag: '--redact-default-headers', env: 'REDACT_DEFAULT_HEADERS', arg: 'B', help: 'false drops the default redacted headers (logged at warn; refused in production), default true' },
   { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `integer >= 1, default ${DEFAULTS.maxConcurrentConnections}` },
   { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
   { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', arg: 'N', help: `reassembly and body budget, integer >= 1048576, default ${DEFAULTS.maxBufferedBytes}` },
   { key: 'captureBufferBytes', flag: '--capture-buffer-bytes', env: 'CAPTURE_BUFFER_BYTES', arg: 'N', help: `kernel packet ring of a live capture (counts in memory), integer from 1048576 to 1073741824, default ${DEFAULTS.captureBufferBytes}` },
+  { key: 'metricsPort', flag: '--metrics-port', env: 'METRICS_PORT', arg: 'N', help: 'serve Prometheus /metrics and /healthz on this port, all addresses (off by default)' },
+  { key: 'routeTemplates', flag: '--route-template', env: 'ROUTE_TEMPLATES', arg: 'T', help: 'route label for matching paths, e.g. /users/{id}; repeatable (variable: comma or space separated)' },
+  { key: 'metricsMaxRoutes', flag: '--metrics-max-routes', env: 'METRICS_MAX_ROUTES', arg: 'N', help: `distinct routes in metrics before the rest count as __other__, 1-10000, default ${DEFAULTS.metricsMaxRoutes}` },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', arg: 'L', help: 'debug, info, warn or error, default info' },
 ];
 
@@ -90,7 +94,7 @@ const FLAG_RULES = { unknown: 'unknown option', value: 'requires a value', twice
 /**
  * Reads flags (`--name value` or `--name=value`) and the environment into a config:
  * every value is parsed and checked here, errors name the flag or the variable. An empty variable counts
- * as unset, except `REDACT_HEADERS`, where empty means "redact nothing".
+ * as unset (`REDACT_HEADERS` too: the default redaction then applies).
  */
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): CommandLine {
   if (argv.includes('--help') || argv.includes('-h')) return { config: {}, logLevel: 'info', help: true, version: false };
@@ -105,7 +109,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     const name = eq < 0 ? a : a.slice(0, eq);
     const spec = byFlag.get(name);
     if (!spec) throw new ValidationError(name, FLAG_RULES.unknown, 'see --help');
-    if (flags.has(spec)) throw new ValidationError(name, FLAG_RULES.twice);
+    const repeatable = spec.key === 'routeTemplates';
+    if (flags.has(spec) && !repeatable) throw new ValidationError(name, FLAG_RULES.twice);
     let value: string;
     if (eq >= 0) value = a.slice(eq + 1);
     else if (spec.key === 'outputStdout' || spec.key === 'decodeBodies') value = 'true';
@@ -115,7 +120,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       value = next;
       i++;
     }
-    flags.set(spec, value);
+    // A repeated --route-template adds to the list; a template holds no comma (routeTemplateProblem).
+    flags.set(spec, flags.has(spec) ? `${flags.get(spec)!},${value}` : value);
   }
 
   const production = isProduction(env);
@@ -125,7 +131,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     let source = spec.flag;
     if (raw === undefined && spec.env) {
       const e = env[spec.env];
-      const set = e !== undefined && (spec.key === 'redactHeaders' || e.trim() !== '');
+      const set = e !== undefined && e.trim() !== '';
       if (set) {
         raw = e;
         source = spec.env;
@@ -161,10 +167,12 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   set('outputUrl', outputUrl?.href);
   set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
   set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? (outputUrl === undefined && !values.has('outputHar')));
-  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes'] as const) {
+  for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'metricsPort', 'metricsMaxRoutes'] as const) {
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
+  set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
+  set('routeTemplates', values.get('routeTemplates') as string[] | undefined);
   set('decodeBodies', values.get('decodeBodies') as boolean | undefined);
   set('outputHar', values.get('outputHar') as string | undefined);
 

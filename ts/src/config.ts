@@ -4,27 +4,12 @@
 
 import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from './types.js';
 import { isLogLevel, type LogLevel } from './log.js';
+import { ValidationError } from './validation-error.js';
+import { routeTemplateProblem } from './metrics/routes.js';
+import { DEFAULT_REDACT_HEADERS, DEFAULTS, RULES } from './config-tables.js';
 
-/** A configuration value broke a rule. `field` is named as the user wrote it (key, variable or flag). */
-export class ValidationError extends Error {
-  readonly field: string;
-  readonly rule: string;
-  /** What was wrong with the value, when saying so reveals no secret. */
-  readonly detail?: string;
-
-  constructor(field: string, rule: string, detail?: string) {
-    super(`invalid ${field}: ${rule}${detail ? ` (${detail})` : ''}`);
-    this.name = 'ValidationError';
-    this.field = field;
-    this.rule = rule;
-    this.detail = detail;
-  }
-
-  /** The same error, naming the field as another surface calls it (`MAX_BODY_SIZE`, `--max-body-size`). */
-  renamed(field: string): ValidationError {
-    return new ValidationError(field, this.rule, this.detail);
-  }
-}
+export { ValidationError };
+export { DEFAULT_REDACT_HEADERS, DEFAULTS, LIMITS, RULES } from './config-tables.js';
 
 export interface ResolvedConfig {
   ports: number[];
@@ -37,8 +22,10 @@ export interface ResolvedConfig {
   maxBodySize: number;
   maxConcurrentConnections: number;
   connectionIdleTimeoutMs: number;
-  /** Lower-cased, without duplicates; empty = redact nothing. */
+  /** The effective list: the defaults (unless turned off) and the listed names; lower-cased, without duplicates. */
   redactHeaders: string[];
+  /** False only when the user turned the default list off (docs/configuration.md, "Redaction"). */
+  redactDefaultHeaders: boolean;
   captureFile?: string;
   drainTimeoutMs: number;
   maxBufferedBytes: number;
@@ -47,77 +34,11 @@ export interface ResolvedConfig {
   production: boolean;
   decodeBodies: boolean;
   outputHar?: string;
+  /** Serve /metrics and /healthz on this port; absent = off. Route templates are tried in order. */
+  metricsPort?: number;
+  routeTemplates: string[];
+  metricsMaxRoutes: number;
 }
-
-export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
-
-export const DEFAULTS = {
-  interface: 'any',
-  outputStdout: false,
-  sampleRate: 1,
-  maxBodySize: 65_536,
-  maxConcurrentConnections: 10_000,
-  connectionIdleTimeoutMs: 60_000,
-  drainTimeoutMs: 25_000,
-  maxBufferedBytes: 134_217_728,
-  // The kernel's ring for live capture. It is mapped into the process, so all of it counts in RSS:
-  // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
-  // 32 MiB would take a third of the 96 MiB memory target alone.
-  captureBufferBytes: 16_777_216,
-} as const;
-
-/**
- * The values the TS layer passes to the capture addon, the pipeline and the outputs that are not user
- * options. The addon and the core take every value explicitly; none of them keeps a default of its own.
- * Why each value is what it is: docs/internals.md §3 (capture), docs/outputs.md (outputs).
- */
-export const LIMITS = {
-  capture: {
-    /** The largest snapshot libpcap takes: whole segments, even offloaded ones. */
-    snaplen: 262_144,
-    batchBytes: 256 * 1024,
-    maxQueuedBatches: 64,
-  },
-  /** Batches the pipeline holds (copied) while an output is backpressured. */
-  pipelineMaxQueuedBytes: 32 * 1024 * 1024,
-  /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
-  maxDataEventBytes: 1024 * 1024,
-  statsIntervalMs: 60_000,
-  /** Decoded bytes per coded byte past which a body's decoding stops (docs/bodies-and-har.md). */
-  bodyDecodeMaxRatio: 100,
-  https: { maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000 },
-  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
-  callback: { maxInFlight: 1000 },
-} as const;
-
-/** The rule texts, exactly as in fixtures/validation/cases.json. */
-export const RULES = {
-  portsRequired: 'required unless captureFile is set',
-  portsNonEmpty: 'non-empty list',
-  portsRange: 'integers 1-65535',
-  portsUnique: 'no duplicates',
-  url: 'absolute http(s) URL',
-  urlCredentials: 'no credentials in URL',
-  urlProduction: 'https: in production',
-  interface: '1-15 characters, no whitespace or /',
-  sampleRate: 'decimal number in [0, 1]',
-  maxBodySize: 'integer >= 0',
-  maxConcurrentConnections: 'integer >= 1',
-  connectionIdleTimeoutMs: 'integer >= 1000',
-  drainTimeoutMs: 'integer >= 0',
-  maxBufferedBytes: 'integer >= 1048576',
-  captureBufferBytes: 'integer from 1048576 to 1073741824',
-  boolean: 'true or false',
-  redactHeaders: 'comma-separated header names',
-  token: 'visible ASCII characters only',
-  captureFile: 'non-empty path',
-  outputHar: 'non-empty path',
-  logLevel: 'debug, info, warn or error',
-  function: 'a function',
-  placement: 'object of strings pod, namespace, node, podIp',
-  object: 'an object',
-  unknown: 'unknown option',
-} as const;
 
 const INTEGER_MINIMUM = {
   maxBodySize: 0,
@@ -126,17 +47,22 @@ const INTEGER_MINIMUM = {
   drainTimeoutMs: 0,
   maxBufferedBytes: 1_048_576,
   captureBufferBytes: 1_048_576,
+  metricsPort: 1,
+  metricsMaxRoutes: 1,
 } as const;
 type IntegerKey = keyof typeof INTEGER_MINIMUM;
 /** Upper bounds, where a key has one. */
 const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
   captureBufferBytes: 1_073_741_824,
+  metricsPort: 65_535,
+  metricsMaxRoutes: 10_000,
 };
 
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'captureFile' | 'logLevel' | 'decodeBodies' | 'outputHar' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | 'decodeBodies'
+  | 'outputHar' | IntegerKey;
 
 export interface RawValue {
   ports: number[];
@@ -146,6 +72,7 @@ export interface RawValue {
   outputStdout: boolean;
   sampleRate: number;
   redactHeaders: string[];
+  redactDefaultHeaders: boolean;
   captureFile: string;
   logLevel: LogLevel;
   maxBodySize: number;
@@ -154,6 +81,9 @@ export interface RawValue {
   drainTimeoutMs: number;
   maxBufferedBytes: number;
   captureBufferBytes: number;
+  metricsPort: number;
+  metricsMaxRoutes: number;
+  routeTemplates: string[];
   decodeBodies: boolean;
   outputHar: string;
 }
@@ -196,9 +126,11 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         return t;
       }
       case 'outputStdout':
-      case 'decodeBodies': {
+      case 'decodeBodies':
+      case 'redactDefaultHeaders': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
+        if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
         return l === 'true';
       }
       case 'sampleRate': {
@@ -207,6 +139,9 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
       }
       case 'redactHeaders':
         return v === '' ? [] : checkRedactHeaders(v.split(',').map(trim));
+      case 'routeTemplates':
+        // Comma- or space-separated: a template has neither.
+        return checkRouteTemplates(v.split(/[\s,]+/).filter((t) => t !== ''));
       case 'captureFile':
       case 'outputHar':
         if (v === '') throw new ValidationError(key, RULES[key as 'captureFile' | 'outputHar']);
@@ -312,6 +247,30 @@ function checkRedactHeaders(names: unknown): string[] {
   return [...out];
 }
 
+function checkRedactDefaultHeaders(v: unknown, production: boolean): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError('redactDefaultHeaders', RULES.boolean, `got ${typeof v}`);
+  // Production secrets must not reach a collector because someone shortened a list.
+  if (!v && production) throw new ValidationError('redactDefaultHeaders', RULES.redactDefaultHeadersProduction);
+  return v;
+}
+
+/**
+ * The names redacted: the listed ones are added to the defaults, so adding a header never loses one; the
+ * defaults go only on an explicit `redactDefaultHeaders: false`.
+ */
+function redactionList(listed: string[], withDefaults: boolean): string[] {
+  return withDefaults ? [...new Set([...DEFAULT_REDACT_HEADERS, ...listed])] : listed;
+}
+
+function checkRouteTemplates(templates: unknown): string[] {
+  if (!Array.isArray(templates)) throw new ValidationError('routeTemplates', RULES.routeTemplates, 'not an array');
+  templates.forEach((t: unknown, i) => {
+    const problem = typeof t === 'string' ? routeTemplateProblem(t) : `got ${typeof t}`;
+    if (problem !== null) throw new ValidationError('routeTemplates', RULES.routeTemplates, `routeTemplates[${i}] ${problem}`);
+  });
+  return [...new Set(templates as string[])];
+}
+
 function checkPlacement(v: unknown): Placement | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('placement', RULES.placement);
   const out: Placement = {};
@@ -332,8 +291,9 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
 
 const KNOWN_KEYS = new Set<string>([
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
-  'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'captureFile',
-  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'decodeBodies', 'outputHar',
+  'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
+  'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
+  'metricsMaxRoutes', 'decodeBodies', 'outputHar',
 ]);
 
 /**
@@ -374,14 +334,21 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   if (given('onHttpMessage') && typeof c.onHttpMessage !== 'function') {
     throw new ValidationError('onHttpMessage', RULES.function, `got ${typeof c.onHttpMessage}`);
   }
-  const integer = (k: IntegerKey): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+  const integer = (k: Exclude<IntegerKey, 'metricsPort'>): number => (given(k) ? checkInteger(k, c[k]) : DEFAULTS[k]);
+  const outputUrl = given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined;
+  if (outputUrlAuthToken !== undefined && outputUrl?.protocol === 'http:') {
+    // Anyone on the path would read the token; in every mode, not only in production.
+    throw new ValidationError('outputUrlAuthToken', RULES.tokenOverHttp, 'the collector URL is http:');
+  }
+  const redactDefaultHeaders = given('redactDefaultHeaders') ? checkRedactDefaultHeaders(c.redactDefaultHeaders, production) : true;
+  const listed = given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [];
   if (given('outputHar') && (typeof c.outputHar !== 'string' || c.outputHar.trim() === '')) throw new ValidationError('outputHar', RULES.outputHar);
   const outputHar = c.outputHar as string | undefined;
 
   return {
     ports,
     interface: given('interface') ? checkInterface(c.interface) : DEFAULTS.interface,
-    outputUrl: given('outputUrl') ? checkUrl(c.outputUrl, production) : undefined,
+    outputUrl,
     outputUrlAuthToken,
     outputStdout: (c.outputStdout as boolean | undefined) ?? DEFAULTS.outputStdout,
     onHttpMessage: c.onHttpMessage as MessageCallback | undefined,
@@ -389,58 +356,37 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     maxBodySize: integer('maxBodySize'),
     maxConcurrentConnections: integer('maxConcurrentConnections'),
     connectionIdleTimeoutMs: integer('connectionIdleTimeoutMs'),
-    redactHeaders: given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [...DEFAULT_REDACT_HEADERS],
+    redactHeaders: redactionList(listed, redactDefaultHeaders),
+    redactDefaultHeaders,
     captureFile,
     drainTimeoutMs: integer('drainTimeoutMs'),
     maxBufferedBytes: integer('maxBufferedBytes'),
     captureBufferBytes: integer('captureBufferBytes'),
     placement: given('placement') ? checkPlacement(c.placement) : undefined,
     production,
+    metricsPort: given('metricsPort') ? checkInteger('metricsPort', c.metricsPort) : undefined,
+    routeTemplates: given('routeTemplates') ? checkRouteTemplates(c.routeTemplates) : [],
+    metricsMaxRoutes: integer('metricsMaxRoutes'),
     // A HAR's content is decoded by definition, so asking for one turns decoding on unless told otherwise.
     decodeBodies: given('decodeBodies') ? checkBoolean('decodeBodies', c.decodeBodies) : outputHar !== undefined,
     outputHar,
   };
 }
 
-/** The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table. */
-export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean } {
+/**
+ * The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table.
+ * The decoder has no production mode: the caller owns the bytes it decodes.
+ */
+export function validateDecoderOptions(options: DecoderOptions): {
+  maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean;
+} {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
+  const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
   return {
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
-    redactHeaders: options.redactHeaders === undefined ? [...DEFAULT_REDACT_HEADERS] : checkRedactHeaders(options.redactHeaders),
+    redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
     decodeBodies: options.decodeBodies === undefined ? false : checkBoolean('decodeBodies', options.decodeBodies),
-  };
-}
-
-/**
- * The configuration as it may be logged at start: the token only as "set", the collector URL without its
- * query (which could carry a key).
- */
-export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
-  return {
-    interface: cfg.captureFile === undefined ? cfg.interface : undefined,
-    captureFile: cfg.captureFile,
-    ports: cfg.ports,
-    outputs: [
-      ...(cfg.onHttpMessage ? ['callback'] : []),
-      ...(cfg.outputUrl ? ['https'] : []),
-      ...(cfg.outputStdout ? ['stdout'] : []),
-    ],
-    outputUrl: cfg.outputUrl ? cfg.outputUrl.origin + cfg.outputUrl.pathname : undefined,
-    outputUrlAuthToken: cfg.outputUrlAuthToken ? 'set' : undefined,
-    sampleRate: cfg.sampleRate,
-    maxBodySize: cfg.maxBodySize,
-    maxConcurrentConnections: cfg.maxConcurrentConnections,
-    connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
-    redactHeaders: cfg.redactHeaders,
-    drainTimeoutMs: cfg.drainTimeoutMs,
-    maxBufferedBytes: cfg.maxBufferedBytes,
-    captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
-    placement: cfg.placement,
-    production: cfg.production,
-    decodeBodies: cfg.decodeBodies,
-    outputHar: cfg.outputHar,
   };
 }

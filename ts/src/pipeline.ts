@@ -25,6 +25,8 @@ export interface PipelineStats {
   queuedBytes: number;
   /** Batches that arrived after the end of input (a capture that outlived the drain deadline). */
   batchesAfterFinish: number;
+  /** Blocks the metrics observer threw on (their exchanges are missing from the RED metrics). */
+  observerErrors: number;
   [counter: string]: number;
 }
 
@@ -52,6 +54,18 @@ export function bodyDecoding(cfg: ResolvedConfig): BodyDecodeOptions | null {
   return cfg.decodeBodies ? { maxBodySize: cfg.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio } : null;
 }
 
+/** The optional stages between the core and the outputs. */
+export interface PipelineStages {
+  /** Bodies decoded before the outputs get them (`bodyDecoding(cfg)`); null or absent: delivered as sent. */
+  decodeBodies?: BodyDecodeOptions | null;
+  /**
+   * Reads every block the core writes, before the body stage (the metrics' per-route counts). What it
+   * reads (start line, elapsedMs) decoding leaves alone, and it finds elapsedMs at the end of the core's
+   * line, where a decoded line has further keys. It must not keep the block.
+   */
+  observe?: (jsonl: Uint8Array) => void;
+}
+
 export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
@@ -68,13 +82,17 @@ export class Pipeline {
   private warnedForced = false;
   private readonly counters: PipelineStats = {
     messages: 0, batches: 0, batchBytes: 0, malformedBatches: 0, deliveryErrors: 0,
-    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0,
+    batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0, observerErrors: 0,
   };
 
-  constructor(core: HttpCore, outputs: Output[], log: Logger, decodeBodies: BodyDecodeOptions | null = null) {
+  private readonly observe: ((jsonl: Uint8Array) => void) | undefined;
+
+  constructor(core: HttpCore, outputs: Output[], log: Logger, stages: PipelineStages = {}) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
+    this.observe = stages.observe;
+    const decodeBodies = stages.decodeBodies ?? null;
     this.bodies = decodeBodies === null ? null
       : new BodyStage(decodeBodies, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
   }
@@ -169,6 +187,14 @@ export class Pipeline {
     }
     if (output.count === 0) return;
     this.counters.messages += output.count;
+    if (this.observe !== undefined) {
+      try {
+        this.observe(output.jsonl);
+      } catch (e) {
+        this.counters.observerErrors++;
+        this.limiter.log(this.log, 'error', 'observer', 'pipeline: metrics failed to read a block', { error: String(e) });
+      }
+    }
     if (this.bodies !== null) this.bodies.push(output.jsonl, output.count);
     else this.toOutputs(output.jsonl, output.count);
   }

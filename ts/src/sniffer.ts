@@ -4,10 +4,12 @@
 // only then is the core's memory released.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { describeConfig, LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
+import { describeConfig, warnAboutConfig } from './config-summary.js';
 import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
+import type { MetricsEndpoint } from './metrics/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
 import type { HttpCore } from './wasm/core.js';
 
@@ -100,6 +102,7 @@ class SnifferRuntime implements Sniffer {
   private pipelineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private metrics: MetricsEndpoint | undefined;
 
   constructor(cfg: ResolvedConfig, log: Logger) {
     this.cfg = cfg;
@@ -119,6 +122,11 @@ class SnifferRuntime implements Sniffer {
 
   isRunning(): boolean {
     return this.running;
+  }
+
+  /** What /healthz reports: capturing, and neither the capture nor the pipeline failed. */
+  private healthy(): boolean {
+    return this.running && this.stopPromise === undefined && this.pipelineError === null && this.captureError === null;
   }
 
   done(): Promise<void> {
@@ -156,13 +164,30 @@ class SnifferRuntime implements Sniffer {
       core.free();
       throw e;
     }
-    const pipeline = new Pipeline(core, outputs, this.log, bodyDecoding(cfg));
+    let metrics: MetricsEndpoint | undefined;
+    if (cfg.metricsPort !== undefined) {
+      // Loaded only when asked for: prom-client's start-up cost stays out of the sniffer's otherwise.
+      const { MetricsEndpoint } = await import('./metrics/index.js');
+      metrics = new MetricsEndpoint(cfg, { stats: () => this.stats(), healthy: () => this.healthy() }, this.log);
+      try {
+        const port = await metrics.listen(cfg.metricsPort);
+        this.log.info('metrics endpoint listening', { metricsPort: port, paths: ['/metrics', '/healthz'] });
+      } catch (e) {
+        core.free();
+        throw e;
+      }
+    }
+    const pipeline = new Pipeline(core, outputs, this.log, {
+      decodeBodies: bodyDecoding(cfg),
+      observe: metrics && ((jsonl) => metrics.observe(jsonl)),
+    });
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {
         hint: 'set outputUrl, outputStdout or onHttpMessage',
       });
     }
+    warnAboutConfig(cfg, this.log);
     // describeConfig never carries the token (only "set") nor the collector URL's query.
     this.log.info('starting', { ...describeConfig(cfg), outputs: outputs.map((o) => o.name) });
 
@@ -186,8 +211,10 @@ class SnifferRuntime implements Sniffer {
       handle = capture.start(opts, (batch) => this.onBatch(pipeline, batch), (err) => this.onCaptureEnd(err));
     } catch (e) {
       core.free();
+      await metrics?.close();
       throw this.openError(e as CaptureError, capture);
     }
+    this.metrics = metrics;
     this.core = core;
     this.outputs = outputs;
     this.pipeline = pipeline;
@@ -291,6 +318,7 @@ class SnifferRuntime implements Sniffer {
     }
     this.running = false;
     this.log.info('stopped', this.stats());
+    await this.metrics?.close();
     try {
       this.core?.free();
     } catch {

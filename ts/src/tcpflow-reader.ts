@@ -5,6 +5,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMITS, validateConfig, ValidationError } from './config.js';
+import { warnAboutConfig } from './config-summary.js';
 import type { Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
 import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
@@ -38,12 +39,17 @@ export async function readTcpflowDirectory(
 ): Promise<void> {
   // Validated as an offline run, so that ports stay optional and every other value obeys the usual rules.
   const cfg = validateConfig({ ...config, captureFile: dir }, env);
+  warnAboutConfig(cfg, log);
+  if (cfg.metricsPort !== undefined) {
+    // Its messages would be counted by no one: refuse rather than serve metrics that stay at zero.
+    throw new ValidationError('--metrics-port', 'not with --read-tcpflow (use --read on a capture file)');
+  }
   const connections = pairFiles(dir, new Set(cfg.ports), log);
   log.info('decoding tcpflow directory', { dir, connections: connections.length, ports: cfg.ports });
 
   const outputs = createOutputs(cfg, log);
   const core = await openCore(cfg);
-  const pipeline = new Pipeline(core, outputs, log, bodyDecoding(cfg));
+  const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
   const batch = new Uint8Array(EVENT_HEADER_BYTES + PIECE_BYTES);
   const view = new DataView(batch.buffer);
   const send = async (length: number): Promise<void> => {

@@ -77,8 +77,13 @@ export interface SnifferConfig {
   maxConcurrentConnections?: number;
   /** Default 60000, at least 1000. */
   connectionIdleTimeoutMs?: number;
-  /** Header names whose values are replaced by "[REDACTED]". Default: authorization, proxy-authorization, cookie, set-cookie. */
+  /**
+   * Header names whose values are replaced by "[REDACTED]", added to the default list (authorization,
+   * proxy-authorization, cookie, set-cookie).
+   */
   redactHeaders?: string[];
+  /** `false` drops the default list (logged at warn; refused in production). Default true. */
+  redactDefaultHeaders?: boolean;
   /** Read a pcap/pcapng file instead of an interface, then stop. */
   captureFile?: string;
   /** How long `stop()` waits for queued deliveries. Default 25000. */
@@ -96,6 +101,12 @@ export interface SnifferConfig {
   decodeBodies?: boolean;
   /** Write every exchange to this HAR 1.2 file, as a stream (docs/bodies-and-har.md). */
   outputHar?: string;
+  /** Serve Prometheus metrics on `/metrics` and `/healthz` on this port (all addresses). Off by default. */
+  metricsPort?: number;
+  /** Route templates such as `/users/{id}`, tried in order before the automatic ones (docs/metrics.md). */
+  routeTemplates?: string[];
+  /** Distinct automatic routes kept as labels; the rest count as `__other__`. Default 200. */
+  metricsMaxRoutes?: number;
 }
 
 /** Counters of a running sniffer. */
@@ -119,7 +130,10 @@ export interface Sniffer {
 /** Options of the WebAssembly decoder (`tcp-sniffer/decoder`). */
 export interface DecoderOptions {
   maxBodySize?: number;
+  /** Added to the default list (authorization, proxy-authorization, cookie, set-cookie). */
   redactHeaders?: string[];
+  /** `false` drops the default list. Default true. */
+  redactDefaultHeaders?: boolean;
   maxBufferedBytes?: number;
   /** Deliver bodies with their Content-Encoding removed; onMessage may then be called after push() returns (see flush()). Default false. */
   decodeBodies?: boolean;

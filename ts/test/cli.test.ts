@@ -88,6 +88,20 @@ describe('configuration errors exit 1 naming the field', () => {
   });
 });
 
+describe('redaction settings', () => {
+  it('dropping the default redaction is logged at warn naming the headers, and refused in production', async () => {
+    const r = await runCli(['--read', capture, '--redact-headers', 'authorization'], { env: cleanEnv({ REDACT_DEFAULT_HEADERS: 'false' }) });
+    expect(r.code).toBe(0);
+    const warning = logsOf(r.stderr).find((l) => l.level === 'warn' && String(l.message).startsWith('default header redaction is off'));
+    expect(warning?.notRedacted).toEqual(['proxy-authorization', 'cookie', 'set-cookie']);
+    const kept = await runCli(['--read', capture], { env: cleanEnv() });
+    expect(logsOf(kept.stderr).some((l) => String(l.message).startsWith('default header redaction is off'))).toBe(false);
+    const refused = await runCli(['--read', capture], { env: cleanEnv({ REDACT_DEFAULT_HEADERS: 'false', TCP_SNIFFER_PRODUCTION: '1' }) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('invalid REDACT_DEFAULT_HEADERS: true in production');
+  });
+});
+
 describe('--read', () => {
   it('writes every message as a JSON line on stdout, logs on stderr, exits 0', async () => {
     const r = await runCli(['--read', capture, '--ports', String(port)]);

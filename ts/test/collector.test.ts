@@ -108,13 +108,15 @@ describe('https output', () => {
     expect(c.requests[0]!.headers.authorization).toBeUndefined();
   });
 
-  it('retries 5xx after 1 s, 2 s and 4 s, then delivers', async () => {
+  it('retries 5xx three times after a fully jittered wait of up to 1 s, 2 s and 4 s, then delivers', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const c = await collector((i) => (i < 3 ? 503 : 200));
     const { log, lines } = newLog();
-    const out = output(c.url, {}, log);
+    // The jitter's source pinned: each wait is that fraction of its bound.
+    const draws = [0.25, 0.5, 0.999];
+    const out = output(c.url, { random: () => draws.shift() ?? 0 }, log);
     const line = send(out, 7);
-    for (const [n, delay] of [[1, 1000], [2, 2000], [3, 4000]] as const) {
+    for (const [n, delay] of [[1, 250], [2, 1000], [3, 3996]] as const) {
       await c.waitFor(n);
       await until(() => vi.getTimerCount() === 1); // the retry is scheduled
       expect(out.stats()).toMatchObject({ retries: n, delivered: 0, inFlight: 0, queued: 1 });

@@ -1,5 +1,6 @@
 // A real HTTPS collector for tests: node:https with a certificate made at test time by openssl. It
-// answers each POST with the status `respond(i, body)` picks (i counts from 0) and records what it got.
+// answers each POST with the status (and headers) `respond(i, body)` picks (i counts from 0) and records
+// what it got.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +36,9 @@ export interface ReceivedRequest {
   status: number;
 }
 
+/** A status, or a status with response headers (e.g. Retry-After). */
+export type Answer = number | { status: number; headers: Record<string, string> };
+
 export class Collector {
   readonly requests: ReceivedRequest[] = [];
   private server!: https.Server;
@@ -42,7 +46,7 @@ export class Collector {
   private readonly sockets = new Set<Socket>();
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly cert: Certificate, public respond: (i: number, body: string) => number = () => 200) {}
+  constructor(private readonly cert: Certificate, public respond: (i: number, body: string) => Answer = () => 200) {}
 
   async start(port = 0): Promise<this> {
     this.server = https.createServer({ key: this.cert.key, cert: this.cert.cert, keepAliveTimeout: 30_000 }, (req, res) => {
@@ -50,12 +54,13 @@ export class Collector {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const status = this.respond(this.requests.length, body);
+        const answer = this.respond(this.requests.length, body);
+        const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
         const sock = req.socket as Socket & { tsnId?: number };
         this.requests.push({
           method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, connection: sock.tsnId ?? 0, status,
         });
-        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.writeHead(status, { 'content-type': 'text/plain', ...headers });
         res.end(status < 300 ? 'ok' : 'no');
         for (const w of this.waiters.splice(0)) w();
       });

@@ -32,10 +32,10 @@ describe('parseCommandLine', () => {
 
   it('lets flags win over the environment, in both --flag value and --flag=value forms', () => {
     const { config, logLevel } = parseCommandLine(
-      ['--ports', '81', '--max-body-size=7', '--interface=lo', '--log-level', 'warn', '--redact-headers', ''],
-      { PORTS: '80', MAX_BODY_SIZE: '9', INTERFACE: 'eth0', LOG_LEVEL: 'debug', REDACT_HEADERS: 'a' },
+      ['--ports', '81', '--max-body-size=7', '--interface=lo', '--log-level', 'warn', '--redact-headers', 'b', '--redact-default-headers', 'false'],
+      { PORTS: '80', MAX_BODY_SIZE: '9', INTERFACE: 'eth0', LOG_LEVEL: 'debug', REDACT_HEADERS: 'a', REDACT_DEFAULT_HEADERS: 'true' },
     );
-    expect(config).toMatchObject({ ports: [81], maxBodySize: 7, interface: 'lo', redactHeaders: [] });
+    expect(config).toMatchObject({ ports: [81], maxBodySize: 7, interface: 'lo', redactHeaders: ['b'], redactDefaultHeaders: false });
     expect(logLevel).toBe('warn');
   });
 
@@ -60,6 +60,27 @@ describe('parseCommandLine', () => {
     expect(e.rule).toBe('required unless --read is given');
   });
 
+  it('reads the metrics options; --route-template repeats, ROUTE_TEMPLATES is comma or space separated', () => {
+    expect(parseCommandLine([], { PORTS: '80', METRICS_PORT: '9464', ROUTE_TEMPLATES: '/a/{x}, /b/{y} /c', METRICS_MAX_ROUTES: '50' }).config)
+      .toMatchObject({ metricsPort: 9464, routeTemplates: ['/a/{x}', '/b/{y}', '/c'], metricsMaxRoutes: 50 });
+    const { config } = parseCommandLine(
+      ['--ports', '80', '--metrics-port', '9000', '--route-template', '/users/{id}', '--route-template=/users/{id}/orders'],
+      { ROUTE_TEMPLATES: '/ignored' },
+    );
+    expect(config).toMatchObject({ metricsPort: 9000, routeTemplates: ['/users/{id}', '/users/{id}/orders'] });
+    expect(config.metricsMaxRoutes).toBeUndefined();
+    expect(validateConfig(config, {})).toMatchObject({ metricsMaxRoutes: 200 });
+    expect(validateConfig({ ports: [80] }, {}).metricsPort).toBeUndefined();
+    let e = error([], { PORTS: '80', METRICS_PORT: '0' });
+    expect([e.field, e.rule]).toEqual(['METRICS_PORT', 'integer 1-65535']);
+    e = error(['--ports', '80', '--metrics-max-routes', '10001']);
+    expect([e.field, e.rule]).toEqual(['--metrics-max-routes', 'integer from 1 to 10000']);
+    e = error(['--ports', '80', '--route-template', 'users/{id}']);
+    expect([e.field, e.detail]).toEqual(['--route-template', 'routeTemplates[0] must start with /']);
+    e = error([], { PORTS: '80', ROUTE_TEMPLATES: '/ok /x/{a}b' });
+    expect([e.field, e.rule]).toEqual(['ROUTE_TEMPLATES', 'paths starting with /, each segment literal or a whole {name}']);
+  });
+
   it('rejects unknown, repeated, value-less and positional arguments', () => {
     expect(error(['--port', '80']).rule).toBe('unknown option');
     expect(error(['--ports', '80', '--ports', '81']).rule).toBe('given more than once');
@@ -74,11 +95,26 @@ describe('parseCommandLine', () => {
     expect(e.message).not.toContain('sekret');
   });
 
-  it('treats empty variables as unset, except REDACT_HEADERS', () => {
-    const { config } = parseCommandLine([], { PORTS: '80', MAX_BODY_SIZE: '', OUTPUT_URL: ' ', REDACT_HEADERS: '' });
+  it('treats empty variables as unset, REDACT_HEADERS too: an empty list never turns redaction off', () => {
+    const { config } = parseCommandLine([], { PORTS: '80', MAX_BODY_SIZE: '', OUTPUT_URL: ' ', REDACT_HEADERS: '', REDACT_DEFAULT_HEADERS: '' });
     expect(config.maxBodySize).toBeUndefined();
     expect(config.outputUrl).toBeUndefined();
-    expect(config.redactHeaders).toEqual([]);
+    expect(config.redactHeaders).toBeUndefined();
+    expect(config.redactDefaultHeaders).toBeUndefined();
+    expect(validateConfig(config, {}).redactHeaders).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+  });
+
+  it('adds REDACT_HEADERS to the defaults; REDACT_DEFAULT_HEADERS=false drops them, refused in production', () => {
+    const added = parseCommandLine([], { PORTS: '80', REDACT_HEADERS: 'x-api-key' }).config;
+    expect(validateConfig(added, {}).redactHeaders).toEqual(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+    const off = parseCommandLine([], { PORTS: '80', REDACT_HEADERS: 'x-api-key', REDACT_DEFAULT_HEADERS: 'false' }).config;
+    expect(validateConfig(off, {}).redactHeaders).toEqual(['x-api-key']);
+    let e = error([], { PORTS: '80', REDACT_DEFAULT_HEADERS: 'off' });
+    expect([e.field, e.rule]).toEqual(['REDACT_DEFAULT_HEADERS', 'true or false']);
+    e = error([], { PORTS: '80', REDACT_DEFAULT_HEADERS: 'false', TCP_SNIFFER_PRODUCTION: '1' });
+    expect([e.field, e.rule]).toEqual(['REDACT_DEFAULT_HEADERS', 'true in production']);
+    e = error(['--redact-default-headers', 'false'], { PORTS: '80', NODE_ENV: 'production' });
+    expect([e.field, e.rule]).toEqual(['--redact-default-headers', 'true in production']);
   });
 
   it('writes to stdout by default only when no other output is chosen', () => {

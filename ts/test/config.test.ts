@@ -11,7 +11,7 @@ describe('shared validation cases', () => {
     const keys = new Set(cases.map((c) => c.key));
     for (const k of ['ports', 'outputUrl', 'interface', 'sampleRate', 'maxBodySize', 'maxConcurrentConnections',
       'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'redactHeaders', 'outputStdout',
-      'outputUrlAuthToken', 'captureFile', 'logLevel', 'decodeBodies', 'outputHar']) {
+      'outputUrlAuthToken', 'captureFile', 'logLevel', 'redactDefaultHeaders', 'decodeBodies', 'outputHar']) {
       expect(keys.has(k as RawKey), k).toBe(true);
       expect(cases.some((c) => c.key === k && c.valid), `${k} valid`).toBe(true);
       expect(cases.some((c) => c.key === k && !c.valid), `${k} invalid`).toBe(true);
@@ -149,11 +149,39 @@ describe('validateConfig', () => {
     expect(c.outputUrl?.protocol).toBe('https:');
   });
 
-  it('lower-cases redacted header names; an empty list turns redaction off', () => {
-    expect(validateConfig({ ports: [80], redactHeaders: ['X-Api-Key', 'Cookie'] }, env).redactHeaders).toEqual(['x-api-key', 'cookie']);
-    expect(validateConfig({ ports: [80], redactHeaders: [] }, env).redactHeaders).toEqual([]);
+  it('adds listed headers to the default redaction, lower-cased; an empty list keeps the defaults', () => {
+    expect(validateConfig({ ports: [80], redactHeaders: ['X-Api-Key', 'Cookie'] }, env).redactHeaders)
+      .toEqual([...DEFAULT_REDACT_HEADERS, 'x-api-key']);
+    expect(validateConfig({ ports: [80], redactHeaders: [] }, env).redactHeaders).toEqual([...DEFAULT_REDACT_HEADERS]);
     fails({ ports: [80], redactHeaders: ['bad header'] }, 'redactHeaders', 'comma-separated header names');
     fails({ ports: [80], redactHeaders: 'cookie' }, 'redactHeaders', 'comma-separated header names');
+  });
+
+  it('drops the default redaction only on redactDefaultHeaders: false, and never in production', () => {
+    const off = validateConfig({ ports: [80], redactHeaders: ['x-api-key'], redactDefaultHeaders: false }, env);
+    expect(off.redactHeaders).toEqual(['x-api-key']);
+    expect(off.redactDefaultHeaders).toBe(false);
+    expect(validateConfig({ ports: [80], redactDefaultHeaders: false }, env).redactHeaders).toEqual([]);
+    expect(validateConfig({ ports: [80], redactDefaultHeaders: true }, env).redactHeaders).toEqual([...DEFAULT_REDACT_HEADERS]);
+    fails({ ports: [80], redactDefaultHeaders: 'false' }, 'redactDefaultHeaders', 'true or false');
+    fails({ ports: [80], redactDefaultHeaders: false }, 'redactDefaultHeaders', 'true in production', { TCP_SNIFFER_PRODUCTION: '1' });
+    fails({ ports: [80], redactDefaultHeaders: false }, 'redactDefaultHeaders', 'true in production', { NODE_ENV: 'production' });
+    expect(validateConfig({ ports: [80], redactDefaultHeaders: true }, { TCP_SNIFFER_PRODUCTION: '1' }).redactDefaultHeaders).toBe(true);
+  });
+
+  it('never sends a token to an http: collector, in production or not', () => {
+    const token = 'tsn-secret-7c1e';
+    for (const e of [{}, { TCP_SNIFFER_PRODUCTION: '0' }]) {
+      fails({ ports: [80], outputUrl: 'http://x.example/in', outputUrlAuthToken: token }, 'outputUrlAuthToken', 'requires an https: collector URL', e);
+    }
+    try {
+      validateConfig({ ports: [80], outputUrl: 'http://x.example/in', outputUrlAuthToken: token }, env);
+    } catch (e) {
+      expect((e as Error).message).not.toContain(token);
+    }
+    // Without a token, http: stays allowed outside production; with https:, the token is fine.
+    expect(validateConfig({ ports: [80], outputUrl: 'http://x.example/in' }, env).outputUrl?.protocol).toBe('http:');
+    expect(validateConfig({ ports: [80], outputUrl: 'https://x.example/in', outputUrlAuthToken: token }, env).outputUrlAuthToken).toBe(token);
   });
 
   it('checks the other keys', () => {

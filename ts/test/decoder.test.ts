@@ -88,17 +88,22 @@ describe('decodeStreams on a real exchange', () => {
     expect(JSON.stringify([...reqs, ...resps])).not.toContain('secret-token');
   });
 
-  it('redacts nothing with redactHeaders: [] and set-cookie stays an array', async () => {
-    const { reqs, resps } = byDirection(await decoderCjs.decodeStreams(exchange.client, exchange.server, { redactHeaders: [] }));
+  it('keeps the defaults with redactHeaders: [], redacts nothing with redactDefaultHeaders: false; set-cookie stays an array', async () => {
+    const kept = byDirection(await decoderCjs.decodeStreams(exchange.client, exchange.server, { redactHeaders: [] }));
+    expect(kept.reqs[0]!.headers.authorization).toBe('[REDACTED]');
+    const { reqs, resps } = byDirection(await decoderCjs.decodeStreams(exchange.client, exchange.server, { redactDefaultHeaders: false }));
     expect(reqs[0]!.headers.authorization).toBe('Bearer secret-token');
     expect(reqs[1]!.headers.cookie).toBe('sid=zzz');
     expect(resps[2]!.headers['set-cookie']).toEqual(['a=1', 'b=2']);
   });
 
-  it('redacts a custom list case-insensitively', async () => {
+  it('redacts listed headers case-insensitively, on top of the defaults', async () => {
     const { reqs } = byDirection(await decoderCjs.decodeStreams(exchange.client, exchange.server, { redactHeaders: ['X-Trace'] }));
     expect(reqs[0]!.headers['x-trace']).toBe('[REDACTED]');
-    expect(reqs[0]!.headers.authorization).toBe('Bearer secret-token');
+    expect(reqs[0]!.headers.authorization).toBe('[REDACTED]');
+    const only = byDirection(await decoderCjs.decodeStreams(exchange.client, exchange.server, { redactHeaders: ['X-Trace'], redactDefaultHeaders: false }));
+    expect(only.reqs[0]!.headers['x-trace']).toBe('[REDACTED]');
+    expect(only.reqs[0]!.headers.authorization).toBe('Bearer secret-token');
   });
 
   it('keeps only maxBodySize bytes of a body and says so', async () => {

@@ -58,6 +58,9 @@ describe('configuration errors exit 1 naming the variable or flag', () => {
     [{ PORTS: '80' }, ['--sample-rate', '2'], '--sample-rate', 'decimal number in [0, 1]'],
     [{ PORTS: '80', OUTPUT_URL: 'http://collector.example/', TCP_SNIFFER_PRODUCTION: '1' }, [], 'OUTPUT_URL', 'https: in production'],
     [{ PORTS: '80', OUTPUT_URL: 'https://c.example/', OUTPUT_URL_AUTH_TOKEN: `${TOKEN} x` }, [], 'OUTPUT_URL_AUTH_TOKEN', 'visible ASCII characters only'],
+    [{ PORTS: '80', OUTPUT_URL: 'http://c.example/', OUTPUT_URL_AUTH_TOKEN: TOKEN }, [], 'OUTPUT_URL_AUTH_TOKEN', 'requires an https: collector URL'],
+    [{ PORTS: '80', OUTPUT_URL_AUTH_TOKEN: TOKEN }, ['--output-url', 'http://c.example/'], 'OUTPUT_URL_AUTH_TOKEN', 'requires an https: collector URL'],
+    [{ PORTS: '80', REDACT_DEFAULT_HEADERS: 'false', TCP_SNIFFER_PRODUCTION: '1' }, [], 'REDACT_DEFAULT_HEADERS', 'true in production'],
     [{}, [], 'PORTS', 'required unless --read is given'],
     [{ PORTS: '80' }, ['--bogus'], '--bogus', 'unknown option'],
   ] as Array<[Record<string, string>, string[], string, string]>)('%j %j → %s', async (env, args, field, rule) => {

@@ -175,7 +175,7 @@ describe('decoded bodies on the one output path', () => {
     const core = new HttpCore(await CoreModule.instantiate(wasm), {
       maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders, byteOps: NODE_BYTE_OPS,
     });
-    const pipeline = new Pipeline(core, outputs, log, bodyDecoding(cfg));
+    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
     pipeline.onBatch(codedBatch(1n));
     pipeline.onBatch(exchangeBatch(2n, 2));
     await pipeline.finish(Date.now() + 5000, -1);

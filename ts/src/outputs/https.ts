@@ -1,14 +1,17 @@
 // The collector output: one JSON POST per message over kept-alive connections, `Authorization: Bearer`
-// when a token is set. Network errors, 5xx and 429 are retried after 1 s, 2 s and 4 s; other statuses are
-// final. Everything accepted and not yet delivered (queued, in flight, waiting to retry) lives inside one
-// budget by count and by bytes: past it new messages are dropped, so a collector that is down costs a
-// bounded amount of memory. Every message that does not arrive is counted and (rate-limited) logged.
-// The token goes into the request header and nowhere else.
+// when a token is set. Network errors, timeouts, 5xx and 429 are retried three times, after a jittered
+// wait (up to 1, 2, 4 s) or the collector's Retry-After (bounded); other statuses are final. A circuit
+// breaker stops all sending while the collector is down and probes it with one request after a
+// cool-down (delivery-pacing.ts). Everything accepted and not yet delivered (queued, in flight, waiting
+// to retry) lives inside one budget by count and by bytes: past it new messages are dropped, so a
+// collector that is down costs a bounded amount of memory. Every message that does not arrive is
+// counted and (rate-limited) logged. The token goes into the request header and nowhere else.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
+import { CircuitBreaker, jitteredDelayMs, retryAfterMs, type BreakerOptions } from './delivery-pacing.js';
 import type { Output } from './index.js';
 import { untilIdle } from './until-idle.js';
 
@@ -21,8 +24,13 @@ export interface HttpsOutputOptions {
   maxQueued: number;
   /** Bytes of those messages, at most. */
   maxQueuedBytes: number;
-  /** Waits before each retry; its length is the number of retries. */
+  /** The upper bound of each retry's jittered wait; its length is the number of retries. */
   retryDelaysMs: number[];
+  /** A Retry-After longer than this is cut to it. */
+  maxRetryAfterMs: number;
+  breaker: BreakerOptions;
+  /** Uniform in [0, 1): the jitter's source (tests pin it). */
+  random: () => number;
   /** A request that has not completed by then is abandoned (and retried). */
   requestTimeoutMs: number;
   /**
@@ -55,10 +63,23 @@ export class HttpsOutput implements Output {
   private idle: (() => void) | null = null;
   private waiting: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0 };
+  private readonly counts = { delivered: 0, failed: 0, dropped: 0, retries: 0, attempts: 0 };
+  private readonly breaker: CircuitBreaker;
+  private holdUntil = 0; // Date.now() before which nothing is sent (a Retry-After)
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = 0;
+  private openedAt = 0;
 
   constructor(private readonly url: URL, token: string | undefined, private readonly log: Logger, opts: Partial<HttpsOutputOptions> = {}) {
-    this.opts = { ...LIMITS.https, retryDelaysMs: [...LIMITS.https.retryDelaysMs], waitWhenFull: false, ...opts };
+    this.opts = {
+      ...LIMITS.https, retryDelaysMs: [...LIMITS.https.retryDelaysMs], breaker: { ...LIMITS.https.breaker },
+      random: Math.random, waitWhenFull: false, ...opts,
+    };
+    // Reading a file, the pipeline waits for this output (waitWhenFull): a breaker holding the queue
+    // would stall the read for as long as the collector is down. There each message fails after its
+    // retries instead, as a lone client need not spare the collector.
+    const breaker = this.opts.waitWhenFull ? { failureThreshold: Infinity, coolDownMs: 0 } : this.opts.breaker;
+    this.breaker = new CircuitBreaker(breaker, this.opts.random);
     const secure = url.protocol === 'https:';
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...(this.opts.ca ? { ca: this.opts.ca } : {}) })
@@ -96,6 +117,8 @@ export class HttpsOutput implements Output {
     }
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
     this.queue.length = 0;
     this.queueHead = 0;
     this.held = 0;
@@ -107,7 +130,10 @@ export class HttpsOutput implements Output {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counts, inFlight: this.inFlight.size, queued: this.held, queuedBytes: this.heldBytes };
+    return {
+      ...this.counts, inFlight: this.inFlight.size, queued: this.held, queuedBytes: this.heldBytes,
+      breakerOpen: this.breaker.state === 'closed' ? 0 : 1, breakerOpened: this.breaker.counts.opened, probes: this.breaker.counts.probes,
+    };
   }
 
   private accept(block: Buffer, start: number, end: number): void {
@@ -126,6 +152,14 @@ export class HttpsOutput implements Output {
 
   private pump(): void {
     while (!this.closed && this.inFlight.size < this.opts.maxSockets && this.queueHead < this.queue.length) {
+      const now = Date.now();
+      const wait = Math.max(this.holdUntil - now, this.breaker.waitMs(now));
+      if (wait > 0) {
+        this.wakeAfter(wait);
+        return;
+      }
+      // Half-open with its probe out: the probe's outcome pumps again.
+      if (!this.breaker.admit(now)) return;
       const item = this.queue[this.queueHead]!;
       this.queueHead++;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
@@ -136,14 +170,29 @@ export class HttpsOutput implements Output {
     }
   }
 
+  /** One timer for the earliest moment sending may resume (end of a Retry-After or of the cool-down). */
+  private wakeAfter(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.pump();
+    }, ms);
+  }
+
   private send(item: Item): void {
     let settled = false;
-    const settle = (outcome: 'ok' | 'retry' | 'fail', detail: Record<string, unknown>): void => {
+    this.counts.attempts++;
+    const settle = (outcome: 'ok' | 'retry' | 'fail', detail: Record<string, unknown>, retryAfter?: number): void => {
       if (settled || this.closed) return;
       settled = true;
       this.inFlight.delete(req);
+      this.observe(outcome === 'retry', detail);
+      if (retryAfter !== undefined) this.holdUntil = Math.max(this.holdUntil, Date.now() + retryAfter);
       if (outcome === 'ok') this.release(item, 'delivered');
-      else if (outcome === 'retry' && item.attempt < this.opts.retryDelaysMs.length) this.retryLater(item, detail);
+      else if (outcome === 'retry' && item.attempt < this.opts.retryDelaysMs.length) this.retryLater(item, detail, retryAfter);
       else {
         this.limiter.log(this.log, 'warn', 'failed', 'collector did not accept a message; dropped', {
           output: this.name, attempts: item.attempt + 1, ...detail, failed: this.counts.failed + 1,
@@ -166,7 +215,9 @@ export class HttpsOutput implements Output {
       res.resume();
       res.on('end', () => {
         if (status >= 200 && status < 300) settle('ok', {});
-        else settle(status === 429 || status >= 500 ? 'retry' : 'fail', { status });
+        else if (status === 429 || status >= 500) {
+          settle('retry', { status }, retryAfterMs(res.headers['retry-after'], Date.now(), this.opts.maxRetryAfterMs));
+        } else settle('fail', { status });
       });
       res.on('error', (err) => settle('retry', { error: errorText(err) }));
       res.on('close', () => {
@@ -177,8 +228,26 @@ export class HttpsOutput implements Output {
     req.end(item.body);
   }
 
-  private retryLater(item: Item, detail: Record<string, unknown>): void {
-    const delay = this.opts.retryDelaysMs[item.attempt]!;
+  /** Feeds the breaker; logs its transitions. */
+  private observe(failed: boolean, detail: Record<string, unknown>): void {
+    const now = Date.now();
+    if (!failed) {
+      if (this.breaker.success()) {
+        this.log.info('collector answers again; deliveries resume', { output: this.name, pausedMs: now - this.openedAt, queued: this.held });
+        this.openedAt = 0;
+      }
+      return;
+    }
+    if (!this.breaker.failure(now)) return;
+    if (this.openedAt === 0) this.openedAt = now; // a failed probe keeps the outage's start
+    this.limiter.log(this.log, 'warn', 'breaker', 'collector unreachable; sending paused until a probe succeeds', {
+      output: this.name, ...detail, probeInMs: this.breaker.waitMs(now), queued: this.held, opened: this.breaker.counts.opened,
+    });
+  }
+
+  private retryLater(item: Item, detail: Record<string, unknown>, retryAfter: number | undefined): void {
+    // While the breaker is open the item waits in the queue after this delay, spending no attempt.
+    const delay = retryAfter ?? jitteredDelayMs(this.opts.retryDelaysMs, item.attempt, this.opts.random);
     item.attempt++;
     this.counts.retries++;
     this.limiter.log(this.log, 'warn', 'retry', 'collector request failed; retrying', {

@@ -23,11 +23,14 @@ export function parseMessages(lines: string[]): Message[] {
 export class LiveSniffer {
   readonly child: Child;
 
-  /** Starts `cli.js --interface IF --ports P,...` (inside a namespace when `prefix` is `ip netns exec NS`). */
-  constructor(iface: string, ports: number[], extra: string[] = [], prefix: string[] = []) {
+  /**
+   * Starts `cli.js --interface IF --ports P,...` (inside a namespace when `prefix` is `ip netns exec NS`),
+   * with `env` added to this process's environment.
+   */
+  constructor(iface: string, ports: number[], extra: string[] = [], prefix: string[] = [], env: Record<string, string> = {}) {
     requireBuilt();
     const argv = [...prefix, process.execPath, CLI, '--interface', iface, '--ports', ports.join(','), ...extra];
-    this.child = new Child('sniffer', argv[0], argv.slice(1));
+    this.child = new Child('sniffer', argv[0], argv.slice(1), { env: { ...process.env, ...env } });
   }
 
   messages(): Message[] {

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('each manifest is a valid Kubernetes object', () => {
   it('found the manifests', () => {
-    expect(objects.length).toBeGreaterThanOrEqual(11);
+    expect(objects.length).toBeGreaterThanOrEqual(12);
   });
 
   it.each(objects.map((o) => [`${o.file}: ${kindKey(o.obj)} ${o.obj.metadata?.name}`, o.obj]))('%s', (_label, obj) => {
@@ -128,6 +128,21 @@ describe('the pieces fit together', () => {
     }
     const target = service.spec.ports[0].targetPort;
     expect(container.ports.map((p: any) => p.name)).toContain(target);
+  });
+
+  it('NetworkPolicy: only the API server source reaches the webhook port, nothing else', () => {
+    const policy = find('NetworkPolicy');
+    expect(policy.metadata.namespace).toBe(ns);
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const [rule] = policy.spec.ingress;
+    const webhookPort = container.ports.find((p: any) => p.name === service.spec.ports[0].targetPort);
+    expect(rule.ports).toEqual([{ protocol: 'TCP', port: webhookPort.containerPort }]);
+    // One ipBlock, the placeholder to set per cluster; never open to every pod or namespace.
+    expect(rule.from).toEqual([{ ipBlock: { cidr: '192.0.2.1/32' } }]);
+    const text = fs.readFileSync(path.join(DEPLOY, 'networkpolicy.yaml'), 'utf8');
+    expect(text).toContain('# API_SERVER_CIDR'); // the marker scripts/e2e-cluster.sh replaces
   });
 
   it('PodDisruptionBudget keeps one replica of the Deployment', () => {
