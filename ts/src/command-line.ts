@@ -23,6 +23,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
   { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer", only to an https: collector; never logged (environment only: argv is visible to every user)' },
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
+  { key: 'outputHar', flag: '--output-har', env: 'OUTPUT_HAR', arg: 'FILE', help: 'also write every exchange to this HAR 1.2 file (turns --decode-bodies on unless it is set false)' },
+  { key: 'decodeBodies', flag: '--decode-bodies', env: 'DECODE_BODIES', help: 'deliver gzip, deflate, br (and zstd where the runtime has it) bodies decoded, default false' },
   { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, integer >= 0, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
   { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
@@ -111,7 +113,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     if (flags.has(spec) && !repeatable) throw new ValidationError(name, FLAG_RULES.twice);
     let value: string;
     if (eq >= 0) value = a.slice(eq + 1);
-    else if (spec.key === 'outputStdout') value = 'true';
+    else if (spec.key === 'outputStdout' || spec.key === 'decodeBodies') value = 'true';
     else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) throw new ValidationError(name, FLAG_RULES.value);
@@ -164,13 +166,15 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   set('captureFile', captureFile);
   set('outputUrl', outputUrl?.href);
   set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
-  set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? outputUrl === undefined);
+  set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? (outputUrl === undefined && !values.has('outputHar')));
   for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'metricsPort', 'metricsMaxRoutes'] as const) {
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
   set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
   set('routeTemplates', values.get('routeTemplates') as string[] | undefined);
+  set('decodeBodies', values.get('decodeBodies') as boolean | undefined);
+  set('outputHar', values.get('outputHar') as string | undefined);
 
   const placement: Placement = {};
   for (const [k, name] of PLACEMENT_ENV) {

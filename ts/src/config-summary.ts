@@ -39,6 +39,8 @@ export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
     captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
     placement: cfg.placement,
     production: cfg.production,
+    decodeBodies: cfg.decodeBodies,
+    outputHar: cfg.outputHar,
     metricsPort: cfg.metricsPort,
     routeTemplates: cfg.metricsPort !== undefined && cfg.routeTemplates.length > 0 ? cfg.routeTemplates : undefined,
     metricsMaxRoutes: cfg.metricsPort !== undefined ? cfg.metricsMaxRoutes : undefined,

@@ -6,8 +6,10 @@ import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from '
 import { isLogLevel, type LogLevel } from './log.js';
 import { ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
+import { DEFAULT_REDACT_HEADERS, DEFAULTS, RULES } from './config-tables.js';
 
 export { ValidationError };
+export { DEFAULT_REDACT_HEADERS, DEFAULTS, LIMITS, RULES } from './config-tables.js';
 
 export interface ResolvedConfig {
   ports: number[];
@@ -30,95 +32,13 @@ export interface ResolvedConfig {
   captureBufferBytes: number;
   placement?: Placement;
   production: boolean;
+  decodeBodies: boolean;
+  outputHar?: string;
   /** Serve /metrics and /healthz on this port; absent = off. Route templates are tried in order. */
   metricsPort?: number;
   routeTemplates: string[];
   metricsMaxRoutes: number;
 }
-
-export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
-
-export const DEFAULTS = {
-  interface: 'any',
-  outputStdout: false,
-  sampleRate: 1,
-  maxBodySize: 65_536,
-  maxConcurrentConnections: 10_000,
-  connectionIdleTimeoutMs: 60_000,
-  drainTimeoutMs: 25_000,
-  maxBufferedBytes: 134_217_728,
-  // The kernel's ring for live capture. It is mapped into the process, so all of it counts in RSS:
-  // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
-  // 32 MiB would take a third of the 96 MiB memory target alone.
-  captureBufferBytes: 16_777_216,
-  // Distinct route label values before the rest fold into __other__ (docs/metrics.md, "Cardinality").
-  metricsMaxRoutes: 200,
-} as const;
-
-/**
- * The values the TS layer passes to the capture addon, the pipeline and the outputs that are not user
- * options. The addon and the core take every value explicitly; none of them keeps a default of its own.
- * Why each value is what it is: docs/internals.md §3 (capture), docs/outputs.md (outputs).
- */
-export const LIMITS = {
-  capture: {
-    /** The largest snapshot libpcap takes: whole segments, even offloaded ones. */
-    snaplen: 262_144,
-    batchBytes: 256 * 1024,
-    maxQueuedBatches: 64,
-  },
-  /** Batches the pipeline holds (copied) while an output is backpressured. */
-  pipelineMaxQueuedBytes: 32 * 1024 * 1024,
-  /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
-  maxDataEventBytes: 1024 * 1024,
-  statsIntervalMs: 60_000,
-  https: {
-    maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000,
-    maxRetryAfterMs: 30_000, breaker: { failureThreshold: 5, coolDownMs: 10_000 },
-  },
-  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
-  callback: { maxInFlight: 1000 },
-  metrics: {
-    /** Requests remembered until their response arrives (pairing for the RED metrics). */
-    maxAwaitingResponses: 10_000,
-    /** Seconds: 1 ms to 30 s, the range of an HTTP service's answers. */
-    durationBucketsSeconds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    maxConnections: 16, requestTimeoutMs: 10_000,
-  },
-} as const;
-
-/** The rule texts, exactly as in fixtures/validation/cases.json. */
-export const RULES = {
-  portsRequired: 'required unless captureFile is set',
-  portsNonEmpty: 'non-empty list',
-  portsRange: 'integers 1-65535',
-  portsUnique: 'no duplicates',
-  url: 'absolute http(s) URL',
-  urlCredentials: 'no credentials in URL',
-  urlProduction: 'https: in production',
-  interface: '1-15 characters, no whitespace or /',
-  sampleRate: 'decimal number in [0, 1]',
-  maxBodySize: 'integer >= 0',
-  maxConcurrentConnections: 'integer >= 1',
-  connectionIdleTimeoutMs: 'integer >= 1000',
-  drainTimeoutMs: 'integer >= 0',
-  maxBufferedBytes: 'integer >= 1048576',
-  captureBufferBytes: 'integer from 1048576 to 1073741824',
-  metricsPort: 'integer 1-65535',
-  metricsMaxRoutes: 'integer from 1 to 10000',
-  routeTemplates: 'paths starting with /, each segment literal or a whole {name}',
-  boolean: 'true or false',
-  redactHeaders: 'comma-separated header names',
-  redactDefaultHeadersProduction: 'true in production',
-  tokenOverHttp: 'requires an https: collector URL',
-  token: 'visible ASCII characters only',
-  captureFile: 'non-empty path',
-  logLevel: 'debug, info, warn or error',
-  function: 'a function',
-  placement: 'object of strings pod, namespace, node, podIp',
-  object: 'an object',
-  unknown: 'unknown option',
-} as const;
 
 const INTEGER_MINIMUM = {
   maxBodySize: 0,
@@ -141,7 +61,8 @@ const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | 'decodeBodies'
+  | 'outputHar' | IntegerKey;
 
 export interface RawValue {
   ports: number[];
@@ -163,6 +84,8 @@ export interface RawValue {
   metricsPort: number;
   metricsMaxRoutes: number;
   routeTemplates: string[];
+  decodeBodies: boolean;
+  outputHar: string;
 }
 
 // Only spaces and tabs around a value are forgiven (an env file's stray blank); nothing else is guessed.
@@ -203,6 +126,7 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         return t;
       }
       case 'outputStdout':
+      case 'decodeBodies':
       case 'redactDefaultHeaders': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
@@ -219,7 +143,8 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         // Comma- or space-separated: a template has neither.
         return checkRouteTemplates(v.split(/[\s,]+/).filter((t) => t !== ''));
       case 'captureFile':
-        if (v === '') throw new ValidationError(key, RULES.captureFile);
+      case 'outputHar':
+        if (v === '') throw new ValidationError(key, RULES[key as 'captureFile' | 'outputHar']);
         return v;
       case 'logLevel': {
         const l = v.toLowerCase();
@@ -305,6 +230,11 @@ function checkInteger(key: IntegerKey, v: unknown): number {
   return v === 0 ? 0 : v;
 }
 
+function checkBoolean(key: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(key, RULES.boolean, `got ${typeof v}`);
+  return v;
+}
+
 function checkRedactHeaders(names: unknown): string[] {
   if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
   const out = new Set<string>();
@@ -363,7 +293,7 @@ const KNOWN_KEYS = new Set<string>([
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
   'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
-  'metricsMaxRoutes',
+  'metricsMaxRoutes', 'decodeBodies', 'outputHar',
 ]);
 
 /**
@@ -412,6 +342,8 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   }
   const redactDefaultHeaders = given('redactDefaultHeaders') ? checkRedactDefaultHeaders(c.redactDefaultHeaders, production) : true;
   const listed = given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [];
+  if (given('outputHar') && (typeof c.outputHar !== 'string' || c.outputHar.trim() === '')) throw new ValidationError('outputHar', RULES.outputHar);
+  const outputHar = c.outputHar as string | undefined;
 
   return {
     ports,
@@ -435,6 +367,9 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     metricsPort: given('metricsPort') ? checkInteger('metricsPort', c.metricsPort) : undefined,
     routeTemplates: given('routeTemplates') ? checkRouteTemplates(c.routeTemplates) : [],
     metricsMaxRoutes: integer('metricsMaxRoutes'),
+    // A HAR's content is decoded by definition, so asking for one turns decoding on unless told otherwise.
+    decodeBodies: given('decodeBodies') ? checkBoolean('decodeBodies', c.decodeBodies) : outputHar !== undefined,
+    outputHar,
   };
 }
 
@@ -442,7 +377,9 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
  * The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table.
  * The decoder has no production mode: the caller owns the bytes it decodes.
  */
-export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
+export function validateDecoderOptions(options: DecoderOptions): {
+  maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean;
+} {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
   const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
@@ -450,5 +387,6 @@ export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: 
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
     redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
+    decodeBodies: options.decodeBodies === undefined ? false : checkBoolean('decodeBodies', options.decodeBodies),
   };
 }

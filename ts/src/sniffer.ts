@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
 import { describeConfig, warnAboutConfig } from './config-summary.js';
-import { openCore, Pipeline } from './pipeline.js';
+import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { MetricsEndpoint } from './metrics/index.js';
@@ -157,7 +157,13 @@ class SnifferRuntime implements Sniffer {
     const cfg = this.cfg;
     const capture = loadAddon();
     const core = await openCore(cfg);
-    const outputs = createOutputs(cfg, this.log);
+    let outputs: Output[];
+    try {
+      outputs = createOutputs(cfg, this.log); // the HAR file opens here
+    } catch (e) {
+      core.free();
+      throw e;
+    }
     let metrics: MetricsEndpoint | undefined;
     if (cfg.metricsPort !== undefined) {
       // Loaded only when asked for: prom-client's start-up cost stays out of the sniffer's otherwise.
@@ -171,7 +177,10 @@ class SnifferRuntime implements Sniffer {
         throw e;
       }
     }
-    const pipeline = new Pipeline(core, outputs, this.log, metrics && ((jsonl) => metrics.observe(jsonl)));
+    const pipeline = new Pipeline(core, outputs, this.log, {
+      decodeBodies: bodyDecoding(cfg),
+      observe: metrics && ((jsonl) => metrics.observe(jsonl)),
+    });
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {

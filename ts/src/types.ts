@@ -39,6 +39,10 @@ export interface HttpMessage {
   /** Body bytes seen on the wire after de-chunking, before decompression. */
   bodySize: number;
   bodyTruncated: boolean;
+  /** With decodeBodies: the Content-Encoding removed from `body`, which then holds decoded bytes. */
+  contentEncodingRemoved?: string;
+  /** With decodeBodies: why the body is not (wholly) decoded; without `contentEncodingRemoved` it is as it came. */
+  bodyDecodeError?: string;
   /** Responses: from the first byte of the request to the last byte of this response. */
   elapsedMs?: number;
   /** On a 101 response or a successful CONNECT: the protocol the connection switched to. */
@@ -93,6 +97,10 @@ export interface SnifferConfig {
   captureBufferBytes?: number;
   /** Attached to every message when set. */
   placement?: Placement;
+  /** Deliver bodies with their Content-Encoding removed (docs/bodies-and-har.md). Default false; true with `outputHar`. */
+  decodeBodies?: boolean;
+  /** Write every exchange to this HAR 1.2 file, as a stream (docs/bodies-and-har.md). */
+  outputHar?: string;
   /** Serve Prometheus metrics on `/metrics` and `/healthz` on this port (all addresses). Off by default. */
   metricsPort?: number;
   /** Route templates such as `/users/{id}`, tried in order before the automatic ones (docs/metrics.md). */
@@ -127,6 +135,8 @@ export interface DecoderOptions {
   /** `false` drops the default list. Default true. */
   redactDefaultHeaders?: boolean;
   maxBufferedBytes?: number;
+  /** Deliver bodies with their Content-Encoding removed; onMessage may then be called after push() returns (see flush()). Default false. */
+  decodeBodies?: boolean;
   /** The module's bytes or URL; the embedded module is used when absent. */
   wasm?: BufferSource | URL;
 }
