@@ -6,10 +6,11 @@ import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from '
 import { isLogLevel, type LogLevel } from './log.js';
 import { ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
+import { parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
 
 export { ValidationError };
 
-export interface ResolvedConfig {
+export interface ResolvedConfig extends MessageRules {
   ports: number[];
   interface: string;
   outputUrl?: URL;
@@ -141,9 +142,9 @@ const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | IntegerKey | RuleKey;
 
-export interface RawValue {
+export interface RawValue extends RuleRawValue {
   ports: number[];
   interface: string;
   outputUrl: URL;
@@ -209,6 +210,9 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
         return l === 'true';
       }
+      case 'redactQueryParams': case 'redactBodyFields': case 'redactDefaultQueryParams': case 'redactDefaultBodyFields':
+      case 'httpAllowUrl': case 'httpDisallowUrl': case 'httpAllowHost': case 'httpAllowMethod':
+        return parseRuleRaw(key, v, opts.production ?? false);
       case 'sampleRate': {
         if (!DECIMAL.test(v)) throw new ValidationError(key, RULES.sampleRate, `got ${quote(v)}`);
         return checkSampleRate(Number(v));
@@ -359,7 +363,7 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
   return flag === '1' || flag === 'true' || (env.NODE_ENV ?? '').trim() === 'production';
 }
 
-const KNOWN_KEYS = new Set<string>([
+const KNOWN_KEYS = new Set<string>([...RULE_KEYS,
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
   'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
@@ -435,6 +439,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     metricsPort: given('metricsPort') ? checkInteger('metricsPort', c.metricsPort) : undefined,
     routeTemplates: given('routeTemplates') ? checkRouteTemplates(c.routeTemplates) : [],
     metricsMaxRoutes: integer('metricsMaxRoutes'),
+    ...resolveMessageRules(c, production),
   };
 }
 
@@ -442,7 +447,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
  * The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table.
  * The decoder has no production mode: the caller owns the bytes it decodes.
  */
-export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
+export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } & RedactLists {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
   const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
@@ -450,5 +455,6 @@ export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: 
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
     redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
+    ...resolveRedactLists(options as Record<string, unknown>, false),
   };
 }
