@@ -35,6 +35,18 @@ class Engine {
   // counted; the events before it took effect).
   int Feed(const uint8_t* batch, size_t len);
 
+  // Options beyond the constructor's, one at a time (http_core_engine_configure, docs/internals.md
+  // §2). Returns false when the value is refused; that option is then off.
+  enum class Option : uint32_t {
+    kRedactQueryParams = 1,  // comma-separated names
+    kRedactBodyFields = 2,   // comma-separated names
+    kAllowUrl = 3,           // a PatternProgram
+    kDisallowUrl = 4,        // a PatternProgram
+    kAllowHost = 5,          // a PatternProgram
+    kAllowMethods = 6,       // comma-separated method names
+  };
+  bool Configure(uint32_t option, const uint8_t* value, size_t len);
+
   // End of input: every open connection is closed with reason `shutdown` (messages still open end
   // at their direction's last data time).
   void Finish();

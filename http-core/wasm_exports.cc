@@ -44,6 +44,13 @@ uint32_t http_core_engine_new(uint32_t max_body_size, double max_buffered_bytes,
   return reinterpret_cast<uintptr_t>(engine);
 }
 
+// Returns 0, or -1 when the value is refused (that option is then off) or the option is unknown.
+HTTP_CORE_EXPORT("http_core_engine_configure")
+int32_t http_core_engine_configure(uint32_t h, uint32_t option, uint32_t ptr, uint32_t len) {
+  if (h == 0 || (ptr == 0 && len != 0)) return -1;
+  return AsEngine(h)->Configure(option, reinterpret_cast<const uint8_t*>(ptr), len) ? 0 : -1;
+}
+
 HTTP_CORE_EXPORT("http_core_engine_feed") int32_t http_core_engine_feed(uint32_t h, uint32_t ptr, uint32_t len) {
   if (h == 0 || (ptr == 0 && len != 0)) return -2;
   return AsEngine(h)->Feed(reinterpret_cast<const uint8_t*>(ptr), len);

@@ -4,6 +4,7 @@
 
 import { DEFAULT_REDACT_HEADERS, DEFAULTS, isProduction, parseRaw, ValidationError, type RawKey } from './config.js';
 import type { LogLevel } from './log.js';
+import { DEFAULT_REDACT_BODY_FIELDS, DEFAULT_REDACT_QUERY_PARAMS, type CompiledPattern } from './rules-config.js';
 import type { Placement, SnifferConfig } from './types.js';
 
 interface OptionSpec {
@@ -29,6 +30,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
   { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
   { key: 'redactDefaultHeaders', flag: '--redact-default-headers', env: 'REDACT_DEFAULT_HEADERS', arg: 'B', help: 'false drops the default redacted headers (logged at warn; refused in production), default true' },
+  { key: 'redactQueryParams', flag: '--redact-query-params', env: 'REDACT_QUERY_PARAMS', arg: 'a,b', help: `query parameters whose values become [REDACTED], added to the defaults: ${DEFAULT_REDACT_QUERY_PARAMS.join(',')}` },
+  { key: 'redactDefaultQueryParams', flag: '--redact-default-query-params', env: 'REDACT_DEFAULT_QUERY_PARAMS', arg: 'B', help: 'false drops the default query parameters (logged at warn; refused in production), default true' },
+  { key: 'redactBodyFields', flag: '--redact-body-fields', env: 'REDACT_BODY_FIELDS', arg: 'a,b', help: `JSON and form body fields whose values become [REDACTED], added to the defaults: ${DEFAULT_REDACT_BODY_FIELDS.join(',')}` },
+  { key: 'redactDefaultBodyFields', flag: '--redact-default-body-fields', env: 'REDACT_DEFAULT_BODY_FIELDS', arg: 'B', help: 'false drops the default body fields (logged at warn; refused in production), default true' },
+  { key: 'httpAllowUrl', flag: '--http-allow-url', env: 'HTTP_ALLOW_URL', arg: 'RE', help: 'report only exchanges whose request-target matches this regular expression' },
+  { key: 'httpDisallowUrl', flag: '--http-disallow-url', env: 'HTTP_DISALLOW_URL', arg: 'RE', help: 'drop exchanges whose request-target matches this regular expression' },
+  { key: 'httpAllowMethod', flag: '--http-allow-method', env: 'HTTP_ALLOW_METHOD', arg: 'M[,M]', help: 'report only exchanges with one of these request methods' },
+  { key: 'httpAllowHost', flag: '--http-allow-host', env: 'HTTP_ALLOW_HOST', arg: 'RE', help: 'report only exchanges whose Host (lower-cased) matches this regular expression' },
   { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `integer >= 1, default ${DEFAULTS.maxConcurrentConnections}` },
   { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `integer >= 1000, default ${DEFAULTS.connectionIdleTimeoutMs}` },
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, integer >= 0, default ${DEFAULTS.drainTimeoutMs}` },
@@ -172,6 +181,9 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
   set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
+  for (const k of ['redactQueryParams', 'redactBodyFields', 'httpAllowMethod'] as const) set(k, values.get(k) as string[] | undefined);
+  for (const k of ['redactDefaultQueryParams', 'redactDefaultBodyFields'] as const) set(k, values.get(k) as boolean | undefined);
+  for (const k of ['httpAllowUrl', 'httpDisallowUrl', 'httpAllowHost'] as const) set(k, (values.get(k) as CompiledPattern | undefined)?.source);
   set('routeTemplates', values.get('routeTemplates') as string[] | undefined);
   set('decodeBodies', values.get('decodeBodies') as boolean | undefined);
   set('outputHar', values.get('outputHar') as string | undefined);

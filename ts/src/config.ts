@@ -7,11 +7,12 @@ import { isLogLevel, type LogLevel } from './log.js';
 import { ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
 import { DEFAULT_REDACT_HEADERS, DEFAULTS, RULES } from './config-tables.js';
+import { parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
 
 export { ValidationError };
 export { DEFAULT_REDACT_HEADERS, DEFAULTS, LIMITS, RULES } from './config-tables.js';
 
-export interface ResolvedConfig {
+export interface ResolvedConfig extends MessageRules {
   ports: number[];
   interface: string;
   outputUrl?: URL;
@@ -62,9 +63,9 @@ const INTEGER_MAXIMUM: Partial<Record<IntegerKey, number>> = {
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
   | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | 'decodeBodies'
-  | 'outputHar' | IntegerKey;
+  | 'outputHar' | IntegerKey | RuleKey;
 
-export interface RawValue {
+export interface RawValue extends RuleRawValue {
   ports: number[];
   interface: string;
   outputUrl: URL;
@@ -133,6 +134,9 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
         return l === 'true';
       }
+      case 'redactQueryParams': case 'redactBodyFields': case 'redactDefaultQueryParams': case 'redactDefaultBodyFields':
+      case 'httpAllowUrl': case 'httpDisallowUrl': case 'httpAllowHost': case 'httpAllowMethod':
+        return parseRuleRaw(key, v, opts.production ?? false);
       case 'sampleRate': {
         if (!DECIMAL.test(v)) throw new ValidationError(key, RULES.sampleRate, `got ${quote(v)}`);
         return checkSampleRate(Number(v));
@@ -289,7 +293,7 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
   return flag === '1' || flag === 'true' || (env.NODE_ENV ?? '').trim() === 'production';
 }
 
-const KNOWN_KEYS = new Set<string>([
+const KNOWN_KEYS = new Set<string>([...RULE_KEYS,
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
   'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
@@ -370,6 +374,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     // A HAR's content is decoded by definition, so asking for one turns decoding on unless told otherwise.
     decodeBodies: given('decodeBodies') ? checkBoolean('decodeBodies', c.decodeBodies) : outputHar !== undefined,
     outputHar,
+    ...resolveMessageRules(c, production),
   };
 }
 
@@ -379,7 +384,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
  */
 export function validateDecoderOptions(options: DecoderOptions): {
   maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean;
-} {
+} & RedactLists {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
   const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
@@ -388,5 +393,6 @@ export function validateDecoderOptions(options: DecoderOptions): {
     maxBufferedBytes: integer('maxBufferedBytes'),
     redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
     decodeBodies: options.decodeBodies === undefined ? false : checkBoolean('decodeBodies', options.decodeBodies),
+    ...resolveRedactLists(options as Record<string, unknown>, false),
   };
 }

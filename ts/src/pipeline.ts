@@ -44,6 +44,14 @@ export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
     maxBodySize: cfg.maxBodySize,
     maxBufferedBytes: cfg.maxBufferedBytes,
     redactHeaders: cfg.redactHeaders,
+    redactQueryParams: cfg.redactQueryParams,
+    redactBodyFields: cfg.redactBodyFields,
+    filters: {
+      allowUrl: cfg.filters.allowUrl?.program,
+      disallowUrl: cfg.filters.disallowUrl?.program,
+      allowHost: cfg.filters.allowHost?.program,
+      allowMethods: cfg.filters.allowMethods,
+    },
     placement: cfg.placement,
     byteOps: NODE_BYTE_OPS,
   });

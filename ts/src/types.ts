@@ -84,6 +84,25 @@ export interface SnifferConfig {
   redactHeaders?: string[];
   /** `false` drops the default list (logged at warn; refused in production). Default true. */
   redactDefaultHeaders?: boolean;
+  /**
+   * Query parameters whose values become "[REDACTED]" in `path`, `referer`, `location` and `content-location`,
+   * added to the default list (docs/configuration.md, "Redaction").
+   */
+  redactQueryParams?: string[];
+  /** `false` drops the default query parameters (logged at warn; refused in production). Default true. */
+  redactDefaultQueryParams?: boolean;
+  /** JSON and form body fields whose values become "[REDACTED]", added to the default list. */
+  redactBodyFields?: string[];
+  /** `false` drops the default body fields (logged at warn; refused in production). Default true. */
+  redactDefaultBodyFields?: boolean;
+  /** Report only exchanges whose request-target matches this regular expression (docs/configuration.md, "Filters"). */
+  httpAllowUrl?: string;
+  /** Drop exchanges whose request-target matches this regular expression. */
+  httpDisallowUrl?: string;
+  /** Report only exchanges whose Host (lower-cased) matches this regular expression. */
+  httpAllowHost?: string;
+  /** Report only exchanges with one of these request methods. */
+  httpAllowMethod?: string[];
   /** Read a pcap/pcapng file instead of an interface, then stop. */
   captureFile?: string;
   /** How long `stop()` waits for queued deliveries. Default 25000. */
@@ -134,6 +153,11 @@ export interface DecoderOptions {
   redactHeaders?: string[];
   /** `false` drops the default list. Default true. */
   redactDefaultHeaders?: boolean;
+  /** As SnifferConfig's: added to the default lists, which `false` drops. */
+  redactQueryParams?: string[];
+  redactDefaultQueryParams?: boolean;
+  redactBodyFields?: string[];
+  redactDefaultBodyFields?: boolean;
   maxBufferedBytes?: number;
   /** Deliver bodies with their Content-Encoding removed; onMessage may then be called after push() returns (see flush()). Default false. */
   decodeBodies?: boolean;
