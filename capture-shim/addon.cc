@@ -3,7 +3,7 @@
 // The capture thread never touches napi_env: every batch, and the end, reach JS through one
 // ThreadSafeFunction whose queue is bounded by maxQueuedBatches. The thread releases the function
 // after queueing the end, so the process can exit once a capture is over; the function's finalizer
-// (on the JS thread) joins the thread. No C++ exception crosses into Node: node-addon-api turns
+// (on the JS thread) stops and joins the thread. No C++ exception crosses into Node: node-addon-api turns
 // Napi::Error into a JS exception, and every entry point catches the rest.
 #include <napi.h>
 
@@ -213,12 +213,22 @@ CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
 
 // ---- Entry points ---------------------------------------------------------------------------
 
-std::shared_ptr<Session> SessionOf(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "expected a capture handle returned by start()");
+// Marks the Externals that start() returns: any other addon can make an External, and reading one
+// of theirs as ours would be memory corruption. Random, fixed forever (changing it only breaks
+// handles across two builds in one process, which cannot be mixed anyway).
+constexpr napi_type_tag kSessionTag = {0x6b1f3c9d2e7a4058ULL, 0x93c4e1a7b25d6f08ULL};
+
+using SessionHandle = Napi::External<std::shared_ptr<Session>>;
+
+std::shared_ptr<Session> SessionOf(const Napi::CallbackInfo& info, const char* fn) {
+  if (info.Length() < 1 || !info[0].IsExternal() ||
+      !info[0].As<SessionHandle>().CheckTypeTag(&kSessionTag)) {
+    Napi::TypeError err = Napi::TypeError::New(
+        info.Env(), std::string(fn) + "(h): `h` must be a capture handle returned by start()");
+    err.Set("code", Napi::String::New(info.Env(), "INVALID_HANDLE"));
+    throw err;
   }
-  auto* holder = info[0].As<Napi::External<std::shared_ptr<Session>>>().Data();
-  return *holder;
+  return *info[0].As<SessionHandle>().Data();
 }
 
 template <typename Fn>
@@ -276,21 +286,27 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
     session->tsfn = BatchFunction::New(
         env, info[1].As<Napi::Function>(), "capture-shim", options.max_queued_batches, 1,
         session.get(), [](Napi::Env, void*, Session* s) {
-          s->capture->Join();  // the thread has queued its end and is returning
+          // Usually the thread has queued its end and is returning. But the environment may be
+          // going away under a capture that still runs (a Worker terminated, the process exiting):
+          // then nothing else will stop it, and joining alone would wait forever.
+          s->capture->Stop();
+          s->capture->Join();
           s->on_end.Reset();
           s->buffer_from.Reset();
           s->self.reset();     // may destroy the session (the handle may still hold it)
         });
     session->capture->Start(session.get());
-    return Napi::External<std::shared_ptr<Session>>::New(
+    SessionHandle handle = SessionHandle::New(
         env, new std::shared_ptr<Session>(session),
         [](Napi::Env, std::shared_ptr<Session>* holder) { delete holder; });
+    handle.TypeTag(&kSessionTag);
+    return handle;
   });
 }
 
 Napi::Value StopJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
-    SessionOf(info)->capture->Stop();
+    SessionOf(info, "stop")->capture->Stop();
     return info.Env().Undefined();
   });
 }
@@ -298,7 +314,7 @@ Napi::Value StopJs(const Napi::CallbackInfo& info) {
 Napi::Value StatsJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    CaptureStats stats = SessionOf(info)->capture->Stats();
+    CaptureStats stats = SessionOf(info, "stats")->capture->Stats();
     Napi::Object out = Napi::Object::New(env);
     ForEachCounter(stats, [&](const char* name, uint64_t value) {
       out.Set(name, Napi::Number::New(env, static_cast<double>(value)));
@@ -309,7 +325,7 @@ Napi::Value StatsJs(const Napi::CallbackInfo& info) {
 
 // shareBudget(h, coreHeldBytes): the HTTP core's held bytes, after each batch it decoded; the
 // reassembly's share of maxBufferedBytes becomes the rest. Returns the reassembly's held bytes, for
-// the core's share (docs/internals.md §5).
+// the core's share (docs/internals.md §6).
 Napi::Value ShareBudgetJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();

@@ -123,7 +123,7 @@ class Capture {
 
   // The counters as of the last hand-over (or the end).
   CaptureStats Stats() const;
-  // maxBufferedBytes is one budget over the reassembly and the HTTP core (docs/internals.md §5):
+  // maxBufferedBytes is one budget over the reassembly and the HTTP core (docs/internals.md §6):
   // the core holds `core_held` bytes now, so the reassembly's share becomes the rest. Returns what
   // the reassembly holds (as of the last hand-over), for the core's share. Any thread.
   uint64_t ShareBudget(uint64_t core_held);

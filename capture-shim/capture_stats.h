@@ -20,6 +20,8 @@ struct CaptureStats {
   uint64_t packets_unsampled = 0;      // on connections sampling left out
   uint64_t packets_without_connection = 0;  // pure ACK/FIN/RST of a connection not tracked
   uint64_t packets_after_close = 0;    // stragglers of a connection closed by FIN/RST moments ago
+  uint64_t rst_ignored = 0;            // RSTs outside the receiver's window: the connection goes on
+  uint64_t syn_ignored = 0;            // SYNs on an established connection its receiver did not take
   // The kernel's view (live only): libpcap's ps_recv / ps_drop / ps_ifdrop.
   uint64_t kernel_received = 0;
   uint64_t kernel_dropped = 0;
@@ -52,6 +54,9 @@ void ForEachCounter(const CaptureStats& s, Fn&& fn) {
   fn("packetsUnsampled", s.packets_unsampled);
   fn("packetsWithoutConnection", s.packets_without_connection);
   fn("packetsAfterClose", s.packets_after_close);
+  fn("rstIgnored", s.rst_ignored);
+  fn("synIgnored", s.syn_ignored);
+  fn("finIgnored", s.reassembly.fins_ignored);
   fn("kernelReceived", s.kernel_received);
   fn("kernelDropped", s.kernel_dropped);
   fn("interfaceDropped", s.interface_dropped);

@@ -69,13 +69,13 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
   bool fin = seg.flags & kTcpFin;
 
   Connection* c = table_.Find(key);
+  if (c != nullptr && c->pending_syn && c->DirectionOf(source_is_lo) != c->pending_syn->dir) {
+    c = AnswerPendingSyn(c, seg, ts);
+  }
   if (c != nullptr && syn && !ack && !rst && c->established) {
-    // A new SYN on a connection that carried data: the 4-tuple is being reused and we missed the
-    // end of the old incarnation.
-    bool fin_seen = c->dirs[0].fin_seen() || c->dirs[1].fin_seen();
-    Close(c, fin_seen ? CloseReason::kFin : CloseReason::kEvicted, ts);
-    if (!fin_seen) ++stats_->connections_evicted;
-    c = nullptr;
+    HoldSyn(c, seg, c->DirectionOf(source_is_lo), ts);
+    PublishCounts();
+    return;
   }
   if (c == nullptr) {
     if (!IsSampled(key, config_.sample_rate)) {
@@ -95,17 +95,27 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
     }
     c = Create(seg, key, source_is_lo, ts);
   }
-  table_.Touch(c, ts);
   Direction dir = c->DirectionOf(source_is_lo);
+  uint32_t seq = syn ? seg.seq + 1 : seg.seq;  // the SYN takes one sequence number; TFO data follows
+  // RST and FIN only where the receiver would take them (receive_window.h); the whole segment is
+  // dropped otherwise, as the receiver drops it.
+  if (rst && !c->windows.RstAcceptable(dir, seg.seq)) {
+    ++stats_->rst_ignored;
+    PublishCounts();
+    return;
+  }
+  if (fin && !rst && !c->windows.FinAcceptable(dir, seq + seg.wire_len)) {
+    ++stats_->reassembly.fins_ignored;
+    PublishCounts();
+    return;
+  }
+  table_.Touch(c, ts);
   if (rst) {
     Close(c, CloseReason::kRst, ts);
   } else {
+    c->windows.Observe(dir, seg);
     Reassembler& mine = c->dirs[Index(dir)];
-    uint32_t seq = seg.seq;
-    if (syn) {
-      mine.OnSyn(seq);
-      seq += 1;  // the SYN takes one sequence number; any payload (TFO) follows it
-    }
+    if (syn) mine.OnSyn(seg.seq);
     if (seg.wire_len > 0 || fin) {
       DirectionSink sink(this, c, dir);
       mine.OnSegment(ctx_, seq, seg.payload, seg.payload_len, seg.wire_len, fin, ts, &sink);
@@ -118,8 +128,48 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
     }
     CloseIfFinished(c, ts);
   }
+  PublishCounts();
+}
+
+void ConnectionTracker::PublishCounts() {
   stats_->connections_active = table_.size();
   stats_->buffered_bytes = budget_.used();
+}
+
+void ConnectionTracker::HoldSyn(Connection* c, const TcpSegment& seg, Direction dir, int64_t ts) {
+  // RFC 5961 §4: a synchronized receiver answers any SYN with an ACK and keeps the connection, so a
+  // SYN alone restarts nothing; its receiver's answer decides (AnswerPendingSyn).
+  PendingSyn* p = c->pending_syn.get();
+  if (p != nullptr && p->dir == dir && p->syn.seq == seg.seq) {
+    ++p->copies;
+    return;
+  }
+  if (p != nullptr) stats_->syn_ignored += p->copies;  // superseded before any answer
+  c->pending_syn = std::make_unique<PendingSyn>(PendingSyn{seg, dir, ts, 1});
+  c->pending_syn->syn.payload = nullptr;
+  c->pending_syn->syn.payload_len = c->pending_syn->syn.wire_len = 0;
+}
+
+Connection* ConnectionTracker::AnswerPendingSyn(Connection* c, const TcpSegment& seg, int64_t ts) {
+  std::unique_ptr<PendingSyn> p = std::move(c->pending_syn);
+  bool syn_ack = (seg.flags & (kTcpSyn | kTcpAck | kTcpRst)) == (kTcpSyn | kTcpAck);
+  if (!syn_ack || seg.ack != p->syn.seq + 1) {
+    stats_->syn_ignored += p->copies;  // the receiver kept the connection (a challenge ACK, data...)
+    return c;
+  }
+  // The receiver took the SYN as a new connection: the old one ended without our seeing it (its FIN
+  // or RST was lost, or it sat in TIME_WAIT). The new one starts at the SYN, as if just seen.
+  bool fin_seen = c->dirs[0].fin_seen() || c->dirs[1].fin_seen();
+  FlowKey key = c->key;
+  Close(c, fin_seen ? CloseReason::kFin : CloseReason::kEvicted, ts);
+  if (!fin_seen) ++stats_->connections_evicted;
+  bool syn_is_lo;
+  MakeFlowKey(p->syn, &syn_is_lo);
+  Connection* fresh = Create(p->syn, key, syn_is_lo, p->ts);
+  Direction dir = fresh->DirectionOf(syn_is_lo);
+  fresh->windows.Observe(dir, p->syn);
+  fresh->dirs[Index(dir)].OnSyn(p->syn.seq);
+  return fresh;
 }
 
 Connection* ConnectionTracker::Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo,
@@ -217,6 +267,7 @@ void ConnectionTracker::Close(Connection* c, CloseReason reason, int64_t ts) {
     if (!c->suppressed) WritePendingShed(c, d, ts);
   }
   if (c->announced) out_->Close(c->id, reason, ts);
+  if (c->pending_syn) stats_->syn_ignored += c->pending_syn->copies;  // never answered
   if (reason == CloseReason::kFin || reason == CloseReason::kRst) RememberClosed(c->key, ts);
   table_.Remove(c);
 }
@@ -249,8 +300,7 @@ void ConnectionTracker::Advance(int64_t now) {
   if (now_ < next_sweep_) return;
   Sweep(now_);
   next_sweep_ = now_ + sweep_interval_us_;
-  stats_->connections_active = table_.size();
-  stats_->buffered_bytes = budget_.used();
+  PublishCounts();
 }
 
 void ConnectionTracker::Sweep(int64_t now) {

@@ -7,7 +7,16 @@
 // Events of a connection start with `open`, written lazily just before its first data or gap: a
 // connection that never carries payload (a handshake alone, a SYN flood, a port scan) costs a
 // table entry and nothing downstream. Close reasons: `fin` when both directions' FINs are reached in
-// order, `rst` on a reset, `idle`, `evicted` (table full), `shutdown` (CloseAll).
+// order, `rst` on a reset, `idle`, `evicted` (table full, or the 4-tuple reused), `shutdown`
+// (CloseAll).
+//
+// Control segments count only where the receiver would take them (receive_window.h): a RST outside
+// the receiver's window, a FIN beyond it, and a bare SYN on an established connection are ignored
+// and counted (rst_ignored, fins_ignored, syn_ignored). Such a SYN is held until its receiver
+// answers: a SYN-ACK for it means the 4-tuple was reused (the old connection's end was missed), so
+// the old closes and a new one starts at the SYN; any other answer (RFC 5961's challenge ACK, data)
+// means it was ignored. A FIN ahead of the stream is held, and dropped if in-order data overtakes it
+// (reassembler.h).
 //
 // After a `fin` or `rst` close the 4-tuple is remembered for a while (kClosedLinger of capture time,
 // bounded in number like the table): segments still in flight then (data the client sent before it
@@ -72,6 +81,12 @@ class ConnectionTracker : private BudgetReclaimer {
   class DirectionSink;
 
   Connection* Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo, int64_t ts);
+  // A bare SYN on an established connection: held until its receiver answers.
+  void HoldSyn(Connection* c, const TcpSegment& seg, Direction dir, int64_t ts);
+  // A segment from the receiver of `c`'s pending SYN: a SYN-ACK for it ends `c` and returns the new
+  // connection the SYN started; anything else counts the SYN ignored and returns `c`.
+  Connection* AnswerPendingSyn(Connection* c, const TcpSegment& seg, int64_t ts);
+  void PublishCounts();
   void Close(Connection* c, CloseReason reason, int64_t ts);
   void CloseIfFinished(Connection* c, int64_t ts);
   void Sweep(int64_t now);

@@ -1,7 +1,10 @@
 #include "flow_table.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace capture_shim {
 namespace {
@@ -24,16 +27,36 @@ uint64_t HashBytes(uint64_t h, const uint8_t* p, size_t n) {
   return h;
 }
 
+uint64_t DrawSeed() {
+  uint64_t seed = 0;
+  if (getrandom(&seed, sizeof seed, 0) == sizeof seed) return seed;
+  // No getrandom (an old kernel or a seccomp filter): random_device reads the same kernel source
+  // through /dev/urandom, or the CPU's generator.
+  std::random_device rd;
+  return uint64_t{rd()} << 32 | rd();
+}
+
 }  // namespace
+
+uint64_t NewFlowHashSeed() { return DrawSeed(); }
+
+uint64_t FlowHashSeed() {
+  static const uint64_t seed = DrawSeed();  // thread-safe initialisation, once per process
+  return seed;
+}
 
 bool FlowKey::operator==(const FlowKey& o) const {
   return ip_version == o.ip_version && port_lo == o.port_lo && port_hi == o.port_hi &&
          std::memcmp(addr_lo, o.addr_lo, 16) == 0 && std::memcmp(addr_hi, o.addr_hi, 16) == 0;
 }
 
-uint64_t SymmetricFlowHash(const FlowKey& k) {
-  // The key is already canonical (order-independent), so hashing it in order is symmetric.
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ k.ip_version;
+uint64_t SymmetricFlowHash(const FlowKey& k) { return SymmetricFlowHash(k, FlowHashSeed()); }
+
+uint64_t SymmetricFlowHash(const FlowKey& k, uint64_t seed) {
+  // The key is already canonical (order-independent), so hashing it in order is symmetric. The seed
+  // goes in first and is mixed through every word, so without it nobody can predict which tuples
+  // sampling keeps or which collide in the table.
+  uint64_t h = Mix(seed ^ 0x9e3779b97f4a7c15ULL) ^ k.ip_version;
   h = HashBytes(h, k.addr_lo, 16);
   h = HashBytes(h, k.addr_hi, 16);
   return Mix(h ^ (uint64_t{k.port_lo} << 16 | k.port_hi));

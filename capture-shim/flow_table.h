@@ -17,6 +17,7 @@
 #include "endpoint.h"
 #include "packet_decoder.h"
 #include "reassembler.h"
+#include "receive_window.h"
 #include "stream_event_format.h"
 
 namespace capture_shim {
@@ -41,8 +42,16 @@ struct FlowKeyHash {
 // The key of a segment's connection; `*source_is_lo` tells which side of the key sent it.
 FlowKey MakeFlowKey(const TcpSegment& seg, bool* source_is_lo);
 
-// A symmetric hash of the 4-tuple (both directions give the same value).
+// The process's flow-hash seed: drawn from the kernel's random source on first use, fixed after.
+// Per process so that a client cannot choose 4-tuples that sampling always drops or that collide
+// in the table; fixed within the process so every packet of a connection gets the same answer.
+uint64_t FlowHashSeed();
+// A fresh draw from the same source (what FlowHashSeed() drew once).
+uint64_t NewFlowHashSeed();
+
+// A symmetric hash of the 4-tuple (both directions give the same value), under the process seed.
 uint64_t SymmetricFlowHash(const FlowKey& key);
+uint64_t SymmetricFlowHash(const FlowKey& key, uint64_t seed);
 
 // Whether a connection is kept at `sample_rate` in [0, 1]. Decided by the hash alone, so every
 // packet of a connection, in either direction, gets the same answer without any state.
@@ -71,6 +80,15 @@ class PortSet {
 // seen, the lower port (the destination on a tie).
 bool SenderIsServer(const TcpSegment& first, const PortSet& ports);
 
+// A bare SYN seen on an established connection: the receiver decides what it is (see
+// ConnectionTracker). Kept without its payload.
+struct PendingSyn {
+  TcpSegment syn;
+  Direction dir;
+  int64_t ts;
+  uint32_t copies;  // the SYN and its retransmissions
+};
+
 struct Connection {
   uint64_t id = 0;
   FlowKey key;
@@ -84,6 +102,9 @@ struct Connection {
   bool suppressed = false;       // never announced (shed); its events are dropped
   Reassembler dirs[2];           // by Direction
   uint64_t pending_shed[2] = {}; // bytes shed while JS was behind, not yet reported as a gap
+  ReceiveWindows windows;        // what each receiver would accept
+  // A bare SYN on this established connection, waiting for its receiver's answer. Null when none.
+  std::unique_ptr<PendingSyn> pending_syn;
 
   Direction DirectionOf(bool source_is_lo) const {
     return source_is_lo == client_is_lo ? Direction::kClientToServer : Direction::kServerToClient;

@@ -1,5 +1,6 @@
 #include "packet_decoder.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace capture_shim {
@@ -30,6 +31,27 @@ struct Frame {
   bool Has(size_t offset, size_t n) const { return offset <= caplen && n <= caplen - offset; }
 };
 
+// RFC 7323: a shift above 14 is read as 14.
+constexpr uint8_t kMaxWindowScale = 14;
+// Linux writes 0 in an IP length field whose packet is longer than the field can say (BIG TCP:
+// GSO packets past 64 KiB); such a packet is taken at the length the capture header gives.
+constexpr size_t kIpLengthFieldMax = 65535;
+
+// The window-scale option of a SYN, or -1. Options are [from, to) of the frame.
+int8_t WindowScaleOption(const Frame& f, size_t from, size_t to) {
+  for (size_t i = from; i < to;) {
+    uint8_t kind = f.data[i];
+    if (kind == 0) break;              // end of options
+    if (kind == 1) { ++i; continue; }  // no-op
+    if (to - i < 2) break;
+    uint8_t len = f.data[i + 1];
+    if (len < 2 || len > to - i) break;  // a broken list: trust nothing after it
+    if (kind == 3 && len == 3) return static_cast<int8_t>(std::min(f.data[i + 2], kMaxWindowScale));
+    i += len;
+  }
+  return -1;
+}
+
 // Network layer identified by the link layer.
 enum class Network { kIpv4, kIpv6, kByVersionNibble, kOther };
 
@@ -44,6 +66,8 @@ DecodeStatus DecodeTcp(const Frame& f, size_t l4, size_t ip_end_captured, size_t
   out->seq = Be32(t + 4);
   out->ack = Be32(t + 8);
   out->flags = t[13];
+  out->window = Be16(t + 14);
+  out->window_scale = (out->flags & kTcpSyn) ? WindowScaleOption(f, l4 + 20, l4 + header_len) : -1;
   size_t payload_off = l4 + header_len;
   out->payload = f.data + payload_off;
   out->payload_len = static_cast<uint32_t>(ip_end_captured - payload_off);
@@ -73,6 +97,7 @@ DecodeStatus DecodeIpv4(const Frame& f, size_t l3, TcpSegment* out) {
   if ((ip[0] >> 4) != 4) return DecodeStatus::kMalformed;
   size_t ihl = size_t{static_cast<uint8_t>(ip[0] & 0x0F)} * 4;
   size_t total = Be16(ip + 2);
+  if (total == 0 && f.wire_len - l3 > kIpLengthFieldMax) total = f.wire_len - l3;
   if (ihl < 20 || total < ihl || !f.Has(l3, ihl)) return DecodeStatus::kMalformed;
   size_t end_captured, end_wire;
   if (!IpBounds(f, l3, total, &end_captured, &end_wire)) return DecodeStatus::kMalformed;
@@ -94,7 +119,12 @@ DecodeStatus DecodeIpv6(const Frame& f, size_t l3, TcpSegment* out) {
   const uint8_t* ip = f.data + l3;
   if ((ip[0] >> 4) != 6) return DecodeStatus::kMalformed;
   size_t payload_len = Be16(ip + 4);
-  // A zero payload length means a jumbogram (RFC 2675), which no link we capture on can carry.
+  // Zero is a jumbogram (RFC 2675), which no link we capture on carries, or a BIG TCP GSO packet,
+  // which Linux hands to the capture with the field 0 (as for IPv4) and no jumbo option: taken at
+  // the capture header's length when that is past what the field can say, else malformed.
+  if (payload_len == 0 && f.wire_len - l3 > 40 + kIpLengthFieldMax) {
+    payload_len = f.wire_len - l3 - 40;
+  }
   if (payload_len == 0) return DecodeStatus::kMalformed;
   size_t end_captured, end_wire;
   if (!IpBounds(f, l3, 40 + payload_len, &end_captured, &end_wire)) return DecodeStatus::kMalformed;

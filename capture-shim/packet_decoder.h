@@ -45,6 +45,8 @@ struct TcpSegment {
   uint32_t seq = 0;
   uint32_t ack = 0;
   uint8_t flags = 0;          // kTcpFin | kTcpSyn | ...
+  uint16_t window = 0;        // the advertised window, unscaled as on the wire
+  int8_t window_scale = -1;   // a SYN's window-scale option (0-14), -1 when absent or not a SYN
   const uint8_t* payload = nullptr;  // points into the frame; valid while the frame is
   uint32_t payload_len = 0;   // captured payload bytes
   uint32_t wire_len = 0;      // payload bytes the segment carried on the wire (>= payload_len when

@@ -68,15 +68,26 @@ void Reassembler::OnSegment(const ReassemblyContext& ctx, uint32_t seq, const ui
     }
     int64_t ce = s + captured;
     int64_t e = s + wire_len;
-    if (fin && !fin_seen_ && e >= 0) {
-      fin_seen_ = true;
-      fin_offset_ = next_ + static_cast<uint64_t>(e);
-      if (!held_ && e > 0) hole_since_ = ts;  // bytes before the FIN are now awaited
-    }
-    if (fin_seen_) {  // nothing exists past the FIN; bytes claiming to are not the stream's
+    if (fin_seen_) {
       int64_t limit = static_cast<int64_t>(fin_offset_ - std::min(fin_offset_, next_));
-      e = std::min(e, limit);
-      ce = std::min(ce, e);
+      if (limit > 0 && (e > limit || (fin && e >= 0 && e < limit))) {
+        // A FIN not yet reached is provisional. Bytes past it, or a FIN before it, show it was not
+        // the end (an injected one, typically): a receiver drops an out-of-order FIN that in-order
+        // data or an earlier FIN overtakes.
+        fin_seen_ = false;
+        ++ctx.stats->fins_ignored;
+      } else {  // past a FIN reached in order nothing belongs to the stream
+        e = std::min(e, limit);
+        ce = std::min(ce, e);
+      }
+    }
+    if (fin && !fin_seen_) {
+      if (e >= 0) {
+        fin_seen_ = true;
+        fin_offset_ = next_ + static_cast<uint64_t>(e);
+      } else {
+        ++ctx.stats->fins_ignored;  // bytes past it were delivered: it is no end of this stream
+      }
     }
     if (e <= 0) {
       if (e > s) ctx.stats->bytes_retransmitted += static_cast<uint64_t>(e - s);
@@ -204,8 +215,8 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
     // tail, or data captured after its ACK (queues merged by the `any` device). Awaited like a
     // hole, so late data is delivered, and gapped at the hole timeout or at the end.
     if (fin_seen_) acked = std::min(acked, fin_offset_);  // the FIN's own sequence number is no byte
-    if (acked > TailEnd()) {
-      if (TailEnd() <= next_) hole_since_ = ts;
+    if (acked > acked_) {
+      if (acked_ <= next_) hole_since_ = ts;
       acked_ = acked;
     }
     return;
@@ -220,15 +231,24 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
       EmitGap(ctx, acked - next_, ts, sink);
     }
   }
+  // A FIN seen ahead and acknowledged (the ACK is one past it): the receiver got it and every byte
+  // before it. Only the receiver's word, or the close, ends a wait for a FIN: a timeout would let a
+  // FIN injected ahead of the stream cut what follows it.
+  if (!held_ && fin_seen_ && next_ < fin_offset_ && acked > fin_offset_) {
+    ++ctx.stats->holes_skipped;
+    EmitGap(ctx, fin_offset_ - next_, ts, sink);
+  }
 }
 
 void Reassembler::CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, StreamSink* sink) {
   if (now - hole_since_ <= ctx.limits.hole_timeout_us) return;
   if (held_) {
     SkipHole(ctx, now, sink);
-  } else if (TailEnd() > next_) {
-    ++ctx.stats->holes_skipped;  // a FIN seen, or bytes acknowledged, ahead of bytes that never came
-    EmitGap(ctx, TailEnd() - next_, now, sink);
+  } else if (acked_ > next_) {
+    // Bytes the receiver acknowledged never came. A FIN seen ahead alone is not enough: it may be
+    // injected, and timing it out would cut the real bytes that follow it.
+    ++ctx.stats->holes_skipped;
+    EmitGap(ctx, acked_ - next_, now, sink);
   }
 }
 

@@ -16,6 +16,11 @@
 //   room by cutting a larger holder), when the hole is older than `hole_timeout_us`
 //   of capture time, when the peer acknowledges bytes past it (the receiver got data the capture
 //   missed), or when the connection closes.
+// - A FIN ahead of the delivery point is provisional: reached in order it ends the stream (nothing
+//   after it is delivered); bytes past it or an earlier FIN drop it (counted in fins_ignored), as a
+//   receiver drops an out-of-order FIN they overtake. Only the receiver's ACK of it gives up the
+//   bytes before it (a gap), or the connection's close: no timeout, since a FIN injected ahead of
+//   the stream must not cut what follows it.
 // - Bytes the snap length cut off a segment are reported as a gap at their place in the stream.
 //
 // Single-threaded, like everything in the core.
@@ -33,7 +38,7 @@ namespace capture_shim {
 // One memory budget for the held bytes of every reassembler together. The same budget
 // (maxBufferedBytes) also covers what the HTTP core holds: `elsewhere`, when set, is the core's
 // figure as the JS thread last reported it, and the reassembly may use only the rest
-// (docs/internals.md §5).
+// (docs/internals.md §6).
 class BufferBudget {
  public:
   explicit BufferBudget(uint64_t limit, const std::atomic<uint64_t>* elsewhere = nullptr)
@@ -71,6 +76,7 @@ struct ReassemblyStats {
   uint64_t holes_skipped = 0;        // holes given up on
   uint64_t segments_out_of_window = 0;  // absurd sequence numbers, dropped
   uint64_t holders_cut = 0;          // directions made to give up their holes to free the budget
+  uint64_t fins_ignored = 0;         // FINs outside the window, behind the stream, or overtaken
 };
 
 class Reassembler;
@@ -125,7 +131,7 @@ class Reassembler {
   // past everything captured (a lost tail) are awaited for the hole timeout, then gapped.
   void OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t ts, StreamSink* sink);
 
-  // Gives up on holes older than the limit.
+  // Gives up on holes older than the limit (held bytes waiting behind them; not a FIN alone).
   void CheckHoleTimeout(const ReassemblyContext& ctx, int64_t now, StreamSink* sink);
 
   // Gives up on the first hole: reports it as a gap and delivers what follows it in order.

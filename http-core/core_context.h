@@ -9,8 +9,10 @@
 
 #include "body_budget.h"
 #include "core_limits.h"
+#include "exchange_filter.h"
 #include "message.h"
 #include "message_pool.h"
+#include "message_redaction.h"
 #include "output_buffer.h"
 
 namespace http_core {
@@ -53,6 +55,8 @@ struct CoreContext {
       : limits(l), budget(max_buffered_bytes) {}
   CoreLimits limits;
   Redaction redaction;
+  MessageRedactor redactor;  // query parameters and body fields
+  ExchangeFilter filter;
   BodyBudget budget;
   MessagePool messages;
   CoreStats stats;

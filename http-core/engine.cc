@@ -200,6 +200,12 @@ const std::string& Engine::StatsJson() {
   field("heldLimit", limit_);
   field("heldCuts", held_cuts_);
   field("heldCutBytes", held_cut_bytes_);
+  field("exchangesFiltered", ctx_.filter.counters().exchanges_filtered);
+  field("messagesFiltered", ctx_.filter.counters().messages_filtered);
+  field("urlsRedacted", ctx_.redactor.counters().urls_redacted);
+  field("bodiesRedacted", ctx_.redactor.counters().bodies_redacted);
+  field("bodiesUnparsed", ctx_.redactor.counters().bodies_unparsed);
+  field("bodiesEncoded", ctx_.redactor.counters().bodies_encoded);
   o += ",\"nonHttpConnections\":{";
   for (int r = 0; r < 3; ++r) {
     if (r) o += ',';

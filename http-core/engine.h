@@ -4,7 +4,7 @@
 // Everything an engine holds is bounded: connections by CoreLimits::max_connections, each
 // connection by CoreLimits, and everything the connections hold together (HeldLedger) by the
 // core's share of max_buffered_bytes: the whole of it less what the host says the rest of the
-// process holds against the same budget (Balance; docs/internals.md §5).
+// process holds against the same budget (Balance; docs/internals.md §6).
 #ifndef HTTP_CORE_ENGINE_H_
 #define HTTP_CORE_ENGINE_H_
 
@@ -37,6 +37,18 @@ class Engine {
   // Consumes one batch. Returns 0, or -1 when the batch's framing broke (the rest is dropped and
   // counted; the events before it took effect).
   int Feed(const uint8_t* batch, size_t len);
+
+  // Options beyond the constructor's, one at a time (http_core_engine_configure, docs/internals.md
+  // §2). Returns false when the value is refused; that option is then off.
+  enum class Option : uint32_t {
+    kRedactQueryParams = 1,  // comma-separated names
+    kRedactBodyFields = 2,   // comma-separated names
+    kAllowUrl = 3,           // a PatternProgram
+    kDisallowUrl = 4,        // a PatternProgram
+    kAllowHost = 5,          // a PatternProgram
+    kAllowMethods = 6,       // comma-separated method names
+  };
+  bool Configure(uint32_t option, const uint8_t* value, size_t len);
 
   // End of input: every open connection is closed with reason `shutdown` (messages still open end
   // at their direction's last data time).

@@ -1,5 +1,5 @@
 // HeldLedger: every byte the core holds for its connections, per connection and in total, against
-// one limit (the core's share of maxBufferedBytes, docs/internals.md §5).
+// one limit (the core's share of maxBufferedBytes, docs/internals.md §6).
 //
 // A connection's figure is what HttpAssembler::HeldBytes() says: the open messages' header arenas,
 // header lists and kept bodies, the carried partial line of a resynchronisation, the client bytes and

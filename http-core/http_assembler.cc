@@ -340,13 +340,35 @@ void HttpAssembler::Emit(Side& s) {
     }
   }
   m.body_truncated = m.body_size > m.held.body.size();
-  AppendMessageLine(ctx_.out, m, json_, ctx_.redaction);
+  ++messages_;
+  if (Filtered(m)) {
+    if (!m.is_request && !s.parser.interim()) filtered_.Answered(m.exchange);
+    ++ctx_.filter.counters().messages_filtered;
+    s.parser.Finished();
+    return;
+  }
+  AppendMessageLine(ctx_.out, m, json_, ctx_.redaction, ctx_.redactor.Apply(m));
   CoreStats& st = ctx_.stats;
   if (m.is_request) ++st.requests; else ++st.responses;
   if (m.incomplete) ++st.incomplete_messages;
   if (m.body_truncated) ++st.truncated_bodies;
-  ++messages_;
   s.parser.Finished();
+}
+
+void HttpAssembler::DecideRequest(const Message& m) {
+  decided_request_ = m.exchange;
+  if (!ctx_.filter.active()) return;
+  if (ctx_.filter.Keeps(m.method, m.Text(m.path), FindHeader(m, "host"))) return;
+  filtered_request_ = m.exchange;
+  filtered_.Add(m.exchange, ctx_.limits.max_pending_requests);
+  ++ctx_.filter.counters().exchanges_filtered;
+}
+
+bool HttpAssembler::Filtered(const Message& m) {
+  if (!m.is_request) return filtered_.Contains(m.exchange);
+  // A request cut before its headers were complete is judged on what was read of it.
+  if (m.exchange != decided_request_) DecideRequest(m);
+  return m.exchange == filtered_request_;
 }
 
 // A message that never got past its start line was not a message: it is dropped and gives back the
@@ -391,6 +413,7 @@ int HttpAssembler::OnHeadersComplete(MessageParser& p) {
   // carry the header, and a copy per pipelined request would be memory outside every bound.
   queue_.DescribeRequest(m.exchange, p.llhttp().method, {});
   if (p.upgrade_requested()) hold_.Offer(m.exchange, FindHeader(m, "upgrade"));
+  DecideRequest(m);
   return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "core_context.h"
+#include "exchange_filter.h"
 #include "exchange_queue.h"
 #include "held_ledger.h"
 #include "line_resync.h"
@@ -89,6 +90,8 @@ class HttpAssembler : private MessageParser::Events {
   void OnParseError(Side& s, llhttp_errno_t err, bool at_line_start);
   int ResponseFraming(MessageParser& p);
   void Emit(Side& s);
+  void DecideRequest(const Message& m);
+  bool Filtered(const Message& m);
   void Cut(Side& s);
   void Abandon(Side& s);
   void CutOrAbandon(Side& s);
@@ -104,6 +107,9 @@ class HttpAssembler : private MessageParser::Events {
   Side sides_[2];
   ExchangeQueue queue_;
   UpgradeHold hold_;
+  FilteredExchanges filtered_;        // responses still due to filtered requests
+  uint64_t decided_request_ = 0;      // the last request the filter was asked about
+  uint64_t filtered_request_ = 0;     // the last request it refused
   uint64_t messages_ = 0;
   NonHttpReason not_http_reason_ = NonHttpReason::kBinary;
   bool not_http_ = false;

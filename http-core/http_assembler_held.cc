@@ -1,5 +1,5 @@
 // What one connection holds against the engine's budget, and how it lets go of it
-// (docs/internals.md §5): the HttpAssembler methods the engine's HeldLedger calls.
+// (docs/internals.md §6): the HttpAssembler methods the engine's HeldLedger calls.
 #include "http_assembler.h"
 
 namespace http_core {

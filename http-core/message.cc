@@ -126,7 +126,7 @@ void WriteBody(OutputBuffer& out, const std::string& body) {
 }  // namespace
 
 void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction) {
+                       const Redaction& redaction, const std::string& body) {
   // Everything before the body: fixed text and numbers (≤ 400 bytes), the connection's JSON, the
   // escaped start-line text and headers.
   const size_t endpoint = conn.client.size() > conn.server.size() ? conn.client.size()
@@ -170,7 +170,7 @@ void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJs
   *p++ = ',';
   p = WriteHeaders(p, msg, redaction);
   out.Commit(p);
-  if (msg.has_body) WriteBody(out, msg.held.body);
+  if (msg.has_body) WriteBody(out, body);
   const size_t error_len = msg.error != nullptr ? std::strlen(msg.error) : 0;
   p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + error_len));
   p = WriteLiteral(p, ",\"bodySize\":");

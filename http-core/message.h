@@ -72,9 +72,10 @@ struct Redaction {
   bool Matches(std::string_view lower_name) const;
 };
 
-// Appends `M{...}\n` for msg to out.
+// Appends `M{...}\n` for msg to out, with `body` as its body (msg.held.body, or a redacted copy:
+// message_redaction.h).
 void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction);
+                       const Redaction& redaction, const std::string& body);
 
 }  // namespace http_core
 

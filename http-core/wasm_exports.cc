@@ -44,6 +44,13 @@ uint32_t http_core_engine_new(uint32_t max_body_size, double max_buffered_bytes,
   return reinterpret_cast<uintptr_t>(engine);
 }
 
+// Returns 0, or -1 when the value is refused (that option is then off) or the option is unknown.
+HTTP_CORE_EXPORT("http_core_engine_configure")
+int32_t http_core_engine_configure(uint32_t h, uint32_t option, uint32_t ptr, uint32_t len) {
+  if (h == 0 || (ptr == 0 && len != 0)) return -1;
+  return AsEngine(h)->Configure(option, reinterpret_cast<const uint8_t*>(ptr), len) ? 0 : -1;
+}
+
 HTTP_CORE_EXPORT("http_core_engine_feed") int32_t http_core_engine_feed(uint32_t h, uint32_t ptr, uint32_t len) {
   if (h == 0 || (ptr == 0 && len != 0)) return -2;
   return AsEngine(h)->Feed(reinterpret_cast<const uint8_t*>(ptr), len);
@@ -76,7 +83,7 @@ HTTP_CORE_EXPORT("http_core_engine_stats") uint32_t http_core_engine_stats(uint3
 }
 
 // The capture holds other_bytes of the one budget: the core's share is the rest (docs/internals.md
-// §5). Returns what the core holds after enforcing it; -1 for a bad handle or figure.
+// §6). Returns what the core holds after enforcing it; -1 for a bad handle or figure.
 HTTP_CORE_EXPORT("http_core_engine_balance") double http_core_engine_balance(uint32_t h, double other_bytes) {
   if (h == 0 || !(other_bytes >= 0)) return -1;
   const uint64_t other = other_bytes >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(other_bytes);

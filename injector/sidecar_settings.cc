@@ -24,6 +24,12 @@ const AnnotationRule kAnnotationRules[] = {
     {"tcp-sniffer.io/interface", "interface", "INTERFACE", true},
     {"tcp-sniffer.io/sample-rate", "sampleRate", "SAMPLE_RATE", true},
     {"tcp-sniffer.io/max-body-size", "maxBodySize", "MAX_BODY_SIZE", true},
+    {"tcp-sniffer.io/redact-query-params", "redactQueryParams", "REDACT_QUERY_PARAMS", true},
+    {"tcp-sniffer.io/redact-body-fields", "redactBodyFields", "REDACT_BODY_FIELDS", true},
+    {"tcp-sniffer.io/http-allow-url", "httpAllowUrl", "HTTP_ALLOW_URL", true},
+    {"tcp-sniffer.io/http-disallow-url", "httpDisallowUrl", "HTTP_DISALLOW_URL", true},
+    {"tcp-sniffer.io/http-allow-method", "httpAllowMethod", "HTTP_ALLOW_METHOD", true},
+    {"tcp-sniffer.io/http-allow-host", "httpAllowHost", "HTTP_ALLOW_HOST", true},
 };
 
 const json::object* ObjectAt(const json::object& parent, std::string_view key) {

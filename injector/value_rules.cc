@@ -1,5 +1,6 @@
 #include "value_rules.h"
 
+#include "filter_rules.h"
 #include "url_host.h"
 
 #include <cstdint>
@@ -245,7 +246,7 @@ std::optional<ValueCheck> CheckValue(std::string_view key, std::string_view raw)
   if (key == "outputStdout") return CheckOutputStdout(raw);
   if (key == "redactHeaders") return CheckRedactHeaders(raw);
   if (key == "logLevel") return CheckLogLevel(raw);
-  return std::nullopt;
+  return CheckFilterValue(key, raw);
 }
 
 }  // namespace injector

@@ -2,6 +2,9 @@
 // 256 KiB copied into the module's input buffer, output read out and cleared after each call.
 //
 //   node bench_wasm.mjs HTTP_CORE_WASM CLIENT_FILE SERVER_FILE [REPEAT] [--core-only]
+//                       [--query-params CSV] [--body-fields CSV]
+// --query-params / --body-fields configure the engine's redaction lists (http_core_engine_configure), as
+// the TS layer does with its defaults (docs/configuration.md, "Redaction").
 // --core-only leaves the output undecoded (its length is read, the buffer cleared): the figure to
 // set beside the native http-core-decode --repeat, which does the same.
 // Three untimed passes come first: V8 starts the module in its baseline compiler and moves hot
@@ -11,8 +14,18 @@
 // The first pass alone is printed as firstPassMBps.
 import { readFileSync } from 'node:fs';
 
-const coreOnly = process.argv.includes('--core-only');
-const [wasmPath, clientPath, serverPath, repeatArg] = process.argv.slice(2).filter((a) => a !== '--core-only');
+const args = process.argv.slice(2);
+const coreOnly = args.includes('--core-only');
+const option = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+};
+const queryParams = option('--query-params');
+const bodyFields = option('--body-fields');
+const [wasmPath, clientPath, serverPath, repeatArg] = args.filter((a) => a !== '--core-only');
 const repeat = Number(repeatArg ?? 5);
 const client = readFileSync(clientPath), server = readFileSync(serverPath);
 const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmPath)), {});
@@ -50,6 +63,13 @@ for (let r = -warmup; r < repeat; r++) {
   if (r === -warmup + 1) firstPassSecs = (performance.now() - t0) / 1000;
   if (r === 0) { t0 = performance.now(); cpu0 = process.cpuUsage(); messages = 0; outChars = 0; }
   const h = x.http_core_engine_new(65536, 134217728, 0, 0);
+  for (const [opt, csv] of [[1, queryParams], [2, bodyFields]]) {
+    if (csv === undefined) continue;
+    const text = new TextEncoder().encode(csv);
+    const ptr = x.http_core_input(text.length);
+    new Uint8Array(x.memory.buffer, ptr, text.length).set(text);
+    if (x.http_core_engine_configure(h, opt, ptr, text.length) !== 0) throw new Error(`configure ${opt} refused`);
+  }
   for (const b of batches) {
     const ptr = x.http_core_input(b.length);
     new Uint8Array(x.memory.buffer, ptr, b.length).set(b);

@@ -190,6 +190,54 @@ console.log('J ' + tryStart({ interface: 'lo', ports: [80] }));
   EXPECT_NE(out.find("J INVALID_OPTION  capture option `snaplen`: is required"), std::string::npos) << out;
 }
 
+#ifdef FOREIGN_EXTERNAL_ADDON_PATH
+TEST(Addon, AnExternalThatIsNotACaptureHandleIsATypeError) {
+  int rc;
+  std::string out = RunNode(std::string("const FOREIGN = require('") + FOREIGN_EXTERNAL_ADDON_PATH +
+                                "');\n" + R"JS(
+const attempt = (name, fn) => { try { fn(); console.log(name + ' accepted'); }
+  catch (e) { console.log(name + ' ' + e.constructor.name + ' ' + e.code + ' ' + e.message); } };
+const foreign = FOREIGN.make();
+attempt('stats', () => SHIM.stats(foreign));
+attempt('stop', () => SHIM.stop(foreign));
+attempt('object', () => SHIM.stats({}));
+)JS", &rc);
+  EXPECT_EQ(rc, 0) << out;  // reading another addon's memory as a session would crash here
+  EXPECT_NE(out.find("stats TypeError INVALID_HANDLE stats(h): `h` must be a capture handle "
+                     "returned by start()"), std::string::npos) << out;
+  EXPECT_NE(out.find("stop TypeError INVALID_HANDLE stop(h): `h`"), std::string::npos) << out;
+  EXPECT_NE(out.find("object TypeError INVALID_HANDLE stats(h): `h`"), std::string::npos) << out;
+}
+#endif
+
+// Sampling follows a flow hash seeded once per process: every run in one process keeps the same
+// connections, and another process keeps others (a client cannot pick 4-tuples to stay unseen).
+TEST(Addon, SamplingIsStableWithinAProcessAndDiffersBetweenProcesses) {
+  std::string pcap = WritePcap(64);
+  const std::string script = "const FILE = '" + pcap + "';\n" + R"JS(
+const run = (done) => {
+  const ports = [];
+  const h = SHIM.start(OPTS({ file: FILE, ports: [8080], sampleRate: 0.5 }), (b) => {
+    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
+      if (b[o] === 1) ports.push(b.readUInt16LE(o + 24 + 36));
+    }
+  }, () => done(ports.sort((x, y) => x - y).join(',')));
+};
+run((first) => run((second) => console.log('RUN ' + first + (first === second ? ' SAME' : ' DIFFERENT'))));
+)JS";
+  int rc1, rc2;
+  std::string a = RunNode(script, &rc1);
+  std::string b = RunNode(script, &rc2);
+  ASSERT_EQ(rc1, 0) << a;
+  ASSERT_EQ(rc2, 0) << b;
+  EXPECT_NE(a.find(" SAME"), std::string::npos) << a;
+  EXPECT_NE(b.find(" SAME"), std::string::npos) << b;
+  // Half of 64 connections each time; the same half twice by chance: 2^-64.
+  EXPECT_NE(a, b) << "two processes sampled the same connections";
+  EXPECT_GT(a.size(), std::string("RUN  SAME\n").size()) << a;
+  unlink(pcap.c_str());
+}
+
 TEST(Addon, LiveStopIsIdempotentAndTheProcessExits) {
   int rc;
   std::string out = RunNode(R"JS(

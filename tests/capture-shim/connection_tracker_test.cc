@@ -6,57 +6,12 @@
 #include <string>
 
 #include "test_support.h"
+#include "tracker_fixture.h"
 
 namespace capture_shim {
 namespace {
 
 using namespace capture_shim::testing;
-
-constexpr uint32_t kClientIp = 0x0100000a;  // 10.0.0.1 in memory order
-constexpr uint32_t kServerIp = 0x0200000a;  // 10.0.0.2
-
-class TrackerTest : public ::testing::Test {
- protected:
-  void Make(TrackerConfig config) {
-    config_ = config;
-    tracker_ = std::make_unique<ConnectionTracker>(config_, &writer_, &stats_);
-  }
-  void SetUp() override {
-    TrackerConfig c;
-    c.ports.Add(80);
-    Make(c);
-  }
-
-  // A segment from the client (port `cport`) to the server (port 80), or back.
-  void Send(bool from_client, uint32_t seq, uint32_t ack, uint8_t flags, const std::string& data,
-            int64_t ts, uint16_t cport = 40000) {
-    TcpSegment s;
-    s.ip_version = 4;
-    uint32_t src = from_client ? kClientIp : kServerIp;
-    uint32_t dst = from_client ? kServerIp : kClientIp;
-    std::memcpy(s.src_addr, &src, 4);
-    std::memcpy(s.dst_addr, &dst, 4);
-    s.src_port = from_client ? cport : 80;
-    s.dst_port = from_client ? 80 : cport;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.payload = reinterpret_cast<const uint8_t*>(data.data());
-    s.payload_len = s.wire_len = static_cast<uint32_t>(data.size());
-    tracker_->OnSegment(s, ts);
-  }
-  void Handshake(int64_t ts, uint16_t cport = 40000) {
-    Send(true, 100, 0, kTcpSyn, "", ts, cport);
-    Send(false, 500, 101, kTcpSyn | kTcpAck, "", ts + 1, cport);
-    Send(true, 101, 501, kTcpAck, "", ts + 2, cport);
-  }
-  std::vector<Event> Events() { return ParseEvents(writer_.data(), writer_.size()); }
-
-  TrackerConfig config_;
-  EventWriter writer_;
-  CaptureStats stats_;
-  std::unique_ptr<ConnectionTracker> tracker_;
-};
 
 TEST_F(TrackerTest, AConnectionIsOpenDataAndCloseOnBothFins) {
   Handshake(1000);
@@ -276,11 +231,12 @@ TEST_F(TrackerTest, AFullBudgetCutsTheLargestHolderNotTheNewcomer) {
   EXPECT_EQ(StreamOf(ev, b, 0), "b-" + std::string(500, 'B') + std::string(2500, 'C'));
 }
 
-TEST_F(TrackerTest, ANewSynOnAUsedTupleStartsANewConnection) {
+TEST_F(TrackerTest, ANewSynOnAUsedTupleAnsweredWithASynAckStartsANewConnection) {
   Handshake(0);
   Send(true, 101, 501, kTcpAck, "one", 10);
   Send(true, 90000, 0, kTcpSyn, "", 20);
-  Send(true, 90001, 0, kTcpAck, "two", 30);
+  Send(false, 7000, 90001, kTcpSyn | kTcpAck, "", 25);  // the server took it: the old one is gone
+  Send(true, 90001, 7001, kTcpAck, "two", 30);
   std::vector<Event> ev = Events();
   ASSERT_EQ(ev.size(), 5u);
   EXPECT_EQ(ev[2].kind, EventKind::kClose);
@@ -288,6 +244,8 @@ TEST_F(TrackerTest, ANewSynOnAUsedTupleStartsANewConnection) {
   EXPECT_NE(ev[3].conn, ev[0].conn);
   EXPECT_GT(ev[3].conn, ev[0].conn);
   EXPECT_EQ(StreamOf(ev, ev[3].conn, 0), "two");
+  EXPECT_EQ(ev[2].arg, static_cast<uint8_t>(CloseReason::kEvicted));
+  EXPECT_EQ(stats_.syn_ignored, 0u);
 }
 
 TEST_F(TrackerTest, EveryPortWhenPortsIsEmpty) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "test_support.h"
@@ -277,6 +278,62 @@ TEST(PacketDecoder, AbsurdLengthsAreMalformed) {
   Bytes ext = Ipv6(TcpBytes(Http()), {{0, Bytes(6, 0)}});
   ext[41] = 200;  // hop-by-hop length past the packet
   EXPECT_EQ(Decode(kLinkRaw, ext, &s), DecodeStatus::kMalformed);
+}
+
+TEST(PacketDecoder, ASynsWindowScaleOptionAndTheWindowAreRead) {
+  TcpSpec t = Http();
+  t.flags = kTcpSyn;
+  t.payload = "";
+  t.option_bytes = 8;
+  Bytes tcp = TcpBytes(t);
+  const uint8_t options[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};  // MSS 1460, NOP, window scale 7
+  std::copy(options, options + 8, tcp.begin() + 20);
+  TcpSegment s;
+  ASSERT_EQ(Decode(kLinkRaw, Ipv4(tcp), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.window, 65535);
+  EXPECT_EQ(s.window_scale, 7);
+  tcp[20 + 7] = 15;  // RFC 7323: read as 14
+  ASSERT_EQ(Decode(kLinkRaw, Ipv4(tcp), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.window_scale, 14);
+  tcp[13] = kTcpAck;  // not a SYN: the option means nothing there
+  ASSERT_EQ(Decode(kLinkRaw, Ipv4(tcp), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.window_scale, -1);
+  tcp[13] = kTcpSyn;
+  tcp[20 + 1] = 0;  // a broken option list: nothing after the break is believed
+  ASSERT_EQ(Decode(kLinkRaw, Ipv4(tcp), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.window_scale, -1);
+  t.option_bytes = 0;
+  ASSERT_EQ(Decode(kLinkRaw, Ipv4(TcpBytes(t)), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.window_scale, -1);
+}
+
+// Linux hands the capture GSO packets longer than 64 KiB (BIG TCP) with the IP length field 0; they
+// are read at the capture header's length, as tcpdump and Wireshark read them.
+TEST(PacketDecoder, BigTcpPacketsWithLengthZeroTakeTheCapturedLength) {
+  TcpSpec t = Http();
+  t.payload = std::string(70000, 'b');
+  Bytes frame = Ethernet(Ipv4(TcpBytes(t)), 0x0800);
+  frame[14 + 2] = frame[14 + 3] = 0;
+  TcpSegment s;
+  ASSERT_EQ(Decode(kLinkEthernet, frame, &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.payload_len, 70000u);
+  EXPECT_EQ(s.wire_len, 70000u);
+  EXPECT_EQ(s.seq, 0xfffffff0u);
+  // Cut by the snap length: what was captured, and the wire length from the capture header.
+  ASSERT_EQ(DecodeFrame(kLinkEthernet, frame.data(), 1514, frame.size(), &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.payload_len, 1514u - 54);
+  EXPECT_EQ(s.wire_len, 70000u);
+  // IPv6 does the same with its payload length.
+  Bytes frame6 = Ethernet(Ipv6(TcpBytes(t)), 0x86DD);
+  frame6[14 + 4] = frame6[14 + 5] = 0;
+  ASSERT_EQ(Decode(kLinkEthernet, frame6, &s), DecodeStatus::kTcp);
+  EXPECT_EQ(s.payload_len, 70000u);
+  // A length of 0 on a packet the field could describe is no GSO packet: Ethernet padding must not
+  // become payload.
+  Bytes small = Ethernet(Ipv4(TcpBytes(Http())), 0x0800);
+  small.resize(small.size() + 6, 0);
+  small[14 + 2] = small[14 + 3] = 0;
+  EXPECT_EQ(Decode(kLinkEthernet, small, &s), DecodeStatus::kMalformed);
 }
 
 TEST(PacketDecoder, RandomGarbageNeverCrashes) {

@@ -155,6 +155,7 @@ Streams RunCase(const Case& c) {
     seg.src_port = from_client ? client_port : 80;
     seg.dst_port = from_client ? 80 : client_port;
     seg.flags = Flags(flags);
+    seg.window = 65535;  // unscaled (no SYN carries the option): what the cases' peers advertise
     t += 1;
     uint32_t wire = UINT32_MAX;
     std::string payload;

@@ -32,7 +32,7 @@ const common = {
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', define: { __TCP_SNIFFER_VERSION__: JSON.stringify(version) } };
 // Neutral: esbuild then refuses any Node built-in, which is the portability check we want.
-const neutral = { ...common, platform: 'neutral', mainFields: ['module', 'main'] };
+const neutral = { ...common, platform: 'neutral', mainFields: ['module', 'main'], define: node.define };
 
 await Promise.all([
   build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' }),

@@ -4,6 +4,7 @@
 
 import { DEFAULT_REDACT_HEADERS, DEFAULTS, isProduction, parseRaw, RULES, ValidationError, type RawKey } from './config.js';
 import type { LogLevel } from './log.js';
+import { DEFAULT_REDACT_BODY_FIELDS, DEFAULT_REDACT_QUERY_PARAMS, type CompiledPattern } from './rules-config.js';
 import type { Placement, SnifferConfig } from './types.js';
 
 interface OptionSpec {
@@ -23,10 +24,20 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'outputUrl', flag: '--output-url', env: 'OUTPUT_URL', arg: 'URL', help: 'POST each message to this collector (https: in production)' },
   { key: 'outputUrlAuthToken', flag: '', env: 'OUTPUT_URL_AUTH_TOKEN', help: 'token sent to the collector as "Authorization: Bearer", only to an https: collector; never logged (environment only: argv is visible to every user)' },
   { key: 'outputStdout', flag: '--stdout', env: 'OUTPUT_STDOUT', help: 'write messages to stdout as JSON lines (default when no other output is chosen)' },
+  { key: 'outputHar', flag: '--output-har', env: 'OUTPUT_HAR', arg: 'FILE', help: 'also write every exchange to this HAR 1.2 file (turns --decode-bodies on unless it is set false)' },
+  { key: 'decodeBodies', flag: '--decode-bodies', env: 'DECODE_BODIES', help: 'deliver gzip, deflate, br (and zstd where the runtime has it) bodies decoded, default false' },
   { key: 'maxBodySize', flag: '--max-body-size', env: 'MAX_BODY_SIZE', arg: 'N', help: `body bytes kept per message, ${RULES.maxBodySize}, default ${DEFAULTS.maxBodySize}` },
   { key: 'sampleRate', flag: '--sample-rate', env: 'SAMPLE_RATE', arg: 'R', help: `fraction of connections kept, 0-1, default ${DEFAULTS.sampleRate}` },
   { key: 'redactHeaders', flag: '--redact-headers', env: 'REDACT_HEADERS', arg: 'a,b', help: `headers replaced by [REDACTED], added to the defaults: ${DEFAULT_REDACT_HEADERS.join(',')}` },
   { key: 'redactDefaultHeaders', flag: '--redact-default-headers', env: 'REDACT_DEFAULT_HEADERS', arg: 'B', help: 'false drops the default redacted headers (logged at warn; refused in production), default true' },
+  { key: 'redactQueryParams', flag: '--redact-query-params', env: 'REDACT_QUERY_PARAMS', arg: 'a,b', help: `query parameters whose values become [REDACTED], added to the defaults: ${DEFAULT_REDACT_QUERY_PARAMS.join(',')}` },
+  { key: 'redactDefaultQueryParams', flag: '--redact-default-query-params', env: 'REDACT_DEFAULT_QUERY_PARAMS', arg: 'B', help: 'false drops the default query parameters (logged at warn; refused in production), default true' },
+  { key: 'redactBodyFields', flag: '--redact-body-fields', env: 'REDACT_BODY_FIELDS', arg: 'a,b', help: `JSON and form body fields whose values become [REDACTED], added to the defaults: ${DEFAULT_REDACT_BODY_FIELDS.join(',')}` },
+  { key: 'redactDefaultBodyFields', flag: '--redact-default-body-fields', env: 'REDACT_DEFAULT_BODY_FIELDS', arg: 'B', help: 'false drops the default body fields (logged at warn; refused in production), default true' },
+  { key: 'httpAllowUrl', flag: '--http-allow-url', env: 'HTTP_ALLOW_URL', arg: 'RE', help: 'report only exchanges whose request-target matches this regular expression' },
+  { key: 'httpDisallowUrl', flag: '--http-disallow-url', env: 'HTTP_DISALLOW_URL', arg: 'RE', help: 'drop exchanges whose request-target matches this regular expression' },
+  { key: 'httpAllowMethod', flag: '--http-allow-method', env: 'HTTP_ALLOW_METHOD', arg: 'M[,M]', help: 'report only exchanges with one of these request methods' },
+  { key: 'httpAllowHost', flag: '--http-allow-host', env: 'HTTP_ALLOW_HOST', arg: 'RE', help: 'report only exchanges whose Host (lower-cased) matches this regular expression' },
   { key: 'maxConcurrentConnections', flag: '--max-concurrent-connections', env: 'MAX_CONCURRENT_CONNECTIONS', arg: 'N', help: `${RULES.maxConcurrentConnections}, default ${DEFAULTS.maxConcurrentConnections}` },
   { key: 'connectionIdleTimeoutMs', flag: '--connection-idle-timeout-ms', env: 'CONNECTION_IDLE_TIMEOUT_MS', arg: 'N', help: `${RULES.connectionIdleTimeoutMs}, default ${DEFAULTS.connectionIdleTimeoutMs}` },
   { key: 'drainTimeoutMs', flag: '--drain-timeout-ms', env: 'DRAIN_TIMEOUT_MS', arg: 'N', help: `how long a stop waits for deliveries, ${RULES.drainTimeoutMs}, default ${DEFAULTS.drainTimeoutMs}` },
@@ -111,7 +122,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     if (flags.has(spec) && !repeatable) throw new ValidationError(name, FLAG_RULES.twice);
     let value: string;
     if (eq >= 0) value = a.slice(eq + 1);
-    else if (spec.key === 'outputStdout') value = 'true';
+    else if (spec.key === 'outputStdout' || spec.key === 'decodeBodies') value = 'true';
     else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) throw new ValidationError(name, FLAG_RULES.value);
@@ -164,13 +175,18 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   set('captureFile', captureFile);
   set('outputUrl', outputUrl?.href);
   set('outputUrlAuthToken', values.get('outputUrlAuthToken') as string | undefined);
-  set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? outputUrl === undefined);
+  set('outputStdout', (values.get('outputStdout') as boolean | undefined) ?? (outputUrl === undefined && !values.has('outputHar')));
   for (const k of ['sampleRate', 'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'metricsPort', 'metricsMaxRoutes'] as const) {
     set(k, values.get(k) as number | undefined);
   }
   set('redactHeaders', values.get('redactHeaders') as string[] | undefined);
   set('redactDefaultHeaders', values.get('redactDefaultHeaders') as boolean | undefined);
+  for (const k of ['redactQueryParams', 'redactBodyFields', 'httpAllowMethod'] as const) set(k, values.get(k) as string[] | undefined);
+  for (const k of ['redactDefaultQueryParams', 'redactDefaultBodyFields'] as const) set(k, values.get(k) as boolean | undefined);
+  for (const k of ['httpAllowUrl', 'httpDisallowUrl', 'httpAllowHost'] as const) set(k, (values.get(k) as CompiledPattern | undefined)?.source);
   set('routeTemplates', values.get('routeTemplates') as string[] | undefined);
+  set('decodeBodies', values.get('decodeBodies') as boolean | undefined);
+  set('outputHar', values.get('outputHar') as string | undefined);
 
   const placement: Placement = {};
   for (const [k, name] of PLACEMENT_ENV) {

@@ -2,6 +2,7 @@
 
 import { DEFAULT_REDACT_HEADERS, type ResolvedConfig } from './config.js';
 import type { Logger } from './log.js';
+import { describeMessageRules, warnAboutMessageRules } from './rules-config.js';
 
 /** Warnings about settings that are valid but weaken what the sniffer protects; logged at start. */
 export function warnAboutConfig(cfg: ResolvedConfig, log: Logger): void {
@@ -10,6 +11,7 @@ export function warnAboutConfig(cfg: ResolvedConfig, log: Logger): void {
       notRedacted: DEFAULT_REDACT_HEADERS.filter((h) => !cfg.redactHeaders.includes(h)),
     });
   }
+  warnAboutMessageRules(cfg, log);
 }
 
 /**
@@ -39,8 +41,11 @@ export function describeConfig(cfg: ResolvedConfig): Record<string, unknown> {
     captureBufferBytes: cfg.captureFile === undefined ? cfg.captureBufferBytes : undefined,
     placement: cfg.placement,
     production: cfg.production,
+    decodeBodies: cfg.decodeBodies,
+    outputHar: cfg.outputHar,
     metricsPort: cfg.metricsPort,
     routeTemplates: cfg.metricsPort !== undefined && cfg.routeTemplates.length > 0 ? cfg.routeTemplates : undefined,
     metricsMaxRoutes: cfg.metricsPort !== undefined ? cfg.metricsMaxRoutes : undefined,
+    ...describeMessageRules(cfg),
   };
 }

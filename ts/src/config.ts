@@ -6,10 +6,13 @@ import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from '
 import { isLogLevel, type LogLevel } from './log.js';
 import { ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
+import { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, RULES } from './config-tables.js';
+import { parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
 
 export { ValidationError };
+export { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, LIMITS, RULES } from './config-tables.js';
 
-export interface ResolvedConfig {
+export interface ResolvedConfig extends MessageRules {
   ports: number[];
   interface: string;
   outputUrl?: URL;
@@ -30,131 +33,23 @@ export interface ResolvedConfig {
   captureBufferBytes: number;
   placement?: Placement;
   production: boolean;
+  decodeBodies: boolean;
+  outputHar?: string;
   /** Serve /metrics and /healthz on this port; absent = off. Route templates are tried in order. */
   metricsPort?: number;
   routeTemplates: string[];
   metricsMaxRoutes: number;
 }
 
-export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
-
-export const DEFAULTS = {
-  interface: 'any',
-  outputStdout: false,
-  sampleRate: 1,
-  maxBodySize: 65_536,
-  maxConcurrentConnections: 10_000,
-  connectionIdleTimeoutMs: 60_000,
-  drainTimeoutMs: 25_000,
-  maxBufferedBytes: 134_217_728,
-  // The kernel's ring for live capture. It is mapped into the process, so all of it counts in RSS:
-  // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
-  // 32 MiB would take a third of the 96 MiB memory target alone.
-  captureBufferBytes: 16_777_216,
-  // Distinct route label values before the rest fold into __other__ (docs/metrics.md, "Cardinality").
-  metricsMaxRoutes: 200,
-} as const;
-
-/**
- * The values the TS layer passes to the capture addon, the pipeline and the outputs that are not user
- * options. The addon and the core take every value explicitly; none of them keeps a default of its own.
- * Why each value is what it is: docs/internals.md §3 (capture), docs/outputs.md (outputs).
- */
-export const LIMITS = {
-  capture: {
-    /** The largest snapshot libpcap takes: whole segments, even offloaded ones. */
-    snaplen: 262_144,
-    batchBytes: 256 * 1024,
-    maxQueuedBatches: 64,
-  },
-  /** Batches the pipeline holds (copied) while an output is backpressured. */
-  pipelineMaxQueuedBytes: 32 * 1024 * 1024,
-  /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
-  maxDataEventBytes: 1024 * 1024,
-  statsIntervalMs: 60_000,
-  https: {
-    maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000,
-    maxRetryAfterMs: 30_000, breaker: { failureThreshold: 5, coolDownMs: 10_000 },
-  },
-  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
-  callback: { maxInFlight: 1000 },
-  metrics: {
-    /** Requests remembered until their response arrives (pairing for the RED metrics). */
-    maxAwaitingResponses: 10_000,
-    /** Seconds: 1 ms to 30 s, the range of an HTTP service's answers. */
-    durationBucketsSeconds: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    maxConnections: 16, requestTimeoutMs: 10_000,
-  },
-} as const;
-
-/**
- * The range of every integer option: the one table that validation reads (the rule texts below are made from
- * it), and the bounds the capture addon checks again for the options it takes (capture-shim/addon.cc;
- * ts/test/limits.test.ts feeds every bound and its neighbour to both). Each maximum fits the type the
- * value is passed as and what the part that takes it can hold (docs/configuration.md, "Limits").
- */
-export const INTEGER_LIMITS = {
-  // A u32 into the WebAssembly core, whose memory is at most 2 GiB: a kept body is also written
-  // escaped (up to 6 bytes per byte) into the core's output.
-  maxBodySize: { min: 0, max: 134_217_728 },
-  // The HTTP core tracks at most 250,000 connections (http-core/core_limits.h).
-  maxConcurrentConnections: { min: 1, max: 250_000 },
-  // Timeouts: 2^31 - 1 ms (about 24.8 days) is the longest delay a Node timer takes (the drain is one;
-  // a longer one fires at once); the capture counts the idle timeout in µs in an int64.
-  connectionIdleTimeoutMs: { min: 1000, max: 2_147_483_647 },
-  drainTimeoutMs: { min: 0, max: 2_147_483_647 },
-  // The core's share of it lives in WebAssembly memory (at most 2 GiB, beside the output).
-  maxBufferedBytes: { min: 1_048_576, max: 1_073_741_824 },
-  // libpcap takes an int; all of the ring is mapped into memory (it counts in RSS).
-  captureBufferBytes: { min: 1_048_576, max: 1_073_741_824 },
-  // A TCP port (its rule says so in a port's words).
-  metricsPort: { min: 1, max: 65_535 },
-  metricsMaxRoutes: { min: 1, max: 10_000 },
-} as const;
 type IntegerKey = keyof typeof INTEGER_LIMITS;
-
-const integerRule = (k: IntegerKey): string => `integer from ${INTEGER_LIMITS[k].min} to ${INTEGER_LIMITS[k].max}`;
-
-/** The rule texts, exactly as in fixtures/validation/cases.json. */
-export const RULES = {
-  portsRequired: 'required unless captureFile is set',
-  portsNonEmpty: 'non-empty list',
-  portsRange: 'integers 1-65535',
-  portsUnique: 'no duplicates',
-  url: 'absolute http(s) URL',
-  urlCredentials: 'no credentials in URL',
-  urlProduction: 'https: in production',
-  interface: '1-15 characters, no whitespace or /',
-  sampleRate: 'decimal number in [0, 1]',
-  maxBodySize: integerRule('maxBodySize'),
-  maxConcurrentConnections: integerRule('maxConcurrentConnections'),
-  connectionIdleTimeoutMs: integerRule('connectionIdleTimeoutMs'),
-  drainTimeoutMs: integerRule('drainTimeoutMs'),
-  maxBufferedBytes: integerRule('maxBufferedBytes'),
-  captureBufferBytes: integerRule('captureBufferBytes'),
-  metricsPort: 'integer 1-65535',
-  metricsMaxRoutes: integerRule('metricsMaxRoutes'),
-  routeTemplates: 'paths starting with /, each segment literal or a whole {name}',
-  boolean: 'true or false',
-  redactHeaders: 'comma-separated header names',
-  redactDefaultHeadersProduction: 'true in production',
-  tokenOverHttp: 'requires an https: collector URL',
-  token: 'visible ASCII characters only',
-  captureFile: 'non-empty path',
-  logLevel: 'debug, info, warn or error',
-  function: 'a function',
-  placement: 'object of strings pod, namespace, node, podIp',
-  object: 'an object',
-  unknown: 'unknown option',
-} as const;
-
 
 /** The keys whose string form `parseRaw` reads (the keys of the shared cases). */
 export type RawKey =
   | 'ports' | 'interface' | 'outputUrl' | 'outputUrlAuthToken' | 'outputStdout' | 'sampleRate'
-  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | IntegerKey;
+  | 'redactHeaders' | 'redactDefaultHeaders' | 'captureFile' | 'logLevel' | 'routeTemplates' | 'decodeBodies'
+  | 'outputHar' | IntegerKey | RuleKey;
 
-export interface RawValue {
+export interface RawValue extends RuleRawValue {
   ports: number[];
   interface: string;
   outputUrl: URL;
@@ -174,6 +69,8 @@ export interface RawValue {
   metricsPort: number;
   metricsMaxRoutes: number;
   routeTemplates: string[];
+  decodeBodies: boolean;
+  outputHar: string;
 }
 
 // Only spaces and tabs around a value are forgiven (an env file's stray blank); nothing else is guessed.
@@ -214,12 +111,16 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         return t;
       }
       case 'outputStdout':
+      case 'decodeBodies':
       case 'redactDefaultHeaders': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
         if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
         return l === 'true';
       }
+      case 'redactQueryParams': case 'redactBodyFields': case 'redactDefaultQueryParams': case 'redactDefaultBodyFields':
+      case 'httpAllowUrl': case 'httpDisallowUrl': case 'httpAllowHost': case 'httpAllowMethod':
+        return parseRuleRaw(key, v, opts.production ?? false);
       case 'sampleRate': {
         if (!DECIMAL.test(v)) throw new ValidationError(key, RULES.sampleRate, `got ${quote(v)}`);
         return checkSampleRate(Number(v));
@@ -230,7 +131,8 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
         // Comma- or space-separated: a template has neither.
         return checkRouteTemplates(v.split(/[\s,]+/).filter((t) => t !== ''));
       case 'captureFile':
-        if (v === '') throw new ValidationError(key, RULES.captureFile);
+      case 'outputHar':
+        if (v === '') throw new ValidationError(key, RULES[key as 'captureFile' | 'outputHar']);
         return v;
       case 'logLevel': {
         const l = v.toLowerCase();
@@ -317,6 +219,11 @@ function checkInteger(key: IntegerKey, v: unknown): number {
   return v === 0 ? 0 : v;
 }
 
+function checkBoolean(key: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(key, RULES.boolean, `got ${typeof v}`);
+  return v;
+}
+
 function checkRedactHeaders(names: unknown): string[] {
   if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
   const out = new Set<string>();
@@ -371,11 +278,11 @@ export function isProduction(env: Record<string, string | undefined>): boolean {
   return flag === '1' || flag === 'true' || (env.NODE_ENV ?? '').trim() === 'production';
 }
 
-const KNOWN_KEYS = new Set<string>([
+const KNOWN_KEYS = new Set<string>([...RULE_KEYS,
   'ports', 'interface', 'outputUrl', 'outputUrlAuthToken', 'outputStdout', 'onHttpMessage', 'sampleRate',
   'maxBodySize', 'maxConcurrentConnections', 'connectionIdleTimeoutMs', 'redactHeaders', 'redactDefaultHeaders', 'captureFile',
   'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'placement', 'metricsPort', 'routeTemplates',
-  'metricsMaxRoutes',
+  'metricsMaxRoutes', 'decodeBodies', 'outputHar',
 ]);
 
 /**
@@ -424,6 +331,8 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
   }
   const redactDefaultHeaders = given('redactDefaultHeaders') ? checkRedactDefaultHeaders(c.redactDefaultHeaders, production) : true;
   const listed = given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [];
+  if (given('outputHar') && (typeof c.outputHar !== 'string' || c.outputHar.trim() === '')) throw new ValidationError('outputHar', RULES.outputHar);
+  const outputHar = c.outputHar as string | undefined;
 
   return {
     ports,
@@ -447,6 +356,10 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     metricsPort: given('metricsPort') ? checkInteger('metricsPort', c.metricsPort) : undefined,
     routeTemplates: given('routeTemplates') ? checkRouteTemplates(c.routeTemplates) : [],
     metricsMaxRoutes: integer('metricsMaxRoutes'),
+    // A HAR's content is decoded by definition, so asking for one turns decoding on unless told otherwise.
+    decodeBodies: given('decodeBodies') ? checkBoolean('decodeBodies', c.decodeBodies) : outputHar !== undefined,
+    outputHar,
+    ...resolveMessageRules(c, production),
   };
 }
 
@@ -454,7 +367,9 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
  * The decoder's options (docs/decoder.md), checked by the same rules and defaulted from the same table.
  * The decoder has no production mode: the caller owns the bytes it decodes.
  */
-export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[] } {
+export function validateDecoderOptions(options: DecoderOptions): {
+  maxBodySize: number; maxBufferedBytes: number; redactHeaders: string[]; decodeBodies: boolean;
+} & RedactLists {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
   const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
@@ -462,5 +377,7 @@ export function validateDecoderOptions(options: DecoderOptions): { maxBodySize: 
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),
     redactHeaders: redactionList(options.redactHeaders === undefined ? [] : checkRedactHeaders(options.redactHeaders), withDefaults),
+    decodeBodies: options.decodeBodies === undefined ? false : checkBoolean('decodeBodies', options.decodeBodies),
+    ...resolveRedactLists(options as Record<string, unknown>, false),
   };
 }

@@ -1,5 +1,7 @@
 // `tcp-sniffer/decoder`: the WebAssembly HTTP core alone, for saved byte streams, in any JS runtime.
 // No Node built-ins here or in what this imports: the bundle is built for esbuild's neutral platform.
+import { platformCodecs } from './bodies/codecs.js';
+import { decodeMessageBody } from './bodies/decode.js';
 import { LIMITS, validateDecoderOptions } from './config.js';
 import type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 import { CoreModule, HttpCore, type CoreLogRecord, type CoreOutput } from './wasm/core.js';
@@ -12,6 +14,9 @@ import {
 
 export type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 export type { CoreLogRecord as DecoderLogRecord } from './wasm/core.js';
+export { harEntry } from './har/entry.js';
+export { HarPairer, toHar, type HarPairerLimits } from './har/pairing.js';
+export type * from './har/types.js';
 
 /** Larger pushes are fed in pieces of this size, so the input buffer inside the module stays small. */
 const MAX_DATA_EVENT_BYTES = LIMITS.maxDataEventBytes;
@@ -34,6 +39,12 @@ export interface Decoder {
   close(id: ConnectionKey, timestampMs?: number): void;
   /** Counters of the core (messages, connections not HTTP by reason, drops). */
   stats(): Record<string, unknown>;
+  /**
+   * Resolves once every message is delivered. Only needed with `decodeBodies`, where decoding is
+   * asynchronous and onMessage may run after push() returns (always in order); rejects with the first
+   * error onMessage threw meanwhile.
+   */
+  flush(): Promise<void>;
   /** Releases the core's memory; the decoder cannot be used afterwards. Idempotent. */
   dispose(): void;
 }
@@ -63,7 +74,11 @@ export async function decodeStreams(
 ): Promise<HttpMessage[]> {
   const decoder = await createDecoder(options);
   try {
-    return decodeStreamsWith(decoder, clientBytes, serverBytes, options);
+    const messages: HttpMessage[] = [];
+    decoder.onMessage = (m) => messages.push(m);
+    feedStreams(decoder, clientBytes, serverBytes, options);
+    await decoder.flush();
+    return messages;
   } finally {
     decoder.dispose();
   }
@@ -74,20 +89,27 @@ export function decodeStreamsWith(
   decoder: Decoder, clientBytes: Uint8Array, serverBytes: Uint8Array,
   options: Pick<DecodeStreamsOptions, 'client' | 'server' | 'id'> = {},
 ): HttpMessage[] {
-  const unknown: Endpoint = { ip: '0.0.0.0', port: 0 };
-  const id = options.id ?? '1';
+  if (decoder instanceof StreamDecoder && decoder.decodesBodies) {
+    throw new Error('decodeStreamsWith: this decoder decodes bodies, which is asynchronous; use decodeStreams, or onMessage and await flush()');
+  }
   const messages: HttpMessage[] = [];
   const previous = decoder.onMessage;
   decoder.onMessage = (m) => messages.push(m);
   try {
-    decoder.open(id, { client: options.client ?? unknown, server: options.server ?? unknown });
-    decoder.push(id, 'client', clientBytes);
-    decoder.push(id, 'server', serverBytes);
-    decoder.close(id);
+    feedStreams(decoder, clientBytes, serverBytes, options);
   } finally {
     decoder.onMessage = previous;
   }
   return messages;
+}
+
+function feedStreams(decoder: Decoder, clientBytes: Uint8Array, serverBytes: Uint8Array, options: Pick<DecodeStreamsOptions, 'client' | 'server' | 'id'>): void {
+  const unknown: Endpoint = { ip: '0.0.0.0', port: 0 };
+  const id = options.id ?? '1';
+  decoder.open(id, { client: options.client ?? unknown, server: options.server ?? unknown });
+  decoder.push(id, 'client', clientBytes);
+  decoder.push(id, 'server', serverBytes);
+  decoder.close(id);
 }
 
 async function loadModule(wasm: DecoderOptions['wasm']): Promise<BufferSource | WebAssembly.Module> {
@@ -115,10 +137,24 @@ class StreamDecoder implements Decoder {
   private readonly idOfConn = new Map<string, string>();
   private nextConn = 1n;
   private readonly utf8 = new TextDecoder('utf-8');
+  readonly decodesBodies: boolean;
+  private readonly maxBodySize: number;
+  /** With decodeBodies: the delivery of every message so far, in order. */
+  private delivered: Promise<void> = Promise.resolve();
+  private laterError: { error: unknown } | null = null;
 
   constructor(module: CoreModule, options: ReturnType<typeof validateDecoderOptions>) {
     this.module = module;
     this.core = new HttpCore(module, options);
+    this.decodesBodies = options.decodeBodies;
+    this.maxBodySize = options.maxBodySize;
+  }
+
+  async flush(): Promise<void> {
+    await this.delivered;
+    const failure = this.laterError;
+    this.laterError = null;
+    if (failure !== null) throw failure.error;
   }
 
   open(id: ConnectionKey, endpoints: { client: Endpoint; server: Endpoint }, timestampMs?: number): void {
@@ -189,6 +225,21 @@ class StreamDecoder implements Decoder {
     this.idOfConn.clear();
   }
 
+  /** Decoding starts at once; delivery waits for every earlier message, so the order stays the core's. */
+  private deliverLater(message: HttpMessage): void {
+    const decoding = decodeMessageBody(message, { maxBodySize: this.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio }, platformCodecs());
+    this.delivered = this.delivered.then(async () => {
+      // decodeMessageBody flags bad bytes on the message; anything it throws is a bug, and must not stop
+      // the messages behind this one.
+      await decoding.catch((e: unknown) => void (this.laterError ??= { error: e }));
+      try {
+        this.onMessage?.(message);
+      } catch (e) {
+        this.laterError ??= { error: e };
+      }
+    });
+  }
+
   private connection(id: ConnectionKey, op: string): OpenConnection {
     const c = this.open_.get(keyOf(id));
     if (c === undefined) throw new Error(`${op}: connection ${keyOf(id)} is not open`);
@@ -230,6 +281,10 @@ class StreamDecoder implements Decoder {
       const message = JSON.parse(this.utf8.decode(jsonl.subarray(start, end))) as HttpMessage;
       start = end + 1;
       message.connectionId = this.idOfConn.get(message.connectionId) ?? message.connectionId;
+      if (this.decodesBodies) {
+        this.deliverLater(message);
+        continue;
+      }
       try {
         this.onMessage?.(message);
       } catch (e) {

@@ -2,6 +2,9 @@
 // outputs: each batch goes into the HTTP core, and the JSON lines it produces go to every output as one
 // block. Backpressure: while an output's ready() is pending, batches wait here in a bounded queue (the
 // source's own bounded queue sheds load or waits behind it).
+import { platformCodecs } from './bodies/codecs.js';
+import type { BodyDecodeOptions } from './bodies/decode.js';
+import { BodyStage } from './bodies/stage.js';
 import { LIMITS, type ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
@@ -41,15 +44,47 @@ export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
     maxBodySize: cfg.maxBodySize,
     maxBufferedBytes: cfg.maxBufferedBytes,
     redactHeaders: cfg.redactHeaders,
+    redactQueryParams: cfg.redactQueryParams,
+    redactBodyFields: cfg.redactBodyFields,
+    filters: {
+      allowUrl: cfg.filters.allowUrl?.program,
+      disallowUrl: cfg.filters.disallowUrl?.program,
+      allowHost: cfg.filters.allowHost?.program,
+      allowMethods: cfg.filters.allowMethods,
+    },
     placement: cfg.placement,
     byteOps: NODE_BYTE_OPS,
   });
+}
+
+/** What the pipeline needs to decode bodies (docs/bodies-and-har.md), or null when `decodeBodies` is off. */
+export function bodyDecoding(cfg: ResolvedConfig): BodyDecodeOptions | null {
+  return cfg.decodeBodies ? { maxBodySize: cfg.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio } : null;
+}
+
+/** The optional stages between the core and the outputs. */
+export interface PipelineStages {
+  /** Bodies decoded before the outputs get them (`bodyDecoding(cfg)`); null or absent: delivered as sent. */
+  decodeBodies?: BodyDecodeOptions | null;
+  /**
+   * Reads every block the core writes, before the body stage (the metrics' per-route counts). What it
+   * reads (start line, elapsedMs) decoding leaves alone, and it finds elapsedMs at the end of the core's
+   * line, where a decoded line has further keys. It must not keep the block.
+   */
+  observe?: (jsonl: Uint8Array) => void;
+  /**
+   * When the batches come from the capture: tells it what the core holds and returns what its reassembly
+   * holds, so that the two stay within one maxBufferedBytes (docs/internals.md §6).
+   */
+  shareBudget?: (coreHeldBytes: number) => number;
 }
 
 export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
   private readonly log: Logger;
+  /** Between the core and the outputs when bodies are decoded. */
+  private readonly bodies: BodyStage | null;
   /** Bytes of batches held while outputs are backpressured; past it batches are fed anyway. */
   private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
@@ -66,23 +101,17 @@ export class Pipeline {
     batchesHeld: 0, batchesForced: 0, queuedBytes: 0, batchesAfterFinish: 0, observerErrors: 0,
   };
 
-  /**
-   * `observe`, when given, reads every block before the outputs get it (the metrics' per-route counts);
-   * it must not keep the block. `shareBudget`, when the batches come from the capture: tells it what the
-   * core holds and returns what its reassembly holds, so that the two stay within one maxBufferedBytes
-   * (docs/internals.md §5).
-   */
-  constructor(
-    core: HttpCore,
-    outputs: Output[],
-    log: Logger,
-    private readonly observe?: (jsonl: Uint8Array) => void,
-    shareBudget?: (coreHeldBytes: number) => number,
-  ) {
+  private readonly observe: ((jsonl: Uint8Array) => void) | undefined;
+
+  constructor(core: HttpCore, outputs: Output[], log: Logger, stages: PipelineStages = {}) {
     this.core = core;
     this.outputs = outputs;
     this.log = log;
-    this.shareBudget = shareBudget;
+    this.observe = stages.observe;
+    this.shareBudget = stages.shareBudget;
+    const decodeBodies = stages.decodeBodies ?? null;
+    this.bodies = decodeBodies === null ? null
+      : new BodyStage(decodeBodies, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
   }
 
   /**
@@ -135,10 +164,11 @@ export class Pipeline {
     this.finished = true;
     this.feedQueued();
     this.dispatch(this.core.finish(tsMicros));
+    await this.bodies?.flush(deadline);
   }
 
   stats(): PipelineStats {
-    return { ...this.counters };
+    return { ...this.counters, ...this.bodies?.counters };
   }
 
   private feedQueued(): void {
@@ -186,9 +216,14 @@ export class Pipeline {
         this.limiter.log(this.log, 'error', 'observer', 'pipeline: metrics failed to read a block', { error: String(e) });
       }
     }
+    if (this.bodies !== null) this.bodies.push(output.jsonl, output.count);
+    else this.toOutputs(output.jsonl, output.count);
+  }
+
+  private toOutputs(jsonl: Uint8Array, count: number): void {
     for (const out of this.outputs) {
       try {
-        out.deliver(output.jsonl, output.count);
+        out.deliver(jsonl, count);
       } catch (e) {
         this.counters.deliveryErrors++;
         this.log.error('pipeline: output threw while accepting messages', { output: out.name, error: String(e) });
@@ -199,6 +234,8 @@ export class Pipeline {
   private watchBackpressure(): void {
     if (this.waiting !== null) return;
     const pending: Array<Promise<void>> = [];
+    const decoding = this.bodies?.ready() ?? null;
+    if (decoding !== null) pending.push(decoding);
     for (const out of this.outputs) {
       const p = out.ready();
       if (p !== null) pending.push(p);

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './config.js';
 import { describeConfig, warnAboutConfig } from './config-summary.js';
-import { openCore, Pipeline } from './pipeline.js';
+import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { MetricsEndpoint } from './metrics/index.js';
@@ -159,7 +159,13 @@ class SnifferRuntime implements Sniffer {
     const cfg = this.cfg;
     const capture = loadAddon();
     const core = await openCore(cfg);
-    const outputs = createOutputs(cfg, this.log);
+    let outputs: Output[];
+    try {
+      outputs = createOutputs(cfg, this.log); // the HAR file opens here
+    } catch (e) {
+      core.free();
+      throw e;
+    }
     let metrics: MetricsEndpoint | undefined;
     if (cfg.metricsPort !== undefined) {
       // Loaded only when asked for: prom-client's start-up cost stays out of the sniffer's otherwise.
@@ -174,10 +180,13 @@ class SnifferRuntime implements Sniffer {
       }
     }
     // Batches arrive only after start() returned the handle, so this.capture is set when it is called.
-    const observe = metrics && ((jsonl: Uint8Array): void => metrics.observe(jsonl));
     const shareBudget = (coreHeld: number): number =>
       this.capture === undefined ? 0 : this.capture.addon.shareBudget(this.capture.handle, coreHeld);
-    const pipeline = new Pipeline(core, outputs, this.log, observe, shareBudget);
+    const pipeline = new Pipeline(core, outputs, this.log, {
+      decodeBodies: bodyDecoding(cfg),
+      observe: metrics && ((jsonl) => metrics.observe(jsonl)),
+      shareBudget,
+    });
 
     if (outputs.length === 0) {
       this.log.warn('no output configured: messages are decoded and counted, then discarded', {

@@ -8,7 +8,7 @@ import { LIMITS, validateConfig, ValidationError } from './config.js';
 import { warnAboutConfig } from './config-summary.js';
 import type { Logger } from './log.js';
 import { createOutputs } from './outputs/index.js';
-import { openCore, Pipeline } from './pipeline.js';
+import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import type { Endpoint, SnifferConfig } from './types.js';
 import {
   CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, KIND_CLOSE, KIND_DATA, KIND_OPEN,
@@ -49,7 +49,7 @@ export async function readTcpflowDirectory(
 
   const outputs = createOutputs(cfg, log);
   const core = await openCore(cfg);
-  const pipeline = new Pipeline(core, outputs, log);
+  const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
   const batch = new Uint8Array(EVENT_HEADER_BYTES + PIECE_BYTES);
   const view = new DataView(batch.buffer);
   const send = async (length: number): Promise<void> => {

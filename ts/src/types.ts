@@ -39,6 +39,10 @@ export interface HttpMessage {
   /** Body bytes seen on the wire after de-chunking, before decompression. */
   bodySize: number;
   bodyTruncated: boolean;
+  /** With decodeBodies: the Content-Encoding removed from `body`, which then holds decoded bytes. */
+  contentEncodingRemoved?: string;
+  /** With decodeBodies: why the body is not (wholly) decoded; without `contentEncodingRemoved` it is as it came. */
+  bodyDecodeError?: string;
   /** Responses: from the first byte of the request to the last byte of this response. */
   elapsedMs?: number;
   /** On a 101 response or a successful CONNECT: the protocol the connection switched to. */
@@ -80,6 +84,25 @@ export interface SnifferConfig {
   redactHeaders?: string[];
   /** `false` drops the default list (logged at warn; refused in production). Default true. */
   redactDefaultHeaders?: boolean;
+  /**
+   * Query parameters whose values become "[REDACTED]" in `path`, `referer`, `location` and `content-location`,
+   * added to the default list (docs/configuration.md, "Redaction").
+   */
+  redactQueryParams?: string[];
+  /** `false` drops the default query parameters (logged at warn; refused in production). Default true. */
+  redactDefaultQueryParams?: boolean;
+  /** JSON and form body fields whose values become "[REDACTED]", added to the default list. */
+  redactBodyFields?: string[];
+  /** `false` drops the default body fields (logged at warn; refused in production). Default true. */
+  redactDefaultBodyFields?: boolean;
+  /** Report only exchanges whose request-target matches this regular expression (docs/configuration.md, "Filters"). */
+  httpAllowUrl?: string;
+  /** Drop exchanges whose request-target matches this regular expression. */
+  httpDisallowUrl?: string;
+  /** Report only exchanges whose Host (lower-cased) matches this regular expression. */
+  httpAllowHost?: string;
+  /** Report only exchanges with one of these request methods. */
+  httpAllowMethod?: string[];
   /** Read a pcap/pcapng file instead of an interface, then stop. */
   captureFile?: string;
   /** How long `stop()` waits for queued deliveries: an integer from 0 to 2147483647. Default 25000. */
@@ -96,6 +119,10 @@ export interface SnifferConfig {
   captureBufferBytes?: number;
   /** Attached to every message when set. */
   placement?: Placement;
+  /** Deliver bodies with their Content-Encoding removed (docs/bodies-and-har.md). Default false; true with `outputHar`. */
+  decodeBodies?: boolean;
+  /** Write every exchange to this HAR 1.2 file, as a stream (docs/bodies-and-har.md). */
+  outputHar?: string;
   /** Serve Prometheus metrics on `/metrics` and `/healthz` on this port (all addresses). Off by default. */
   metricsPort?: number;
   /** Route templates such as `/users/{id}`, tried in order before the automatic ones (docs/metrics.md). */
@@ -129,7 +156,14 @@ export interface DecoderOptions {
   redactHeaders?: string[];
   /** `false` drops the default list. Default true. */
   redactDefaultHeaders?: boolean;
+  /** As SnifferConfig's: added to the default lists, which `false` drops. */
+  redactQueryParams?: string[];
+  redactDefaultQueryParams?: boolean;
+  redactBodyFields?: string[];
+  redactDefaultBodyFields?: boolean;
   maxBufferedBytes?: number;
+  /** Deliver bodies with their Content-Encoding removed; onMessage may then be called after push() returns (see flush()). Default false. */
+  decodeBodies?: boolean;
   /** The module's bytes or URL; the embedded module is used when absent. */
   wasm?: BufferSource | URL;
 }

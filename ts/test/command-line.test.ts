@@ -123,6 +123,17 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--ports', '80', '--output-url', 'https://c.example/', '--stdout'], {}).config.outputStdout).toBe(true);
     expect(parseCommandLine(['--ports', '80'], { OUTPUT_URL: 'https://c.example/', OUTPUT_STDOUT: 'true' }).config.outputStdout).toBe(true);
     expect(parseCommandLine(['--ports', '80'], { OUTPUT_STDOUT: 'false' }).config.outputStdout).toBe(false);
+    expect(parseCommandLine(['--ports', '80', '--output-har', 'a.har'], {}).config.outputStdout).toBe(false);
+    expect(parseCommandLine(['--ports', '80'], { OUTPUT_HAR: 'a.har', OUTPUT_STDOUT: 'true' }).config).toMatchObject({ outputStdout: true, outputHar: 'a.har' });
+  });
+
+  it('reads --decode-bodies as a switch or a value, and DECODE_BODIES', () => {
+    expect(parseCommandLine(['--ports', '80', '--decode-bodies'], {}).config.decodeBodies).toBe(true);
+    expect(parseCommandLine(['--ports', '80', '--decode-bodies=false'], {}).config.decodeBodies).toBe(false);
+    expect(parseCommandLine(['--ports', '80'], { DECODE_BODIES: 'TRUE' }).config.decodeBodies).toBe(true);
+    expect(parseCommandLine(['--ports', '80'], {}).config.decodeBodies).toBeUndefined();
+    expect(() => parseCommandLine(['--ports', '80'], { DECODE_BODIES: 'yes' })).toThrow('invalid DECODE_BODIES: true or false (got "yes")');
+    expect(() => parseCommandLine(['--ports', '80', '--output-har='], {})).toThrow('invalid --output-har: non-empty path');
   });
 
   it('makes ports optional with --read and --read-tcpflow', () => {

@@ -11,7 +11,7 @@ describe('shared validation cases', () => {
     const keys = new Set(cases.map((c) => c.key));
     for (const k of ['ports', 'outputUrl', 'interface', 'sampleRate', 'maxBodySize', 'maxConcurrentConnections',
       'connectionIdleTimeoutMs', 'drainTimeoutMs', 'maxBufferedBytes', 'captureBufferBytes', 'redactHeaders', 'outputStdout',
-      'outputUrlAuthToken', 'captureFile', 'logLevel', 'redactDefaultHeaders']) {
+      'outputUrlAuthToken', 'captureFile', 'logLevel', 'redactDefaultHeaders', 'decodeBodies', 'outputHar']) {
       expect(keys.has(k as RawKey), k).toBe(true);
       expect(cases.some((c) => c.key === k && c.valid), `${k} valid`).toBe(true);
       expect(cases.some((c) => c.key === k && !c.valid), `${k} invalid`).toBe(true);
@@ -86,6 +86,17 @@ describe('validateConfig', () => {
     expect(c.redactHeaders).toEqual([...DEFAULT_REDACT_HEADERS]);
     expect(c.outputUrl).toBeUndefined();
     expect(c.placement).toBeUndefined();
+    expect(c.decodeBodies).toBe(false);
+    expect(c.outputHar).toBeUndefined();
+  });
+
+  it('decodes bodies when asked, and by default when a HAR is written', () => {
+    expect(validateConfig({ ports: [80], decodeBodies: true }, env).decodeBodies).toBe(true);
+    expect(validateConfig({ ports: [80], outputHar: 'x.har' }, env)).toMatchObject({ decodeBodies: true, outputHar: 'x.har' });
+    expect(validateConfig({ ports: [80], outputHar: 'x.har', decodeBodies: false }, env).decodeBodies).toBe(false);
+    fails({ ports: [80], decodeBodies: 'true' }, 'decodeBodies', 'true or false');
+    fails({ ports: [80], outputHar: '' }, 'outputHar', 'non-empty path');
+    fails({ ports: [80], outputHar: 7 }, 'outputHar', 'non-empty path');
   });
 
   it('requires ports unless a capture file is read', () => {

@@ -2,7 +2,7 @@
 // /metrics is scraped over HTTP while it runs. The RED series are checked against the requests sent;
 // the stop log's counters against sniffer.stats(), name by name.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -10,9 +10,11 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Api from '../src/index.js';
 import type { HttpMessage, Sniffer } from '../src/types.js';
+import { platformCodecs } from '../src/bodies/codecs.js';
+import { BodyStage } from '../src/bodies/stage.js';
 import { createLogger } from '../src/log.js';
 import { statSeries } from '../src/metrics/stats-metrics.js';
-import { HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
+import { HarFileOutput, HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
 import { checkExposition, freePort, get, valueOf, type Family } from './metrics-scrape.js';
 import { ADDON, DIST, requireArtifacts, requireFromHere, runRequests, serve, sleep, waitFor, type RequestSpec, type Served } from './runtime-support.js';
 
@@ -163,13 +165,19 @@ describe('capture health and losses, named after the stop log', () => {
 describe('docs/metrics.md and deploy/grafana-dashboard.json', () => {
   it('name only metrics that are exported', async () => {
     const exported = new Set(families.keys());
-    // The live sniffer above had only the callback output; the others' counters follow the same rule.
+    // The live sniffer above had only the callback output and no body stage; the others' counters follow the same rule.
     const log = createLogger({ level: 'error', write: () => {} });
     const https = new HttpsOutput(new URL('https://127.0.0.1:9/'), undefined, log);
     const stdout = new StdoutOutput(log, { stream: new PassThrough() as never });
-    for (const s of statSeries({ capture: {}, decoder: {}, outputs: { https: https.stats(), stdout: stdout.stats() }, messages: 0 })) exported.add(s.name);
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-har-'));
+    const har = new HarFileOutput(join(dir, 'out.har'), log);
+    const bodies = new BodyStage({ maxBodySize: 0, maxRatio: 1 }, platformCodecs(), () => {}, log).counters;
+    const outputs = { https: https.stats(), stdout: stdout.stats(), har: har.stats() };
+    for (const s of statSeries({ capture: {}, decoder: { pipeline: { ...bodies } }, outputs, messages: 0 })) exported.add(s.name);
     await https.drain(Date.now());
     await stdout.drain(Date.now());
+    await har.drain(Date.now());
+    rmSync(dir, { recursive: true });
     const doc = readFileSync(join(__dirname, '../../docs/metrics.md'), 'utf8');
     const dashboard = readFileSync(join(__dirname, '../../deploy/grafana-dashboard.json'), 'utf8');
     const named = new Set([...`${doc}\n${dashboard}`.matchAll(/\b((?:tcp_sniffer|process)_[a-z_]*[a-z])\b/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')));

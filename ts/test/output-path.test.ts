@@ -2,11 +2,12 @@
 // block of JSON lines; placement is added once, by the core's loader; only the callback makes objects.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createOutputs } from '../src/outputs/index.js';
-import { NODE_BYTE_OPS, Pipeline } from '../src/pipeline.js';
+import { bodyDecoding, NODE_BYTE_OPS, Pipeline } from '../src/pipeline.js';
 import type { HttpMessage, Placement } from '../src/types.js';
 import { CoreModule, HttpCore } from '../src/wasm/core.js';
 import {
@@ -139,5 +140,62 @@ describe('one output path', () => {
     await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
     expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.exchange}`)).toEqual(seen);
     core.free();
+  });
+});
+
+describe('decoded bodies on the one output path', () => {
+  /** Three exchanges on one connection: plain, gzip-coded, plain; then the close. */
+  function codedBatch(conn: bigint): Uint8Array {
+    const enc = new TextEncoder();
+    const gz = gzipSync(Buffer.from('{"decoded":true}'));
+    const plain = (body: string) => enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const coded = Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]);
+    const request = enc.encode('GET /a HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(3));
+    const response = Buffer.concat([plain('one'), coded, plain('three')]);
+    const batch = new Uint8Array(4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length);
+    const view = new DataView(batch.buffer);
+    let at = 0;
+    writeEventHeader(view, at, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, 1_700_000_000_000_000);
+    writeOpenPayload(view, at + EVENT_HEADER_BYTES, endpoint('10.0.0.2', 40000), endpoint('10.0.0.1', 8080));
+    at += EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES;
+    for (const [dir, bytes] of [[DIR_CLIENT_TO_SERVER, request], [DIR_SERVER_TO_CLIENT, response]] as const) {
+      writeEventHeader(view, at, KIND_DATA, dir, bytes.length, conn, 1_700_000_000_000_100);
+      batch.set(bytes, at + EVENT_HEADER_BYTES);
+      at += EVENT_HEADER_BYTES + bytes.length;
+    }
+    writeEventHeader(view, at, KIND_CLOSE, CLOSE_FIN, 0, conn, 1_700_000_000_000_200);
+    return batch.subarray(0, at + EVENT_HEADER_BYTES);
+  }
+
+  async function run(decodeBodies: boolean): Promise<{ lines: string[]; stats: Record<string, number> }> {
+    const out = sink();
+    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies }, {});
+    const log = createLogger({ level: 'error', write: () => {} });
+    const outputs = createOutputs(cfg, log, { stdout: { stream: out.stream as never } });
+    const core = new HttpCore(await CoreModule.instantiate(wasm), {
+      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders, byteOps: NODE_BYTE_OPS,
+    });
+    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
+    pipeline.onBatch(codedBatch(1n));
+    pipeline.onBatch(exchangeBatch(2n, 2));
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    core.free();
+    return { lines: out.text().trimEnd().split('\n'), stats: pipeline.stats() };
+  }
+
+  it('rewrites only the line with a Content-Encoding, and keeps the order', async () => {
+    const asSent = await run(false);
+    const decoded = await run(true);
+    expect(decoded.lines).toHaveLength(10);
+    const codedAt = asSent.lines.findIndex((l) => l.includes('"content-encoding":"gzip"'));
+    expect(codedAt).toBe(4); // the three requests (their bytes came first), response 1, response 2 (coded)
+    decoded.lines.forEach((l, i) => {
+      if (i !== codedAt) expect(l).toBe(asSent.lines[i]); // byte for byte
+    });
+    const m = JSON.parse(decoded.lines[codedAt]!) as HttpMessage;
+    expect(m).toMatchObject({ body: '{"decoded":true}', bodyEncoding: 'utf8', contentEncodingRemoved: 'gzip', bodyTruncated: false });
+    expect(m.bodySize).toBe((JSON.parse(asSent.lines[codedAt]!) as HttpMessage).bodySize);
+    expect(decoded.stats).toMatchObject({ messages: 10, bodiesDecoded: 1, bodiesPartlyDecoded: 0, bodiesNotDecoded: 0 });
   });
 });

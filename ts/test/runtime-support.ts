@@ -89,7 +89,7 @@ export async function serve(handler = demoHandler, port = 0): Promise<Served> {
 export interface RequestSpec {
   method: string;
   path: string;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -131,8 +131,8 @@ export async function runRequests(port: number, requests: RequestSpec[] = DEMO_R
  * Runs the requests through a recording TCP relay in front of a real server: the bytes each direction
  * carried, exactly as the client and server wrote them.
  */
-export async function recordExchange(requests: RequestSpec[] = DEMO_REQUESTS): Promise<{ client: Buffer; server: Buffer }> {
-  const target = await serve();
+export async function recordExchange(requests: RequestSpec[] = DEMO_REQUESTS, targetPort?: number): Promise<{ client: Buffer; server: Buffer }> {
+  const target = targetPort === undefined ? await serve() : { port: targetPort, close: async () => undefined };
   const client: Buffer[] = [];
   const server: Buffer[] = [];
   let finished!: () => void;

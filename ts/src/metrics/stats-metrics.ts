@@ -11,7 +11,7 @@ export const PREFIX = 'tcp_sniffer_';
 /** Keys that hold a level now rather than a count since start: exported as gauges, without `_total`. */
 export const GAUGE_KEYS: ReadonlySet<string> = new Set([
   'connectionsActive', 'connectionsOpen', 'bufferedBytes', 'bufferedBodyBytes', 'queuedBytes', 'queued',
-  'inFlight', 'pending',
+  'inFlight', 'pending', 'pendingRequests',
 ]);
 
 /** `packetsSeen` → `packets_seen`; a run of capitals is one word (`nonHTTP` → `non_http`). */

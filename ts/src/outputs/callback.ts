@@ -1,4 +1,4 @@
-// The user's onHttpMessage, the only output that reads messages as objects: it parses each JSON line it is
+// The user's onHttpMessage, which reads messages as objects (as the HAR file output does): it parses each JSON line it is
 // handed. The callback's failures are the user's bugs, not ours: caught, counted, logged at most once per
 // interval, and never allowed to stop the other outputs. A returned promise is awaited, at most
 // LIMITS.callback.maxInFlight at once (docs/outputs.md); past that the callback's messages are dropped and counted.

@@ -4,6 +4,7 @@
 import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
+import { HarFileOutput, type HarFileOutputOptions } from './har-file.js';
 import { HttpsOutput, type HttpsOutputOptions } from './https.js';
 import { blockingStdout, stdoutIsFile } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
@@ -35,6 +36,7 @@ export interface Output {
 export interface OutputDeps {
   https?: Partial<HttpsOutputOptions>;
   stdout?: Partial<StdoutOutputOptions>;
+  har?: Partial<HarFileOutputOptions>;
 }
 
 /** The outputs `cfg` asks for, in delivery order: collector, stdout, then the user's callback. */
@@ -53,9 +55,10 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
       : stdoutIsFile() ? { writesSynchronously: true } : {};
     outputs.push(new StdoutOutput(log, { ...mode, ...deps.stdout }));
   }
+  if (cfg.outputHar !== undefined) outputs.push(new HarFileOutput(cfg.outputHar, log, deps.har));
   // Last, so a slow synchronous callback delays the others' hand-over of this message by nothing.
   if (cfg.onHttpMessage) outputs.push(new CallbackOutput(cfg.onHttpMessage, log));
   return outputs;
 }
 
-export { CallbackOutput, HttpsOutput, StdoutOutput };
+export { CallbackOutput, HarFileOutput, HttpsOutput, StdoutOutput };

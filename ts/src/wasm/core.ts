@@ -8,6 +8,7 @@ interface CoreExports {
   memory: WebAssembly.Memory;
   http_core_input(size: number): number;
   http_core_engine_new(maxBodySize: number, maxBufferedBytes: number, redactPtr: number, redactLen: number): number;
+  http_core_engine_configure(handle: number, option: number, ptr: number, len: number): number;
   http_core_engine_feed(handle: number, ptr: number, len: number): number;
   http_core_engine_finish(handle: number, ts: number): void;
   http_core_output_ptr(handle: number): number;
@@ -19,7 +20,7 @@ interface CoreExports {
 }
 
 const REQUIRED_FUNCTIONS = [
-  'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
+  'http_core_input', 'http_core_engine_new', 'http_core_engine_configure', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
   'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
   'http_core_engine_balance',
 ] as const;
@@ -57,6 +58,17 @@ export interface CoreOptions {
   redactHeaders: string[];
   /** Added to every message as its `placement` field. */
   placement?: Placement;
+  /** Lower-case query parameter names; empty or absent = none. */
+  redactQueryParams?: string[];
+  /** Lower-case JSON and form body field names; empty or absent = none. */
+  redactBodyFields?: string[];
+  /** Exchange filters: compiled patterns (ts/src/url-pattern.ts) and upper-case methods. */
+  filters?: {
+    allowUrl?: Uint8Array;
+    disallowUrl?: Uint8Array;
+    allowHost?: Uint8Array;
+    allowMethods?: string[];
+  };
   /** How lines are found and copied; default PORTABLE_BYTE_OPS (Uint8Array only). */
   byteOps?: ByteOps;
 }
@@ -199,6 +211,24 @@ export class HttpCore {
     this.handle = core.exports.http_core_engine_new(options.maxBodySize, options.maxBufferedBytes, ptr, redact.length);
     if (this.handle !== 0) core.reserve(options.maxBufferedBytes + RESERVE_BESIDES_BUDGET);
     if (this.handle === 0) throw new Error('http-core: http_core_engine_new failed');
+    const f = options.filters ?? {};
+    const text = (names: string[] | undefined): Uint8Array | undefined => (names?.length ? enc.encode(names.join(',')) : undefined);
+    // Option numbers: Engine::Option in http-core/engine.h.
+    const rules: Array<[number, Uint8Array | undefined]> = [
+      [1, text(options.redactQueryParams)], [2, text(options.redactBodyFields)],
+      [3, f.allowUrl], [4, f.disallowUrl], [5, f.allowHost], [6, text(f.allowMethods)],
+    ];
+    for (const [option, value] of rules) {
+      if (value === undefined) continue;
+      const input = core.input(value.length);
+      new Uint8Array(core.exports.memory.buffer, input.ptr, value.length).set(value);
+      // The TS layer validated every value: a refusal is a contract break, not a user error.
+      if (core.exports.http_core_engine_configure(this.handle, option, input.ptr, value.length) !== 0) {
+        core.exports.http_core_engine_free(this.handle);
+        this.handle = 0;
+        throw new Error(`http-core: http_core_engine_configure refused option ${option}`);
+      }
+    }
   }
 
   /** Copies a batch of stream events into the module and feeds it. */
@@ -224,7 +254,7 @@ export class HttpCore {
   }
 
   /**
-   * maxBufferedBytes is one budget over the capture's reassembly and the core (docs/internals.md §5):
+   * maxBufferedBytes is one budget over the capture's reassembly and the core (docs/internals.md §6):
    * the capture holds `otherHeldBytes`, so the core's share is the rest, enforced now (its largest
    * holders are cut). Returns what the core holds afterwards.
    */

@@ -76,6 +76,10 @@ const PLANS = {
   // Output larger than any reasonable buffer between the sniffer and a slow reader: 84 MB of bodies.
   bulk: () => Array.from({ length: 20 }, (_, c) => Array.from({ length: 70 }, (_, i) => req('GET', `/size/60000?c=${c}&i=${i}`))),
   probe: () => [[req('GET', '/size/1?probe')]],
+  // For the injected-control test: 60 connections of three exchanges, a pause after the first that
+  // outlasts the shim's 3 s hole timeout (a segment injected there must not cut what follows).
+  control: () => Array.from({ length: 60 }, (_, c) => [req('GET', `/size/${100 + c}?c=${c}`), pause(3500),
+    req('GET', `/chunked/${200 + c}`), req('POST', `/echo?c=${c}`, 300 + c)]),
 };
 
 function b64Prefix(buf) {

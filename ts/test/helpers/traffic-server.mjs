@@ -11,10 +11,15 @@
 //   GET /status/C         status C (204 and 304 carry no body; others a short text body)
 //   POST|PUT /echo        echoes the request body back with Content-Length
 //   GET /close/N          N bytes, no Content-Length, connection closed to end the body
+//   GET /coded/C/N        plainBody(N) in content coding C (coded-bodies.mjs); ?chunked=1: chunked
+//   GET /cut/C/N          as /coded/C/N, but the connection is closed halfway through the body
+//   GET /bomb/N           gzip of N zero bytes
+//   GET /corrupt          Content-Encoding gzip on bytes that are not gzip
 //   anything else         404 with a short body
 // `Expect: 100-continue` is answered by node's default `100 Continue`.
 import http from 'node:http';
 import { asciiBody, binaryBody } from './bodies.mjs';
+import { bombBody, CODINGS, CORRUPT_BODY, encode, headerOf, plainBody } from './coded-bodies.mjs';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -31,6 +36,10 @@ function sizeOf(url, prefix) {
 
 async function writeChunked(res, body) {
   res.writeHead(200, { 'content-type': 'text/plain' });
+  await writePieces(res, body);
+}
+
+async function writePieces(res, body) {
   const pieces = Math.min(5, Math.max(1, body.length));
   const step = Math.ceil(body.length / pieces);
   for (let off = 0; off < body.length; off += step) {
@@ -65,6 +74,31 @@ const server = http.createServer((req, res) => {
       const body = asciiBody(sizeOf(url, '/close/'));
       res.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n`);
       res.socket.end(body);
+    } else if (url.startsWith('/coded/') || url.startsWith('/cut/')) {
+      const [, kind, coding, n] = url.split('?')[0].split('/');
+      if (!CODINGS.includes(coding) || !(sizeOf(`/${n}`, '/') >= 0)) {
+        res.writeHead(400).end();
+        return;
+      }
+      const body = encode(coding, plainBody(Number(n)));
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'content-encoding': headerOf(coding) };
+      if (url.includes('chunked=1')) {
+        res.writeHead(200, headers);
+        void writePieces(res, body);
+      } else if (kind === 'cut') {
+        res.writeHead(200, { ...headers, 'content-length': body.length });
+        res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket.destroy(), 50));
+      } else {
+        res.writeHead(200, { ...headers, 'content-length': body.length });
+        res.end(body);
+      }
+    } else if (url.startsWith('/bomb/') && sizeOf(url, '/bomb/') >= 0) {
+      const body = bombBody(sizeOf(url, '/bomb/'));
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': body.length });
+      res.end(body);
+    } else if (url === '/corrupt') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': CORRUPT_BODY.length });
+      res.end(CORRUPT_BODY);
     } else if (url.startsWith('/status/')) {
       const code = Number(url.slice('/status/'.length));
       if (code === 204 || code === 304) {
