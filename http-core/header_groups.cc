@@ -4,37 +4,52 @@
 #include <string_view>
 
 namespace http_core {
+namespace {
 
-// Line indices sorted by (name, index): equal names end up side by side in message order, so one
-// pass over the sorted indices links each line to the next of its name. std::sort's
-// O(n log n) comparisons hold for any names (no hash a client could aim collisions at).
+// FNV-1a: spreads names so that the sort below compares integers and meets a name comparison only
+// on equal hashes (repeats, or names made to collide, which cost a comparison each, never more).
+uint64_t NameHash(std::string_view name) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char c : name) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+// Line indices sorted by (hash, name, index): equal names end up side by side in message order, so
+// one pass over the sorted keys links each line to the next of its name. std::sort's O(n log n)
+// comparisons hold for any names.
 void HeaderGroups::Build(const Message& msg) {
   const size_t n = msg.headers.size();
   if (n > kInline) {
     heap_.reset(new uint32_t[2 * n]);
+    heap_keys_.reset(new Key[n]);
     next_ = heap_.get();
     first_ = heap_.get() + n;
+    keys_ = heap_keys_.get();
   }
-  uint32_t* order = first_;  // the sorted indices, before first_ takes its own values
-  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  uint64_t comparisons = 0;
-  std::sort(order, order + n, [&msg, &comparisons](uint32_t a, uint32_t b) {
-    ++comparisons;
-    const int c = msg.Text(msg.headers[a].name).compare(msg.Text(msg.headers[b].name));
-    return c < 0 || (c == 0 && a < b);
-  });
-  // next_ first, from the order; then first_ (which held the order) from next_.
-  for (size_t k = 0; k < n; ++k) {
-    const uint32_t i = order[k];
-    const bool same = k + 1 < n &&
-                      msg.Text(msg.headers[i].name) == msg.Text(msg.headers[order[k + 1]].name);
-    next_[i] = same ? order[k + 1] : kEnd;
-  }
-  comparisons_ = comparisons + n;
-  for (size_t i = 0; i < n; ++i) first_[i] = 1;
   for (size_t i = 0; i < n; ++i) {
-    if (next_[i] != kEnd) first_[next_[i]] = 0;
+    keys_[i] = Key{NameHash(msg.Text(msg.headers[i].name)), static_cast<uint32_t>(i)};
   }
+  uint64_t comparisons = 0;
+  std::sort(keys_, keys_ + n, [&msg, &comparisons](const Key& a, const Key& b) {
+    if (a.hash != b.hash) return a.hash < b.hash;
+    ++comparisons;
+    const int c = msg.Text(msg.headers[a.index].name).compare(msg.Text(msg.headers[b.index].name));
+    return c < 0 || (c == 0 && a.index < b.index);
+  });
+  for (size_t i = 0; i < n; ++i) first_[i] = 1;
+  for (size_t k = 0; k < n; ++k) {
+    const Key& a = keys_[k];
+    bool same = k + 1 < n && keys_[k + 1].hash == a.hash;
+    if (same) {
+      ++comparisons;
+      same = msg.Text(msg.headers[a.index].name) == msg.Text(msg.headers[keys_[k + 1].index].name);
+    }
+    next_[a.index] = same ? keys_[k + 1].index : kEnd;
+    if (same) first_[keys_[k + 1].index] = 0;
+  }
+  comparisons_ = comparisons;
 }
 
 }  // namespace http_core

@@ -2,10 +2,10 @@
 // name once, at its first occurrence, with every value in order (docs/message.md, `headers`).
 //
 // Contract:
-// - Build() groups n headers with O(n log n) name comparisons (a sort of the line indices by name),
-//   whatever the names: a header section of 1,000 distinct names costs about what 10 names of the
-//   same bytes cost, not 500,000 comparisons.
-// - Memory: two u32 per header line; up to kInline lines without allocating.
+// - Build() groups n headers with a sort of the lines by (hash of the name, name, index): O(n log n)
+//   integer comparisons, and name comparisons only between equal hashes, whatever the names. A
+//   header section of 1,000 distinct names no longer costs n * n = 1,000,000 name comparisons.
+// - Memory: 24 bytes per header line; up to kInline lines without allocating.
 #ifndef HTTP_CORE_HEADER_GROUPS_H_
 #define HTTP_CORE_HEADER_GROUPS_H_
 
@@ -35,10 +35,17 @@ class HeaderGroups {
   uint64_t comparisons() const { return comparisons_; }
 
  private:
+  struct Key {
+    uint64_t hash;
+    uint32_t index;
+  };
   uint32_t inline_[2 * kInline];
+  Key inline_keys_[kInline];
   std::unique_ptr<uint32_t[]> heap_;
-  uint32_t* next_ = inline_;          // n entries
+  std::unique_ptr<Key[]> heap_keys_;
+  uint32_t* next_ = inline_;             // n entries
   uint32_t* first_ = inline_ + kInline;  // n entries: 1 for the first header of a name
+  Key* keys_ = inline_keys_;             // n entries, sorted
   uint64_t comparisons_ = 0;
 };
 

@@ -48,8 +48,8 @@ TEST(HeaderGroups, ManyLinesBeyondTheInlineStorage) {
   }
 }
 
-// 1,000 distinct names (the most a message may have): the grouping stays near n log n name
-// comparisons; pairwise grouping makes about n * n.
+// 1,000 distinct names (the most a message may have): name comparisons only where hashes are
+// equal; pairwise grouping made about n * n.
 TEST(HeaderGroups, ThousandDistinctNamesCostNLogNComparisons) {
   std::vector<std::string> names;
   for (int i = 0; i < 1000; ++i) names.push_back("h" + std::to_string((i * 7919) % 1000));
@@ -57,7 +57,7 @@ TEST(HeaderGroups, ThousandDistinctNamesCostNLogNComparisons) {
   HeaderGroups g;
   g.Build(m);
   for (size_t i = 0; i < 1000; ++i) ASSERT_TRUE(g.IsFirst(i) && g.Next(i) == HeaderGroups::kEnd) << i;
-  EXPECT_LE(g.comparisons(), 20u * 1000u);
+  EXPECT_LE(g.comparisons(), 2u * 1000u);
 }
 
 }  // namespace
