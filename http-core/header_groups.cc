@@ -1,17 +1,23 @@
 #include "header_groups.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 namespace http_core {
 namespace {
 
-// FNV-1a: spreads names so that the sort below compares integers and meets a name comparison only
-// on equal hashes (repeats, or names made to collide, which cost a comparison each, never more).
+// The name's length and its first and last eight bytes, mixed: O(1) per name. It only spreads
+// names so that the sort below compares integers; names it does not tell apart (the same length
+// and ends, different middles) cost a name comparison each time the sort meets them, never more.
 uint64_t NameHash(std::string_view name) {
-  uint64_t h = 1469598103934665603ull;
-  for (const char c : name) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  return h;
+  uint64_t head = 0, tail = 0;
+  const size_t n = name.size();
+  std::memcpy(&head, name.data(), n < 8 ? n : 8);
+  if (n > 8) std::memcpy(&tail, name.data() + n - 8, 8);
+  uint64_t h = (head ^ (n * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ tail ^ (h >> 31)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 29);
 }
 
 }  // namespace
