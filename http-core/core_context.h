@@ -41,7 +41,10 @@ struct CoreStats {
   uint64_t skipped_bytes = 0;       // bytes passed over while looking for a message start
   uint64_t upgraded_bytes = 0;      // bytes after a 101 / CONNECT, not parsed
   uint64_t orphan_responses = 0;    // responses with no request seen
-  uint64_t pending_overflows = 0;   // pipelined requests forgotten beyond max_pending_requests
+  uint64_t pending_overflows = 0;   // pipelined requests left unpaired: max_pending_requests waited
+  uint64_t unpaired_requests = 0;   // requests emitted `unpaired` (see ExchangeQueue)
+  uint64_t unpaired_responses = 0;  // responses emitted `unpaired`
+  uint64_t chunked_recoveries = 0;  // chunked bodies whose framing was found again after a gap
   uint64_t stash_overflows = 0;     // upgrade waits whose held client bytes passed max_stash_bytes
   uint64_t non_http_connections[3] = {0, 0, 0};  // tls, http2, binary
   uint64_t non_http_bytes[3] = {0, 0, 0};

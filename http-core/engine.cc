@@ -191,6 +191,9 @@ const std::string& Engine::StatsJson() {
   field("upgradedBytes", st.upgraded_bytes);
   field("orphanResponses", st.orphan_responses);
   field("pendingOverflows", st.pending_overflows);
+  field("unpairedRequests", st.unpaired_requests);
+  field("unpairedResponses", st.unpaired_responses);
+  field("chunkedRecoveries", st.chunked_recoveries);
   field("stashOverflows", st.stash_overflows);
   field("bufferedBodyBytes", ctx_.budget.used());
   field("budgetCuts", ctx_.budget.cuts());

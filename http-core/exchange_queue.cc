@@ -10,26 +10,27 @@ namespace {
 constexpr uint32_t kKeptCapacity = 2;
 }  // namespace
 
-bool ExchangeQueue::BeginRequest(int64_t ts, uint32_t max_pending, uint64_t* exchange) {
-  *exchange = ++next_;
-  bool forgot = false;
-  if (count_ >= max_pending && count_ > 0) {
-    PopFront();
-    forgot = true;
+ExchangeQueue::RequestStart ExchangeQueue::BeginRequest(int64_t ts, uint32_t max_pending) {
+  const uint64_t exchange = ++next_;
+  const bool overflow = count_ >= max_pending;
+  if (lost_ || unpaired_due_ > 0 || overflow) {
+    ++unpaired_due_;
+    return RequestStart{exchange, true, overflow};
   }
   if (count_ == cap_) Grow();
   PendingRequest& entry = At(count_);
-  entry.exchange = *exchange;
+  entry.exchange = exchange;
   entry.start_ts = ts;
   entry.method = PendingRequest::kUnknownMethod;
   entry.upgrade.clear();
   ++count_;
-  return forgot;
+  return RequestStart{exchange, false, false};
 }
 
 ExchangeQueue::ResponseStart ExchangeQueue::BeginResponse() {
-  if (count_ > 0) return ResponseStart{At(0).exchange, At(0).start_ts, false};
-  return ResponseStart{++next_, -1, true};
+  if (count_ > 0) return ResponseStart{At(0).exchange, At(0).start_ts, Pairing::kPaired};
+  const bool unpaired = lost_ || unpaired_due_ > 0;
+  return ResponseStart{++next_, -1, unpaired ? Pairing::kUnpaired : Pairing::kOrphan};
 }
 
 void ExchangeQueue::DescribeRequest(uint64_t exchange, uint8_t method, std::string_view upgrade) {
@@ -44,19 +45,28 @@ const PendingRequest* ExchangeQueue::RequestOf(uint64_t exchange) const {
   return nullptr;
 }
 
-void ExchangeQueue::Answer(uint64_t exchange) {
-  if (count_ > 0 && At(0).exchange == exchange) PopFront();
+void ExchangeQueue::Answer(uint64_t exchange, bool unpaired) {
+  if (unpaired) {
+    if (count_ == 0 && unpaired_due_ > 0) --unpaired_due_;
+  } else if (count_ > 0 && At(0).exchange == exchange) {
+    PopFront();
+  }
   if (exchange > last_answered_) last_answered_ = exchange;
 }
 
-bool ExchangeQueue::Abandon(bool is_request, uint64_t exchange) {
-  if (is_request && count_ > 0 && At(count_ - 1).exchange == exchange) PopBack();
+bool ExchangeQueue::Abandon(bool is_request, uint64_t exchange, bool unpaired) {
+  if (is_request && unpaired && unpaired_due_ > 0) --unpaired_due_;
+  if (is_request && !unpaired && count_ > 0 && At(count_ - 1).exchange == exchange) PopBack();
   const bool took_number = is_request || count_ == 0 || At(0).exchange != exchange;
   if (took_number && exchange == next_ && next_ > 0) {
     --next_;
     return true;
   }
   return false;
+}
+
+void ExchangeQueue::DoubtAnswers() {
+  if (count_ == 0 && unpaired_due_ > 0) lost_ = true;
 }
 
 void ExchangeQueue::PopFront() {

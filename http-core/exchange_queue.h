@@ -4,11 +4,22 @@
 // - A request takes the next exchange number when its first byte is parsed and waits in the queue;
 //   a response takes the oldest waiting request's number (1xx responses share it: only a final
 //   response, through Answer, takes the request off the queue). A response with no request waiting
-//   takes a new number (an orphan).
-// - At most max_pending requests wait; beyond that the oldest is forgotten (the caller counts it).
+//   and none due takes a new number (an orphan).
+// - Pairing is never guessed. At most max_pending requests wait; a request beyond that is
+//   unpaired: it keeps its number, no response will carry it, and it is only counted as due. Every
+//   request after it is unpaired too until all unpaired requests are answered, so the queue always
+//   holds the oldest requests and responses (which come in request order) answer them first. A
+//   response that comes while unpaired requests are due and none waits is unpaired: a new number,
+//   and its framing cannot use the request's method (a HEAD's answer is read as if it had a body).
+// - If the responses to unpaired requests may have been miscounted (the response stream lost bytes
+//   or failed to parse while they were due: DoubtAnswers), the count of answers due can no longer
+//   say when pairing is safe again: every later request and response of the connection is unpaired.
 // - A message that never got past its start line gives its number back (Abandon).
 // - Storage is a ring that holds nothing until the first request and is given back whenever the
 //   queue empties after having grown, so an idle keep-alive connection keeps at most a few entries.
+//   Memory is bounded by max_pending entries. The assembler describes requests without their
+//   Upgrade value: the one a request that asks for an upgrade offers is kept by UpgradeHold, where
+//   the engine's budget counts it (docs/internals.md §6).
 #ifndef HTTP_CORE_EXCHANGE_QUEUE_H_
 #define HTTP_CORE_EXCHANGE_QUEUE_H_
 
@@ -34,14 +45,19 @@ class ExchangeQueue {
   ExchangeQueue(const ExchangeQueue&) = delete;
   ExchangeQueue& operator=(const ExchangeQueue&) = delete;
 
-  // Numbers a request that began at ts. Returns true when the oldest waiting request was forgotten
-  // to make room (max_pending reached).
-  bool BeginRequest(int64_t ts, uint32_t max_pending, uint64_t* exchange);
+  struct RequestStart {
+    uint64_t exchange;
+    bool unpaired;
+    bool overflow;  // unpaired because max_pending requests were waiting
+  };
+  // Numbers a request that began at ts.
+  RequestStart BeginRequest(int64_t ts, uint32_t max_pending);
 
+  enum class Pairing : uint8_t { kPaired, kUnpaired, kOrphan };
   struct ResponseStart {
     uint64_t exchange;
-    int64_t request_start_ts;  // -1 for an orphan
-    bool orphan;
+    int64_t request_start_ts;  // -1 unless paired
+    Pairing pairing;
   };
   ResponseStart BeginResponse();
 
@@ -52,14 +68,19 @@ class ExchangeQueue {
   const PendingRequest* RequestOf(uint64_t exchange) const;
 
   // A final response of this exchange was emitted.
-  void Answer(uint64_t exchange);
+  void Answer(uint64_t exchange, bool unpaired);
 
   // A message of this exchange was dropped before its start line was complete. Returns true when
   // it gave its number back (for a response: the orphan it was counted as is undone).
-  bool Abandon(bool is_request, uint64_t exchange);
+  bool Abandon(bool is_request, uint64_t exchange, bool unpaired);
+
+  // The response stream lost bytes or failed to parse (see the contract).
+  void DoubtAnswers();
 
   uint64_t last_answered() const { return last_answered_; }
   size_t size() const { return count_; }
+  uint64_t unpaired_due() const { return unpaired_due_; }
+  bool pairing_lost() const { return lost_; }
 
  private:
   PendingRequest& At(size_t i) { return ring_[(head_ + i) & (cap_ - 1)]; }
@@ -73,8 +94,10 @@ class ExchangeQueue {
   uint32_t cap_ = 0;
   uint32_t head_ = 0;
   uint32_t count_ = 0;
-  uint64_t next_ = 0;          // last number given
+  uint64_t next_ = 0;           // last number given
   uint64_t last_answered_ = 0;  // exchange of the last final response
+  uint64_t unpaired_due_ = 0;   // unpaired requests whose final response has not been read
+  bool lost_ = false;           // answers may have been miscounted: nothing pairs any more
 };
 
 }  // namespace http_core

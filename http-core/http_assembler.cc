@@ -72,12 +72,18 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
     case Mode::kAwaitUpgrade:
       ctx_.stats.skipped_bytes += hold_.Lose();
       return;
+    case Mode::kChunkResync:
+      ChunkGap(s, lost_bytes);
+      return;
     case Mode::kParse:
       switch (s.parser.FitGap(lost_bytes)) {
         case MessageParser::GapFit::kAbsorbed:
           return;
         case MessageParser::GapFit::kFeedPlaceholder:
           Dispatch(s, MessageParser::Placeholder(), 1);
+          return;
+        case MessageParser::GapFit::kChunked:
+          BeginChunkRecovery(s, s.parser.gap_chunk_remaining());
           return;
         case MessageParser::GapFit::kCut:
           CutOrAbandon(s);
@@ -88,6 +94,8 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
     case Mode::kResync:
       break;
   }
+  // Responses may have been lost with the bytes: unpaired answers can no longer be counted.
+  if (!s.parser.is_request()) queue_.DoubtAnswers();
   ++ctx_.stats.resyncs;
   EnterResync(s, /*at_line_start=*/true);
 }
@@ -95,6 +103,7 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
 void HttpAssembler::OnClose(CloseReason reason) {
   for (Side& s : sides_) {
     s.cur_ts = s.last_ts;
+    if (s.mode == Mode::kChunkResync) EndChunkRecovery(s, /*at_close=*/true);
     if (s.mode == Mode::kParse && s.parser.in_message()) {
       // Only a FIN proves that a close-delimited response body ended where the bytes end.
       if (!s.parser.is_request() && reason == CloseReason::kFin && s.parser.start_line_done()) {
@@ -132,6 +141,7 @@ void HttpAssembler::Dispatch(Side& s, const uint8_t* data, size_t len) {
       case Mode::kResync: used = Resync(s, data, len); break;
       case Mode::kParse: used = Parse(s, data, len); break;
       case Mode::kAwaitUpgrade: used = HoldForUpgrade(data, len); break;
+      case Mode::kChunkResync: used = RecoverChunked(s, data, len); break;
       case Mode::kIgnore:
         if (not_http_) ctx_.stats.non_http_bytes[static_cast<int>(not_http_reason_)] += len;
         else ctx_.stats.upgraded_bytes += len;
@@ -269,6 +279,7 @@ void HttpAssembler::AfterMessage(Side& s) {
 
 void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool at_line_start) {
   ++ctx_.stats.parse_errors;
+  if (!s.parser.is_request()) queue_.DoubtAnswers();
   if (s.parser.in_message() && s.parser.start_line_done()) {
     s.parser.SetError(err);
     Cut(s);
@@ -333,7 +344,7 @@ void HttpAssembler::EnterTunnel() {
 void HttpAssembler::Emit(Side& s) {
   Message& m = s.parser.msg();
   if (!m.is_request && !s.parser.interim()) {
-    queue_.Answer(m.exchange);
+    queue_.Answer(m.exchange, m.unpaired);
     if (!hold_.OfferOf(m.exchange).empty()) hold_.ForgetOffer();
     if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_.exchange() && !m.has_upgrade) {
       resume_client_ = true;
@@ -351,6 +362,7 @@ void HttpAssembler::Emit(Side& s) {
   CoreStats& st = ctx_.stats;
   if (m.is_request) ++st.requests; else ++st.responses;
   if (m.incomplete) ++st.incomplete_messages;
+  if (m.unpaired) ++(m.is_request ? st.unpaired_requests : st.unpaired_responses);
   if (m.body_truncated) ++st.truncated_bodies;
   s.parser.Finished();
 }
@@ -375,7 +387,8 @@ bool HttpAssembler::Filtered(const Message& m) {
 // exchange number it took.
 void HttpAssembler::Abandon(Side& s) {
   const bool is_request = s.parser.is_request();
-  if (queue_.Abandon(is_request, s.parser.msg().exchange) && !is_request &&
+  const bool unpaired = s.parser.msg().unpaired;
+  if (queue_.Abandon(is_request, s.parser.msg().exchange, unpaired) && !is_request && !unpaired &&
       ctx_.stats.orphan_responses > 0) {
     --ctx_.stats.orphan_responses;
   }
@@ -395,15 +408,20 @@ void HttpAssembler::Cut(Side& s) {
 void HttpAssembler::OnMessageBegin(MessageParser& p) {
   Message& m = p.msg();
   if (p.is_request()) {
-    if (queue_.BeginRequest(m.start_ts, ctx_.limits.max_pending_requests, &m.exchange)) {
-      ++ctx_.stats.pending_overflows;
-    }
+    const ExchangeQueue::RequestStart r =
+        queue_.BeginRequest(m.start_ts, ctx_.limits.max_pending_requests);
+    m.exchange = r.exchange;
+    m.unpaired = r.unpaired;
+    if (r.overflow) ++ctx_.stats.pending_overflows;
     return;
   }
   const ExchangeQueue::ResponseStart r = queue_.BeginResponse();
   m.exchange = r.exchange;
-  if (r.orphan) ++ctx_.stats.orphan_responses;
-  else m.request_start_ts = r.request_start_ts;
+  switch (r.pairing) {
+    case ExchangeQueue::Pairing::kPaired: m.request_start_ts = r.request_start_ts; break;
+    case ExchangeQueue::Pairing::kUnpaired: m.unpaired = true; break;  // framed without its method
+    case ExchangeQueue::Pairing::kOrphan: ++ctx_.stats.orphan_responses; break;
+  }
 }
 
 int HttpAssembler::OnHeadersComplete(MessageParser& p) {

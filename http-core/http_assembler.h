@@ -4,7 +4,9 @@
 // - each direction's llhttp parser and message: MessageParser (message_parser.h);
 // - pairing and exchange numbers: ExchangeQueue (exchange_queue.h);
 // - the search for a message start after a gap, an error or a mid-stream pickup: LineResync;
-// - the client's bytes held while an upgrade request awaits its answer: UpgradeHold.
+// - the client's bytes held while an upgrade request awaits its answer: UpgradeHold;
+// - where a chunked body's framing resumes after lost bytes: ChunkResync (the assembler's side of it
+//   is in http_assembler_chunked.cc).
 // What stays here: what each direction is doing (Mode), response framing that needs the request
 // (HEAD, CONNECT, 1xx, 101), gaps, the end of the connection, not-HTTP detection (TLS records and
 // the HTTP/2 preface mark the whole connection), emission and the counters.
@@ -16,7 +18,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "chunk_resync.h"
 #include "core_context.h"
 #include "exchange_filter.h"
 #include "exchange_queue.h"
@@ -61,12 +65,20 @@ class HttpAssembler : private MessageParser::Events {
     kResync,         // looking for a message start at a line boundary
     kParse,          // llhttp owns the bytes
     kAwaitUpgrade,   // client: an upgrade request awaits its response; bytes are held
+    kChunkResync,    // a chunked body lost bytes: looking for where its framing resumes
     kIgnore,         // not HTTP, or upgraded to another protocol
+  };
+
+  // Only while a chunked body recovers from a gap.
+  struct ChunkRecovery {
+    ChunkResync chunks;
+    uint64_t skipped = 0;  // counted as skipped only if a start line, not a chunk, ends the search
   };
 
   struct Side {
     MessageParser parser;
     LineResync resync;
+    std::unique_ptr<ChunkRecovery> chunk;
     Mode mode = Mode::kStart;
     int64_t cur_ts = -1;   // time of the bytes being handled now
     int64_t last_ts = -1;  // time of the last data event of this direction
@@ -100,6 +112,11 @@ class HttpAssembler : private MessageParser::Events {
   void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
   void EnterTunnel();
   void LogNotHttp(NonHttpReason reason);
+  // http_assembler_chunked.cc
+  void BeginChunkRecovery(Side& s, uint64_t known_remaining);
+  void ChunkGap(Side& s, uint64_t lost_bytes);
+  size_t RecoverChunked(Side& s, const uint8_t* data, size_t len);
+  void EndChunkRecovery(Side& s, bool at_close);
 
   CoreContext& ctx_;
   HeldEntry held_entry_;

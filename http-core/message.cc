@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "header_groups.h"
 #include "json_writer.h"
 
 namespace http_core {
@@ -28,6 +29,7 @@ void Message::Reset(bool request) {
   exchange = 0;
   start_ts = end_ts = request_start_ts = -1;
   incomplete = false;
+  unpaired = false;
   gap_in_body = false;
   upgrade.clear();
   has_upgrade = false;
@@ -52,14 +54,14 @@ size_t HeadersBound(const Message& msg) {
 
 char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
   p = WriteLiteral(p, "\"headers\":{");
+  HeaderGroups groups;
+  groups.Build(msg);
   const size_t n = msg.headers.size();
   bool first = true;
   for (size_t i = 0; i < n; ++i) {
-    const std::string_view name = msg.Text(msg.headers[i].name);
     // Repeated names are written once, at their first occurrence, with every value.
-    bool seen = false;
-    for (size_t j = 0; j < i && !seen; ++j) seen = msg.Text(msg.headers[j].name) == name;
-    if (seen) continue;
+    if (!groups.IsFirst(i)) continue;
+    const std::string_view name = msg.Text(msg.headers[i].name);
     if (!first) *p++ = ',';
     first = false;
     p = WriteJsonString(p, name);
@@ -68,8 +70,7 @@ char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
     const bool is_set_cookie = name == "set-cookie";
     *p++ = is_set_cookie ? '[' : '"';
     bool first_value = true;
-    for (size_t j = i; j < n; ++j) {
-      if (j != i && msg.Text(msg.headers[j].name) != name) continue;
+    for (uint32_t j = static_cast<uint32_t>(i); j != HeaderGroups::kEnd; j = groups.Next(j)) {
       if (is_set_cookie) {
         if (!first_value) *p++ = ',';
         if (redact) p = WriteLiteral(p, "\"[REDACTED]\"");
@@ -186,6 +187,7 @@ void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJs
     p = WriteLiteral(p, ",\"upgrade\":");
     p = WriteJsonString(p, msg.upgrade);
   }
+  if (msg.unpaired) p = WriteLiteral(p, ",\"unpaired\":true");
   if (msg.incomplete) p = WriteLiteral(p, ",\"incomplete\":true");
   if (msg.error != nullptr) {
     p = WriteLiteral(p, ",\"error\":");

@@ -51,6 +51,7 @@ struct Message {
   int64_t end_ts = -1;
   int64_t request_start_ts = -1;  // responses: the paired request's first byte
   bool incomplete = false;
+  bool unpaired = false;     // its request (or response) could not be matched with certainty
   bool gap_in_body = false;  // bytes of the body were lost: nothing after the hole is kept
   std::string upgrade;  // set on a 101 / successful CONNECT response
   bool has_upgrade = false;

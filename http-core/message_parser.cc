@@ -37,8 +37,8 @@ const llhttp_settings_t MessageParser::kSettings = {
     .on_header_value_complete = &MessageParser::OnHeaderValueComplete,
     .on_chunk_extension_name_complete = nullptr,
     .on_chunk_extension_value_complete = nullptr,
-    .on_chunk_header = nullptr,
-    .on_chunk_complete = nullptr,
+    .on_chunk_header = &MessageParser::OnChunkHeader,
+    .on_chunk_complete = &MessageParser::OnChunkComplete,
     .on_reset = nullptr,
 };
 
@@ -96,6 +96,14 @@ MessageParser::GapFit MessageParser::FitGap(uint64_t lost_bytes) {
     msg_->incomplete = true;
     msg_->gap_in_body = true;
     return GapFit::kAbsorbed;
+  }
+  if (p.flags & F_CHUNKED) {
+    msg_->incomplete = true;
+    msg_->gap_in_body = true;
+    // While a chunk's data is read, llhttp counts the bytes still due in content_length.
+    const bool in_data = in_chunk_ && p.content_length > 0 && lost_bytes <= p.content_length;
+    gap_chunk_remaining_ = in_data ? p.content_length - lost_bytes : ~0ull;
+    return GapFit::kChunked;
   }
   return GapFit::kCut;
 }
@@ -172,6 +180,7 @@ int MessageParser::OnMessageBegin(llhttp_t* p) {
   s.msg_->Reset(s.is_request_);
   s.in_message_ = true;
   s.start_line_done_ = s.in_trailers_ = s.field_open_ = s.value_open_ = s.interim_ = false;
+  s.in_chunk_ = false;
   s.skip_body_ = 0;
   s.header_bytes_ = 0;
   s.msg_->start_ts = s.cur_ts_;
@@ -272,6 +281,16 @@ int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
     const size_t room = max_body - held;
     s.budget_->Keep(&m.held, reinterpret_cast<const uint8_t*>(at), len < room ? len : room);
   }
+  return 0;
+}
+
+int MessageParser::OnChunkHeader(llhttp_t* p) {
+  Of(p).in_chunk_ = true;
+  return 0;
+}
+
+int MessageParser::OnChunkComplete(llhttp_t* p) {
+  Of(p).in_chunk_ = false;
   return 0;
 }
 

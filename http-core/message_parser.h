@@ -47,6 +47,8 @@ class MessageParser {
     kCut,               // the gap may hide a message boundary: the caller cuts and resyncs
     kAbsorbed,          // the message goes on (a body that runs to the close)
     kFeedPlaceholder,   // the caller must Execute(Placeholder()) so that llhttp ends the body
+    kChunked,           // a chunked body: the caller looks for where its framing resumes
+                        // (gap_chunk_remaining() says what the hole left of its chunk)
   };
 
   MessageParser() = default;
@@ -76,6 +78,8 @@ class MessageParser {
   // A gap of lost_bytes in this direction, while a message may be open.
   GapFit FitGap(uint64_t lost_bytes);
   static const uint8_t* Placeholder();
+  // After kChunked: data bytes of the chunk the hole fell in still due after it, or ~0 (unknown).
+  uint64_t gap_chunk_remaining() const { return gap_chunk_remaining_; }
 
   // Marks the open message cut (incomplete; a header line still arriving is left out).
   void PrepareCut(int64_t last_ts);
@@ -120,6 +124,8 @@ class MessageParser {
   static int OnHeadersComplete(llhttp_t* p);
   static int OnBody(llhttp_t* p, const char* at, size_t len);
   static int OnMessageComplete(llhttp_t* p);
+  static int OnChunkHeader(llhttp_t* p);
+  static int OnChunkComplete(llhttp_t* p);
 
   int CountHeaderBytes(size_t len);
   void StartLineDone();
@@ -133,6 +139,7 @@ class MessageParser {
   uint64_t last_exchange_ = 0;
   int64_t cur_ts_ = -1;        // time of the bytes being parsed now
   uint64_t skip_body_ = 0;     // placeholder body bytes OnBody must ignore
+  uint64_t gap_chunk_remaining_ = ~0ull;
   uint32_t header_bytes_ = 0;
   bool in_message_ = false;      // between llhttp's message begin and complete
   bool start_line_done_ = false;  // the message got past its start line
@@ -140,6 +147,7 @@ class MessageParser {
   bool field_open_ = false;      // a header name is being received
   bool value_open_ = false;      // a header value is being received
   bool interim_ = false;        // the current response is 1xx (not 101)
+  bool in_chunk_ = false;       // between a chunk's size line and the CRLF after its data
   bool is_request_ = true;
 };
 

@@ -49,6 +49,8 @@ export interface HttpMessage {
   upgrade?: string;
   /** The message was cut by a gap, an eviction, a close or shutdown. */
   incomplete?: true;
+  /** Its request (or response) could not be matched with certainty: never paired with another. */
+  unpaired?: true;
   /** Why parsing stopped on this connection. */
   error?: string;
   placement?: Placement;
