@@ -329,7 +329,7 @@ Napi::Value StatsJs(const Napi::CallbackInfo& info) {
 Napi::Value ShareBudgetJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    std::shared_ptr<Session> session = SessionOf(info);
+    std::shared_ptr<Session> session = SessionOf(info, "shareBudget");
     const double held =
         info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
     if (!(held >= 0 && held <= 9007199254740991.0)) {
