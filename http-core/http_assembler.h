@@ -4,7 +4,8 @@
 // - each direction's llhttp parser and message: MessageParser (message_parser.h);
 // - pairing and exchange numbers: ExchangeQueue (exchange_queue.h);
 // - the search for a message start after a gap, an error or a mid-stream pickup: LineResync;
-// - the client's bytes held while an upgrade request awaits its answer: UpgradeHold;
+// - the client's bytes held while an upgrade request awaits its answer: UpgradeHold (the assembler's
+//   side of it, and the tunnel, is in http_assembler_upgrade.cc);
 // - where a chunked body's framing resumes after lost bytes: ChunkResync (the assembler's side of it
 //   is in http_assembler_chunked.cc).
 // What stays here: what each direction is doing (Mode), response framing that needs the request
