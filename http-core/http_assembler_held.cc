@@ -27,6 +27,13 @@ void HttpAssembler::CutHeld() {
       }
       ++ctx_.stats.resyncs;
       EnterResync(s, /*at_line_start=*/false);
+    } else if (s.mode == Mode::kChunkResync) {
+      // A chunked body recovering from a gap keeps its message open: it ends here, with the body
+      // the chain proved so far, as a broken chain would end it.
+      s.parser.msg().error = kHeldCutError;
+      EndChunkRecovery(s, /*at_close=*/false);
+      ++ctx_.stats.resyncs;
+      EnterResync(s, /*at_line_start=*/false);
     } else if (s.mode == Mode::kResync && !s.resync.carried().empty()) {
       EnterResync(s, /*at_line_start=*/false);
     } else if (!s.resync.carried().empty()) {

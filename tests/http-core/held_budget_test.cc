@@ -135,6 +135,29 @@ TEST(HeldBudget, AnUpgradeHoldCountsAndIsCut) {
   EXPECT_GT(Stat(engine, "skippedBytes"), 0);
 }
 
+TEST(HeldBudget, AChunkedBodyRecoveringFromAGapIsCut) {
+  Engine engine(WithBudget(1 << 20));
+  BatchWriter w;
+  w.Open(1, kClientIp, 1001, kServerIp, 80);
+  w.Data(1, Direction::kClientToServer, "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+  w.Data(1, Direction::kServerToClient,
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Pad: " + std::string(8000, 'p') +
+             "\r\n\r\n2000\r\n" + std::string(100, 'd'));
+  w.Gap(1, Direction::kServerToClient, 50);  // inside the chunk's data: the framing is looked for
+  Feed(engine, w);
+  TakeOutput(engine);
+  const uint64_t held = engine.held_bytes();
+  EXPECT_GT(held, 8000u) << "the recovering message's headers are held";
+  engine.Balance((1 << 20) - 1024);
+  EXPECT_LE(engine.held_bytes(), 1024u);
+  EXPECT_EQ(Stat(engine, "heldCuts"), 1);
+  test::DecodeResult out = TakeOutput(engine);
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].at("statusCode").as_int64(), 200);
+  EXPECT_TRUE(out.messages[0].at("incomplete").as_bool());
+  EXPECT_EQ(std::string(out.messages[0].at("error").as_string()).rfind("cut: maxBufferedBytes", 0), 0u);
+}
+
 TEST(HeldBudget, NothingIsHeldAfterEveryConnectionCloses) {
   Engine engine(WithBudget(1 << 20));
   uint64_t max_held = 0;
