@@ -50,6 +50,12 @@ class Engine {
   };
   bool Configure(uint32_t option, const uint8_t* value, size_t len);
 
+  // A body decoded after the core, through the engine's body-field redaction (its lists and counters):
+  // the redacted copy (valid until the next call into the engine), or null when nothing was replaced.
+  const std::string* RedactDecodedBody(std::string_view content_type, std::string_view body, bool cut_expected) {
+    return ctx_.redactor.RedactDecoded(content_type, body, cut_expected);
+  }
+
   // End of input: every open connection is closed with reason `shutdown` (messages still open end
   // at their direction's last data time).
   void Finish();

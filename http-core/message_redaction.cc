@@ -73,24 +73,35 @@ const std::string& MessageRedactor::RedactBody(const Message& m) {
     ++counters_.bodies_encoded;
     return kept;
   }
+  return RedactText(kind == BodyKind::kForm, kept, m.body_truncated || m.incomplete) ? body_ : kept;
+}
+
+bool MessageRedactor::RedactText(bool form, std::string_view text, bool cut_expected) {
   body_.clear();
   size_t values = 0;
-  if (kind == BodyKind::kForm) {
-    values = RedactUrlencoded(kept, body_fields, body_);
+  if (form) {
+    values = RedactUrlencoded(text, body_fields, body_);
   } else {
-    const JsonRedaction r = RedactJson(kept, body_fields, body_);
+    const JsonRedaction r = RedactJson(text, body_fields, body_);
     values = r.values;
     // A body cut by maxBodySize, the budget or the connection's end ends inside a value: that is
     // not a syntax error.
-    const bool cut_expected = m.body_truncated || m.incomplete;
     if (r.end == JsonRedaction::End::kMalformed || r.end == JsonRedaction::End::kTooDeep ||
         (r.end == JsonRedaction::End::kCut && !cut_expected)) {
       ++counters_.bodies_unparsed;
     }
   }
-  if (values == 0) return kept;
+  if (values == 0) return false;
   ++counters_.bodies_redacted;
-  return body_;
+  return true;
+}
+
+const std::string* MessageRedactor::RedactDecoded(std::string_view content_type, std::string_view body,
+                                                  bool cut_expected) {
+  if (body_fields.empty() || body.empty()) return nullptr;
+  const BodyKind kind = KindOf(content_type);
+  if (kind == BodyKind::kOther) return nullptr;
+  return RedactText(kind == BodyKind::kForm, body, cut_expected) ? &body_ : nullptr;
 }
 
 const std::string& MessageRedactor::Apply(Message& m) {

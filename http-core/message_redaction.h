@@ -11,12 +11,15 @@
 //   touched (the body budget accounts for its size): the redacted copy is what gets written.
 //   `bodySize` stays the wire size. A body with a Content-Encoding other than identity cannot be
 //   read here: it is written as it is and counted (bodies_encoded), like a JSON body that does not
-//   parse (bodies_unparsed; values replaced before the bad byte stay replaced).
+//   parse (bodies_unparsed; values replaced before the bad byte stay replaced). The TS layer's
+//   decoded-bodies stage passes such a body back once decoded (RedactDecoded, the
+//   http_core_redact_body export), so a decoded body is redacted by this same code.
 #ifndef HTTP_CORE_MESSAGE_REDACTION_H_
 #define HTTP_CORE_MESSAGE_REDACTION_H_
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "message.h"
 #include "query_redaction.h"
@@ -40,9 +43,16 @@ class MessageRedactor {
   const std::string& Apply(Message& m);
   const RedactionCounters& counters() const { return counters_; }
 
+  // A body whose Content-Encoding the caller removed after the core (decoded bodies): the same rules
+  // and counters as a kept body. Returns the redacted copy (valid until the next call), or null when
+  // nothing was replaced. `cut_expected`: the body was cut short, so ending inside a value is no error.
+  const std::string* RedactDecoded(std::string_view content_type, std::string_view body, bool cut_expected);
+
  private:
   bool RedactUrl(Message& m, Span& span);
   const std::string& RedactBody(const Message& m);
+  // Redacts a JSON (or, with `form`, urlencoded) text into body_; false when nothing was replaced.
+  bool RedactText(bool form, std::string_view text, bool cut_expected);
 
   RedactionCounters counters_;
   std::string url_;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <string_view>
 
 #include "engine.h"
 
@@ -13,6 +15,7 @@ namespace {
 
 uint8_t* g_input = nullptr;
 uint32_t g_input_cap = 0;
+const std::string* g_redacted = nullptr;  // the last http_core_redact_body result
 
 http_core::Engine* AsEngine(uint32_t handle) { return reinterpret_cast<http_core::Engine*>(handle); }
 
@@ -77,6 +80,26 @@ HTTP_CORE_EXPORT("http_core_output_clear") void http_core_output_clear(uint32_t 
   AsEngine(h)->output().Clear();
 }
 
+// A body the caller decoded (its Content-Encoding removed) through the engine's body-field
+// redaction. Returns the redacted length, its bytes at http_core_redacted_ptr until the next call
+// into the engine; 0 when nothing was replaced (the body is not JSON/form, or holds no listed field);
+// -1 on bad arguments. `cut` != 0: the body was cut short.
+HTTP_CORE_EXPORT("http_core_redact_body")
+int32_t http_core_redact_body(uint32_t h, uint32_t type_ptr, uint32_t type_len, uint32_t body_ptr,
+                              uint32_t body_len, uint32_t cut) {
+  if (h == 0 || (type_ptr == 0 && type_len != 0) || (body_ptr == 0 && body_len != 0)) return -1;
+  const std::string* out = AsEngine(h)->RedactDecodedBody(
+      std::string_view(reinterpret_cast<const char*>(type_ptr), type_len),
+      std::string_view(reinterpret_cast<const char*>(body_ptr), body_len), cut != 0);
+  if (out == nullptr) return 0;
+  g_redacted = out;
+  return out->size() > 0x7FFFFFFFu ? -1 : static_cast<int32_t>(out->size());
+}
+
+HTTP_CORE_EXPORT("http_core_redacted_ptr") uint32_t http_core_redacted_ptr() {
+  return g_redacted == nullptr ? 0 : reinterpret_cast<uintptr_t>(g_redacted->data());
+}
+
 HTTP_CORE_EXPORT("http_core_engine_stats") uint32_t http_core_engine_stats(uint32_t h) {
   if (h == 0) return 0;
   return reinterpret_cast<uintptr_t>(AsEngine(h)->StatsJson().c_str());
@@ -91,6 +114,7 @@ HTTP_CORE_EXPORT("http_core_engine_balance") double http_core_engine_balance(uin
 }
 
 HTTP_CORE_EXPORT("http_core_engine_free") void http_core_engine_free(uint32_t h) {
+  g_redacted = nullptr;  // it may point into this engine
   delete AsEngine(h);
 }
 

@@ -12,7 +12,7 @@ assert.deepEqual(WebAssembly.Module.imports(module), [], 'the module must need n
 const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
 for (const name of ['memory', 'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish',
   'http_core_output_ptr', 'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
-  'http_core_engine_balance']) {
+  'http_core_engine_balance', 'http_core_redact_body', 'http_core_redacted_ptr']) {
   assert.ok(exportNames.includes(name), `missing export ${name}`);
 }
 const { exports: x } = new WebAssembly.Instance(module, {});
@@ -63,4 +63,33 @@ assert.equal(stats.requests, 1);
 assert.equal(stats.responses, 1);
 assert.equal(stats.malformedBatches, 1);
 x.http_core_engine_free(h);
+// A body decoded after the core goes through the engine's body-field redaction.
+const h2 = x.http_core_engine_new(65536, 134217728, 0, 0);
+const fields = enc.encode('password');
+ptr = x.http_core_input(fields.length);
+new Uint8Array(x.memory.buffer, ptr, fields.length).set(fields);
+assert.equal(x.http_core_engine_configure(h2, 2, ptr, fields.length), 0);
+const redactBody = (type, body) => {
+  const t = enc.encode(type);
+  const b = enc.encode(body);
+  const p = x.http_core_input(t.length + b.length);
+  new Uint8Array(x.memory.buffer, p, t.length).set(t);
+  new Uint8Array(x.memory.buffer, p + t.length, b.length).set(b);
+  const len = x.http_core_redact_body(h2, p, t.length, p + t.length, b.length, 0);
+  return len <= 0 ? len : new TextDecoder().decode(new Uint8Array(x.memory.buffer, x.http_core_redacted_ptr(), len));
+};
+assert.equal(redactBody('application/json; charset=utf-8', '{"a":1,"password":"s3cret"}'), '{"a":1,"password":"[REDACTED]"}');
+assert.equal(redactBody('application/x-www-form-urlencoded', 'a=1&password=s3cret'), 'a=1&password=[REDACTED]');
+assert.equal(redactBody('text/plain', '{"password":"s3cret"}'), 0);
+assert.equal(redactBody('application/json', '{"a":1}'), 0);
+assert.equal(x.http_core_redact_body(0, 0, 0, 0, 0, 0), -1);
+assert.equal(redactBody('application/json', '{"password":"s3cret",'), '{"password":"[REDACTED]",');
+const stats2Ptr = x.http_core_engine_stats(h2);
+const mem2 = new Uint8Array(x.memory.buffer);
+let end2 = stats2Ptr;
+while (mem2[end2] !== 0) end2++;
+const stats2 = JSON.parse(new TextDecoder().decode(mem2.subarray(stats2Ptr, end2)));
+assert.equal(stats2.bodiesRedacted, 3);
+assert.equal(stats2.bodiesUnparsed, 1); // the last one ends inside the object, and cut was 0
+x.http_core_engine_free(h2);
 console.log('http_core.wasm: no imports, ABI exported, decoded 2 messages');

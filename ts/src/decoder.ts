@@ -1,7 +1,7 @@
 // `tcp-sniffer/decoder`: the WebAssembly HTTP core alone, for saved byte streams, in any JS runtime.
 // No Node built-ins here or in what this imports: the bundle is built for esbuild's neutral platform.
 import { platformCodecs } from './bodies/codecs.js';
-import { decodeMessageBody } from './bodies/decode.js';
+import { decodeMessageBody, type BodyDecodeOptions } from './bodies/decode.js';
 import { LIMITS, validateDecoderOptions } from './config.js';
 import type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
 import { CoreModule, HttpCore, type CoreLogRecord, type CoreOutput } from './wasm/core.js';
@@ -138,7 +138,7 @@ class StreamDecoder implements Decoder {
   private nextConn = 1n;
   private readonly utf8 = new TextDecoder('utf-8');
   readonly decodesBodies: boolean;
-  private readonly maxBodySize: number;
+  private readonly bodyOptions: BodyDecodeOptions;
   /** With decodeBodies: the delivery of every message so far, in order. */
   private delivered: Promise<void> = Promise.resolve();
   private laterError: { error: unknown } | null = null;
@@ -147,7 +147,11 @@ class StreamDecoder implements Decoder {
     this.module = module;
     this.core = new HttpCore(module, options);
     this.decodesBodies = options.decodeBodies;
-    this.maxBodySize = options.maxBodySize;
+    this.bodyOptions = {
+      maxBodySize: options.maxBodySize,
+      maxRatio: LIMITS.bodyDecodeMaxRatio,
+      redact: (type, body, cut) => this.core.redactBody(type, body, cut),
+    };
   }
 
   async flush(): Promise<void> {
@@ -227,7 +231,7 @@ class StreamDecoder implements Decoder {
 
   /** Decoding starts at once; delivery waits for every earlier message, so the order stays the core's. */
   private deliverLater(message: HttpMessage): void {
-    const decoding = decodeMessageBody(message, { maxBodySize: this.maxBodySize, maxRatio: LIMITS.bodyDecodeMaxRatio }, platformCodecs());
+    const decoding = decodeMessageBody(message, this.bodyOptions, platformCodecs());
     this.delivered = this.delivered.then(async () => {
       // decodeMessageBody flags bad bytes on the message; anything it throws is a bug, and must not stop
       // the messages behind this one.

@@ -111,7 +111,7 @@ export class Pipeline {
     this.shareBudget = stages.shareBudget;
     const decodeBodies = stages.decodeBodies ?? null;
     this.bodies = decodeBodies === null ? null
-      : new BodyStage(decodeBodies, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
+      : new BodyStage({ ...decodeBodies, redact: (type, body, cut) => core.redactBody(type, body, cut) }, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
   }
 
   /**

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpMessage } from '../src/types.js';
 import { DEMO_REQUESTS, DIST, recordExchange, requireArtifacts, requireFromHere, WASM } from './runtime-support.js';
@@ -112,6 +113,26 @@ describe('decodeStreams on a real exchange', () => {
     expect(resps[0]!.body).toBe('x'.repeat(10));
     expect(resps[0]!.bodySize).toBe(100000);
     expect(resps[0]!.bodyTruncated).toBe(true);
+  });
+  it('redacts the fields of a body it decodes, with the core\'s redaction, and counts it', async () => {
+    const json = JSON.stringify({ user: 'u', password: 'gz-secret', list: [{ token: 'gz-secret' }] });
+    const gz = gzipSync(json);
+    const head = `POST /login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${gz.length}\r\n\r\n`;
+    const client = Buffer.concat([Buffer.from(head), gz]);
+    const server = Buffer.from('HTTP/1.1 204 No Content\r\n\r\n');
+    const decoder = await decoderCjs.createDecoder({ decodeBodies: true });
+    const got: HttpMessage[] = [];
+    decoder.onMessage = (m) => got.push(m);
+    decoder.open(1, { client: CLIENT, server: SERVER });
+    decoder.push(1, 'client', client);
+    decoder.push(1, 'server', server);
+    decoder.close(1);
+    await decoder.flush();
+    const req = got.find((m) => m.direction === 'request')!;
+    expect(req.contentEncodingRemoved).toBe('gzip');
+    expect(req.body).toBe(JSON.stringify({ user: 'u', password: '[REDACTED]', list: [{ token: '[REDACTED]' }] }));
+    expect(decoder.stats()).toMatchObject({ bodiesEncoded: 1, bodiesRedacted: 1, bodiesUnparsed: 0 });
+    decoder.dispose();
   });
 });
 

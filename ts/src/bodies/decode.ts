@@ -11,6 +11,12 @@ export interface BodyDecodeOptions {
   maxBodySize: number;
   /** Decoded bytes per coded byte past which decoding stops (the decompression-bomb guard). */
   maxRatio: number;
+  /**
+   * The core's body-field redaction (HttpCore.redactBody): the core cannot read a coded body, so the
+   * decoded bytes go through it before they reach the message. Returns the redacted bytes, or null
+   * when nothing was replaced.
+   */
+  redact?: (contentType: string, body: Uint8Array, cut: boolean) => Uint8Array | null;
 }
 
 /** What happened, for counters. */
@@ -53,7 +59,10 @@ export async function decodeMessageBody(message: HttpMessage, options: BodyDecod
   if (r.end === 'corrupt') return fail(message, `not valid ${coding} data: delivered as it came`);
 
   const decoded = concat(r.chunks, Math.min(r.size, limit));
-  setBody(message, decoded);
+  const type = message.headers['content-type'];
+  const contentType = typeof type === 'string' ? type : (type?.[type.length - 1] ?? '');
+  // Before the body is set: should redaction throw, the message keeps its coded body.
+  setBody(message, options.redact?.(contentType, decoded, r.end !== 'complete') ?? decoded);
   message.contentEncodingRemoved = coding;
   if (r.end === 'complete') return 'decoded';
   message.bodyTruncated = true;

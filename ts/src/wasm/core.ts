@@ -15,6 +15,8 @@ interface CoreExports {
   http_core_output_len(handle: number): number;
   http_core_output_clear(handle: number): void;
   http_core_engine_stats(handle: number): number;
+  http_core_redact_body(handle: number, typePtr: number, typeLen: number, bodyPtr: number, bodyLen: number, cut: number): number;
+  http_core_redacted_ptr(): number;
   http_core_engine_free(handle: number): void;
   http_core_engine_balance(handle: number, otherHeldBytes: number): number;
 }
@@ -22,7 +24,7 @@ interface CoreExports {
 const REQUIRED_FUNCTIONS = [
   'http_core_input', 'http_core_engine_new', 'http_core_engine_configure', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
   'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
-  'http_core_engine_balance',
+  'http_core_engine_balance', 'http_core_redact_body', 'http_core_redacted_ptr',
 ] as const;
 
 /**
@@ -275,6 +277,24 @@ export class HttpCore {
     } catch {
       return { statsUnreadable: 1, ...own };
     }
+  }
+
+  /**
+   * A body decoded after the core (its Content-Encoding removed) through the engine's body-field
+   * redaction, with the same rules and counters as a body the core read: the redacted bytes, or null
+   * when nothing was replaced. `cut`: the body was cut short.
+   */
+  redactBody(contentType: string, body: Uint8Array, cut: boolean): Uint8Array | null {
+    const handle = this.liveHandle();
+    const type = new TextEncoder().encode(contentType);
+    const { ptr, bytes } = this.core.input(type.length + body.length);
+    bytes.set(type);
+    bytes.set(body, type.length);
+    const ex = this.core.exports;
+    const len = ex.http_core_redact_body(handle, ptr, type.length, ptr + type.length, body.length, cut ? 1 : 0);
+    if (len < 0) throw new Error('http-core: http_core_redact_body refused its arguments');
+    if (len === 0) return null;
+    return new Uint8Array(ex.memory.buffer, ex.http_core_redacted_ptr() >>> 0, len).slice();
   }
 
   /** Idempotent. */
