@@ -211,6 +211,14 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
   if (rel <= 0 || rel > kMaxForwardJump) return;
   uint64_t acked = next_ + static_cast<uint64_t>(rel);
   if (!held_) {
+    if (fin_seen_ && next_ < fin_offset_ && acked > fin_offset_) {
+      // The FIN seen ahead is acknowledged itself (the ACK is one past it): the receiver got it and
+      // every byte before it. Only the receiver's word, or the close, ends a wait for a FIN: a
+      // timeout would let a FIN injected ahead of the stream cut what follows it.
+      ++ctx.stats->holes_skipped;
+      EmitGap(ctx, fin_offset_ - next_, ts, sink);
+      return;
+    }
     // The receiver has bytes the capture has not seen, and nothing was captured after them: a lost
     // tail, or data captured after its ACK (queues merged by the `any` device). Awaited like a
     // hole, so late data is delivered, and gapped at the hole timeout or at the end.
@@ -231,9 +239,7 @@ void Reassembler::OnPeerAck(const ReassemblyContext& ctx, uint32_t ack, int64_t 
       EmitGap(ctx, acked - next_, ts, sink);
     }
   }
-  // A FIN seen ahead and acknowledged (the ACK is one past it): the receiver got it and every byte
-  // before it. Only the receiver's word, or the close, ends a wait for a FIN: a timeout would let a
-  // FIN injected ahead of the stream cut what follows it.
+  // The holes given up, a FIN seen ahead and acknowledged ends the wait as above.
   if (!held_ && fin_seen_ && next_ < fin_offset_ && acked > fin_offset_) {
     ++ctx.stats->holes_skipped;
     EmitGap(ctx, fin_offset_ - next_, ts, sink);
