@@ -104,7 +104,7 @@ export const RULES = {
   routeTemplates: 'paths starting with /, each segment literal or a whole {name}',
   boolean: 'true or false',
   redactHeaders: 'comma-separated header names',
-  redactDefaultHeadersProduction: 'true in production',
+  redactDefaultsProduction: 'true in production',
   tokenOverHttp: 'requires an https: collector URL',
   token: 'visible ASCII characters only',
   captureFile: 'non-empty path',

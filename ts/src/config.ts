@@ -7,7 +7,7 @@ import { isLogLevel, type LogLevel } from './log.js';
 import { ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
 import { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, RULES } from './config-tables.js';
-import { parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
+import { checkKeepRedactDefaults, parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
 
 export { ValidationError };
 export { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, LIMITS, RULES } from './config-tables.js';
@@ -115,7 +115,7 @@ export function parseRaw<K extends RawKey>(key: K, raw: string, opts: { producti
       case 'redactDefaultHeaders': {
         const l = v.toLowerCase();
         if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
-        if (key === 'redactDefaultHeaders') checkRedactDefaultHeaders(l === 'true', opts.production ?? false);
+        if (key === 'redactDefaultHeaders') checkKeepRedactDefaults(key, l === 'true', opts.production ?? false);
         return l === 'true';
       }
       case 'redactQueryParams': case 'redactBodyFields': case 'redactDefaultQueryParams': case 'redactDefaultBodyFields':
@@ -236,13 +236,6 @@ function checkRedactHeaders(names: unknown): string[] {
   return [...out];
 }
 
-function checkRedactDefaultHeaders(v: unknown, production: boolean): boolean {
-  if (typeof v !== 'boolean') throw new ValidationError('redactDefaultHeaders', RULES.boolean, `got ${typeof v}`);
-  // Production secrets must not reach a collector because someone shortened a list.
-  if (!v && production) throw new ValidationError('redactDefaultHeaders', RULES.redactDefaultHeadersProduction);
-  return v;
-}
-
 /**
  * The names redacted: the listed ones are added to the defaults, so adding a header never loses one; the
  * defaults go only on an explicit `redactDefaultHeaders: false`.
@@ -329,7 +322,7 @@ export function validateConfig(config: SnifferConfig, env: Record<string, string
     // Anyone on the path would read the token; in every mode, not only in production.
     throw new ValidationError('outputUrlAuthToken', RULES.tokenOverHttp, 'the collector URL is http:');
   }
-  const redactDefaultHeaders = given('redactDefaultHeaders') ? checkRedactDefaultHeaders(c.redactDefaultHeaders, production) : true;
+  const redactDefaultHeaders = given('redactDefaultHeaders') ? checkKeepRedactDefaults('redactDefaultHeaders', c.redactDefaultHeaders, production) : true;
   const listed = given('redactHeaders') ? checkRedactHeaders(c.redactHeaders) : [];
   if (given('outputHar') && (typeof c.outputHar !== 'string' || c.outputHar.trim() === '')) throw new ValidationError('outputHar', RULES.outputHar);
   const outputHar = c.outputHar as string | undefined;
@@ -372,7 +365,7 @@ export function validateDecoderOptions(options: DecoderOptions): {
 } & RedactLists {
   if (typeof options !== 'object' || options === null) throw new ValidationError('options', RULES.object);
   const integer = (k: 'maxBodySize' | 'maxBufferedBytes'): number => (options[k] === undefined ? DEFAULTS[k] : checkInteger(k, options[k]));
-  const withDefaults = options.redactDefaultHeaders === undefined ? true : checkRedactDefaultHeaders(options.redactDefaultHeaders, false);
+  const withDefaults = options.redactDefaultHeaders === undefined ? true : checkKeepRedactDefaults('redactDefaultHeaders', options.redactDefaultHeaders, false);
   return {
     maxBodySize: integer('maxBodySize'),
     maxBufferedBytes: integer('maxBufferedBytes'),

@@ -89,10 +89,14 @@ function checkNames(key: ListKey, v: unknown): string[] {
   return [...out];
 }
 
-function checkKeepDefaults(key: DefaultsKey, v: unknown, production: boolean): boolean {
+/**
+ * A switch that keeps a default redaction list (headers, query parameters, body fields): a boolean, and never
+ * false in production.
+ */
+export function checkKeepRedactDefaults(key: 'redactDefaultHeaders' | DefaultsKey, v: unknown, production: boolean): boolean {
   if (typeof v !== 'boolean') throw new ValidationError(key, RULES.boolean, `got ${typeof v}`);
   // The defaults keep secrets out of every output; dropping them is for a test bench, not production.
-  if (!v && production) throw new ValidationError(key, RULES.redactDefaultHeadersProduction);
+  if (!v && production) throw new ValidationError(key, RULES.redactDefaultsProduction);
   return v;
 }
 
@@ -127,7 +131,7 @@ export function parseRuleRaw(key: RuleKey, v: string, production: boolean): unkn
     case 'redactDefaultQueryParams': case 'redactDefaultBodyFields': {
       const l = v.toLowerCase();
       if (l !== 'true' && l !== 'false') throw new ValidationError(key, RULES.boolean, `got ${quote(v)}`);
-      return checkKeepDefaults(key, l === 'true', production);
+      return checkKeepRedactDefaults(key, l === 'true', production);
     }
     default: return checkPattern(key, v);
   }
@@ -135,7 +139,7 @@ export function parseRuleRaw(key: RuleKey, v: string, production: boolean): unkn
 
 /** The two redaction lists from a library config or decoder options: the given names added to the defaults. */
 export function resolveRedactLists(c: Record<string, unknown>, production: boolean): RedactLists & Omit<MessageRules, 'filters' | keyof RedactLists> {
-  const keep = (k: DefaultsKey): boolean => (c[k] === undefined ? true : checkKeepDefaults(k, c[k], production));
+  const keep = (k: DefaultsKey): boolean => (c[k] === undefined ? true : checkKeepRedactDefaults(k, c[k], production));
   const list = (k: ListKey, defaults: readonly string[], withDefaults: boolean): string[] => {
     const given = c[k] === undefined ? [] : checkNames(k, c[k]);
     return withDefaults ? [...new Set([...defaults, ...given])] : given;
