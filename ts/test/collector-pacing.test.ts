@@ -1,10 +1,10 @@
 // The collector output against a real HTTPS collector that pushes back (503 with Retry-After), goes down
 // (503s, then connection refused) and recovers: retries wait as told, the breaker stops the attempts
 // while it is down (counted at the collector), and delivery resumes with every drop counted.
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../src/log.js';
-import { HttpsOutput, type HttpsOutputOptions } from '../src/outputs/https.js';
-import { Collector, makeCertificate, type Answer, type Certificate } from './collector.js';
+import type { HttpsOutput, HttpsOutputOptions } from '../src/outputs/https.js';
+import { until, useCollectorHarness, type Answer, type Collector } from './collector.js';
 
 const newLog = () => {
   const records: Array<Record<string, unknown>> = [];
@@ -13,37 +13,11 @@ const newLog = () => {
 };
 const body = (i: number): string => JSON.stringify({ direction: 'request', method: 'GET', path: `/m/${i}` });
 const send = (out: HttpsOutput, i: number): void => out.deliver(Buffer.from(body(i) + '\n'), 1);
-// Polls on real I/O turns; the cap only keeps a broken output from hanging the run.
-const until = async (cond: () => boolean, what: string): Promise<void> => {
-  const giveUp = performance.now() + 30_000;
-  while (!cond()) {
-    if (performance.now() > giveUp) throw new Error(`${what}: not reached`);
-    await new Promise((r) => setImmediate(r));
-  }
-};
 
-let cert: Certificate;
-const collectors: Collector[] = [];
-const outputs: HttpsOutput[] = [];
-const collector = async (respond: (i: number) => Answer, port = 0): Promise<Collector> => {
-  const c = await new Collector(cert, respond).start(port);
-  collectors.push(c);
-  return c;
-};
-const output = (c: Collector, opts: Partial<HttpsOutputOptions>, log = newLog().log): HttpsOutput => {
-  const o = new HttpsOutput(new URL(c.url), 'tok', log, { ca: cert.cert, ...opts });
-  outputs.push(o);
-  return o;
-};
-
-beforeAll(() => {
-  cert = makeCertificate();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await Promise.all(outputs.splice(0).map((o) => o.drain(0)));
-  await Promise.all(collectors.splice(0).map((c) => c.close()));
-});
+const harness = useCollectorHarness();
+const collector = (respond: (i: number) => Answer, port = 0): Promise<Collector> => harness.collector(respond, port);
+const output = (c: Collector, opts: Partial<HttpsOutputOptions>, log = newLog().log): HttpsOutput =>
+  harness.output(c.url, 'tok', log, opts);
 
 describe('Retry-After', () => {
   // Timers and the clock are faked, the network is real: "not before N ms" is checked exactly.
@@ -113,8 +87,7 @@ describe('circuit breaker', () => {
 
     // Down, refusing connections: still only the probes go out.
     const port = c.port;
-    await c.close();
-    collectors.splice(collectors.indexOf(c), 1);
+    await harness.stop(c);
     for (let i = 10; i < offered; i++) send(out, i);
     const before = out.stats();
     await until(() => out.stats().probes >= before.probes + 3, 'three more probes');

@@ -1,10 +1,10 @@
 // The https output against a real local HTTPS collector.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createOutputs, HttpsOutput } from '../src/outputs/index.js';
 import type { HttpMessage } from '../src/types.js';
-import { closedPort, Collector, makeCertificate, type Certificate } from './collector.js';
+import { closedPort, until, useCollectorHarness, type Collector } from './collector.js';
 
 const TOKEN = 'tsn-test-token-5f3a9c';
 const allLines: string[] = [];
@@ -29,37 +29,11 @@ const send = (out: HttpsOutput, i: number): string => {
   out.deliver(Buffer.from(line + '\n'), 1);
   return line;
 };
-// Polls on real I/O turns; the cap only keeps a broken output from hanging the run.
-const until = async (cond: () => boolean): Promise<void> => {
-  const giveUp = performance.now() + 30_000;
-  while (!cond()) {
-    if (performance.now() > giveUp) throw new Error('condition not reached');
-    await new Promise((r) => setImmediate(r));
-  }
-};
+const harness = useCollectorHarness();
+const collector = (respond?: (i: number) => number): Promise<Collector> => harness.collector(respond);
+const output = (url: string, opts: ConstructorParameters<typeof HttpsOutput>[3] = {}, log = newLog().log): HttpsOutput =>
+  harness.output(url, TOKEN, log, opts);
 
-let cert: Certificate;
-const collectors: Collector[] = [];
-const outputs: HttpsOutput[] = [];
-const collector = async (respond?: (i: number) => number): Promise<Collector> => {
-  const c = await new Collector(cert, respond).start();
-  collectors.push(c);
-  return c;
-};
-const output = (url: string, opts: ConstructorParameters<typeof HttpsOutput>[3] = {}, log = newLog().log): HttpsOutput => {
-  const o = new HttpsOutput(new URL(url), TOKEN, log, { ca: cert.cert, ...opts });
-  outputs.push(o);
-  return o;
-};
-
-beforeAll(() => {
-  cert = makeCertificate();
-});
-afterEach(async () => {
-  vi.useRealTimers();
-  await Promise.all(outputs.splice(0).map((o) => o.drain(0)));
-  await Promise.all(collectors.splice(0).map((c) => c.close()));
-});
 afterAll(() => {
   expect(allLines.length).toBeGreaterThan(0);
   for (const l of allLines) expect(l).not.toContain(TOKEN);
@@ -101,8 +75,7 @@ describe('https output', () => {
 
   it('sends no authorization header without a token', async () => {
     const c = await collector();
-    const out = new HttpsOutput(new URL(c.url), undefined, newLog().log, { ca: cert.cert });
-    outputs.push(out);
+    const out = harness.output(c.url, undefined, newLog().log);
     send(out, 1);
     await out.drain(Date.now() + 10_000);
     expect(c.requests[0]!.headers.authorization).toBeUndefined();
@@ -164,8 +137,7 @@ describe('https output', () => {
     const out = output(`https://127.0.0.1:${port}/ingest`, { retryDelaysMs: [200, 200, 5000] });
     const line = send(out, 1);
     await until(() => out.stats().retries >= 1);
-    const c = await new Collector(cert).start(port);
-    collectors.push(c);
+    const c = await harness.collector(undefined, port);
     await out.drain(Date.now() + 20_000);
     expect(c.requests.map((r) => r.body)).toEqual([line]);
     expect(out.stats()).toMatchObject({ delivered: 1, dropped: 0, failed: 0 });
@@ -228,8 +200,7 @@ describe('https output', () => {
   it('reading a file, asks the pipeline to wait instead of dropping; live, never waits and drops', async () => {
     const c = await collector();
     const fileCfg = validateConfig({ captureFile: 'any.pcap', outputUrl: c.url }, {});
-    const offline = createOutputs(fileCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
-    outputs.push(offline as HttpsOutput);
+    const offline = harness.keep(createOutputs(fileCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } })[0]!);
     let waits = 0;
     for (let i = 0; i < 200; i++) {
       const wait = offline.ready();
@@ -247,8 +218,7 @@ describe('https output', () => {
     expect(offline.stats()).toMatchObject({ delivered: 200, dropped: 0, failed: 0 });
 
     const liveCfg = validateConfig({ ports: [8080], outputUrl: c.url }, {});
-    const live = createOutputs(liveCfg, newLog().log, { https: { ca: cert.cert, maxQueued: 10 } })[0]!;
-    outputs.push(live as HttpsOutput);
+    const live = harness.keep(createOutputs(liveCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } })[0]!);
     for (let i = 0; i < 50; i++) {
       expect(live.ready()).toBeNull();
       const m = message(i);
@@ -262,7 +232,7 @@ describe('https output', () => {
   it('is built by createOutputs from a validated config', async () => {
     const c = await collector();
     const cfg = validateConfig({ ports: [8080], outputUrl: c.url, outputUrlAuthToken: TOKEN }, { TCP_SNIFFER_PRODUCTION: '1' });
-    const outs = createOutputs(cfg, newLog().log, { https: { ca: cert.cert } });
+    const outs = createOutputs(cfg, newLog().log, { https: { ca: harness.cert.cert } });
     expect(outs.map((o) => o.name)).toEqual(['https']);
     const m = message(3);
     outs[0]!.deliver(lineOf(m), 1);

@@ -1,6 +1,6 @@
 // A real HTTPS collector for tests: node:https with a certificate made at test time by openssl. It
 // answers each POST with the status (and headers) `respond(i, body)` picks (i counts from 0) and records
-// what it got.
+// what it got. useCollectorHarness is the start-up and clean-up of the https output's suites.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +8,10 @@ import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeAll, vi } from 'vitest';
+import type { Logger } from '../src/log.js';
+import { HttpsOutput, type HttpsOutputOptions } from '../src/outputs/https.js';
+import type { Output } from '../src/outputs/index.js';
 
 export interface Certificate { key: string; cert: string }
 
@@ -101,4 +105,68 @@ export async function closedPort(): Promise<number> {
   const port = (srv.address() as AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/** Polls `cond` on real I/O turns (fake timers leave these alone); the cap only keeps a broken output from hanging the run. */
+export async function until(cond: () => boolean, what = 'condition'): Promise<void> {
+  const giveUp = performance.now() + 30_000;
+  while (!cond()) {
+    if (performance.now() > giveUp) throw new Error(`${what}: not reached`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export interface CollectorHarness {
+  /** The certificate every collector serves and every output trusts (made before the first test). */
+  readonly cert: Certificate;
+  /** A collector started on `port` (0: a free one), closed after the test. */
+  collector(respond?: (i: number, body: string) => Answer, port?: number): Promise<Collector>;
+  /** An https output to `url` trusting the certificate, drained (deadline now) after the test. */
+  output(url: string, token: string | undefined, log: Logger, opts?: Partial<HttpsOutputOptions>): HttpsOutput;
+  /** Hands an output made elsewhere (createOutputs) to the after-test drain. */
+  keep<T extends Output>(out: T): T;
+  /** Closes a collector before the test ends (it goes down). */
+  stop(c: Collector): Promise<void>;
+}
+
+/** Registers the suite's hooks: the certificate before all tests; real timers, drained outputs and closed collectors after each. */
+export function useCollectorHarness(): CollectorHarness {
+  let cert: Certificate | undefined;
+  const collectors: Collector[] = [];
+  const outputs: Output[] = [];
+  beforeAll(() => {
+    cert = makeCertificate();
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(outputs.splice(0).map((o) => o.drain(0)));
+    await Promise.all(collectors.splice(0).map((c) => c.close()));
+  });
+  const made = (): Certificate => {
+    if (cert === undefined) throw new Error('the certificate is made in beforeAll: use the harness inside a test');
+    return cert;
+  };
+  return {
+    get cert() {
+      return made();
+    },
+    async collector(respond, port = 0) {
+      const c = await new Collector(made(), respond).start(port);
+      collectors.push(c);
+      return c;
+    },
+    output(url, token, log, opts = {}) {
+      const o = new HttpsOutput(new URL(url), token, log, { ca: made().cert, ...opts });
+      outputs.push(o);
+      return o;
+    },
+    keep(out) {
+      outputs.push(out);
+      return out;
+    },
+    async stop(c) {
+      collectors.splice(collectors.indexOf(c), 1);
+      await c.close();
+    },
+  };
 }
