@@ -146,6 +146,44 @@ export async function startInjector(opts: StartOptions): Promise<Injector> {
   return { port: started.port, proc, logs, exited, waitForLog, stop };
 }
 
+/** The injector serving from a Secret volume, as in a Deployment that cert-manager rotates. */
+export interface RotatingInjector {
+  server: Injector;
+  /** The pair the volume holds at start. */
+  first: Pki;
+  /** The pair rotate() swaps in. */
+  second: Pki;
+  /** Both CAs: a client trusts whichever certificate is served. */
+  cas: string[];
+  /** Swaps the volume to `second` and waits until the injector has loaded it. */
+  rotate(): Promise<void>;
+  /** Swaps in a pair whose certificate does not parse, and waits until the injector keeps the loaded one. */
+  rotateToBroken(): Promise<void>;
+}
+
+/** Two pairs made in a fresh temp dir, the first written to a Secret volume there, and the injector started on it. */
+export async function startOnSecretVolume(prefix: string): Promise<RotatingInjector> {
+  const dir = tempDir(prefix);
+  const first = makePki(dir, 'first');
+  const second = makePki(dir, 'second');
+  const volume = path.join(dir, 'tls');
+  fs.mkdirSync(volume);
+  let generation = 1;
+  writeSecretVolume(volume, first, generation);
+  const server = await startInjector({ certFile: path.join(volume, 'tls.crt'), keyFile: path.join(volume, 'tls.key') });
+  return {
+    server, first, second, cas: [first.caCert, second.caCert],
+    async rotate() {
+      writeSecretVolume(volume, second, ++generation);
+      await server.waitForLog((l) => l.message === 'certificate reloaded');
+    },
+    async rotateToBroken() {
+      writeSecretVolume(volume, { ...second, cert: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }, ++generation);
+      await server.waitForLog((l) => l.message === 'new certificate does not load; keeping the loaded one');
+    },
+  };
+}
+
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;

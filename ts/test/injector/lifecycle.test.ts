@@ -11,21 +11,14 @@ import * as tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 
 import {
-  FIXTURES, fingerprint, makePki, peerCertificate, request, runInjector, startInjector, tempDir, writeSecretVolume,
+  FIXTURES, fingerprint, makePki, peerCertificate, request, runInjector, startInjector, startOnSecretVolume, tempDir,
 } from './harness';
 
 const review = fs.readFileSync(path.join(FIXTURES, 'basic.review.json'), 'utf8');
 
 describe('certificate rotation', () => {
   it('serves the new certificate after a ..data swap, without dropping open connections', async () => {
-    const dir = tempDir('rotation');
-    const first = makePki(dir, 'first');
-    const second = makePki(dir, 'second');
-    const volume = path.join(dir, 'tls');
-    fs.mkdirSync(volume);
-    writeSecretVolume(volume, first, 1);
-    const server = await startInjector({ certFile: path.join(volume, 'tls.crt'), keyFile: path.join(volume, 'tls.key') });
-    const bothCas = [first.caCert, second.caCert];
+    const { server, first, second, cas: bothCas, rotate, rotateToBroken } = await startOnSecretVolume('rotation');
     try {
       expect((await peerCertificate(server.port, bothCas)).fingerprint256).toBe(fingerprint(first.cert));
 
@@ -34,8 +27,7 @@ describe('certificate rotation', () => {
       const before = await request(server.port, first.caCert, 'POST', '/mutate', review, { agent });
       expect(before.status).toBe(200);
 
-      writeSecretVolume(volume, second, 2);
-      await server.waitForLog((l) => l.message === 'certificate reloaded');
+      await rotate();
       expect((await peerCertificate(server.port, bothCas)).fingerprint256).toBe(fingerprint(second.cert));
 
       // The old connection still works, on the same socket and the old certificate.
@@ -54,9 +46,7 @@ describe('certificate rotation', () => {
       agent.destroy();
 
       // A half-written or broken pair is refused and the current certificate kept.
-      const broken = { ...second, cert: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' };
-      writeSecretVolume(volume, broken, 3);
-      await server.waitForLog((l) => l.message === 'new certificate does not load; keeping the loaded one');
+      await rotateToBroken();
       expect((await peerCertificate(server.port, bothCas)).fingerprint256).toBe(fingerprint(second.cert));
     } finally {
       expect(await server.stop()).toBe(0);

@@ -7,30 +7,21 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { checkExposition, valueOf } from '../metrics-scrape';
-import { FIXTURES, makePki, request, startInjector, tempDir, writeSecretVolume } from './harness';
+import { FIXTURES, request, startOnSecretVolume } from './harness';
 
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, `${name}.review.json`), 'utf8');
 
 describe('GET /metrics', () => {
   it('counts reviews by outcome, observes their durations and counts TLS reloads', async () => {
-    const dir = tempDir('metrics');
-    const first = makePki(dir, 'first');
-    const second = makePki(dir, 'second');
-    const volume = path.join(dir, 'tls');
-    fs.mkdirSync(volume);
-    writeSecretVolume(volume, first, 1);
-    const server = await startInjector({ certFile: path.join(volume, 'tls.crt'), keyFile: path.join(volume, 'tls.key') });
-    const cas = [first.caCert, second.caCert];
+    const { server, cas, rotate, rotateToBroken } = await startOnSecretVolume('metrics');
     try {
       for (const name of ['basic', 'declared-ports', 'not-labelled']) {
         expect((await request(server.port, cas, 'POST', '/mutate', fixture(name))).status).toBe(200);
       }
       expect((await request(server.port, cas, 'POST', '/mutate', '{}')).status).toBe(400);
 
-      writeSecretVolume(volume, second, 2);
-      await server.waitForLog((l) => l.message === 'certificate reloaded');
-      writeSecretVolume(volume, { ...second, cert: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }, 3);
-      await server.waitForLog((l) => l.message === 'new certificate does not load; keeping the loaded one');
+      await rotate();
+      await rotateToBroken();
 
       const scraped = await request(server.port, cas, 'GET', '/metrics');
       expect(scraped.status).toBe(200);
