@@ -5,18 +5,15 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "connection_tracker.h"
+#include "segment_builder.h"
 #include "test_support.h"
 
 namespace capture_shim::testing {
-
-constexpr uint32_t kClientIp = 0x0100000a;  // 10.0.0.1 in memory order
-constexpr uint32_t kServerIp = 0x0200000a;  // 10.0.0.2
 
 class TrackerTest : public ::testing::Test {
  protected:
@@ -34,21 +31,9 @@ class TrackerTest : public ::testing::Test {
   // Segments carry `window` (and, on SYNs, `window_scale`; -1: no option) as the peer advertises.
   void Send(bool from_client, uint32_t seq, uint32_t ack, uint8_t flags, const std::string& data,
             int64_t ts, uint16_t cport = 40000, uint16_t window = 65535, int8_t window_scale = -1) {
-    TcpSegment s;
-    s.ip_version = 4;
-    uint32_t src = from_client ? kClientIp : kServerIp;
-    uint32_t dst = from_client ? kServerIp : kClientIp;
-    std::memcpy(s.src_addr, &src, 4);
-    std::memcpy(s.dst_addr, &dst, 4);
-    s.src_port = from_client ? cport : 80;
-    s.dst_port = from_client ? 80 : cport;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = flags;
-    s.payload = reinterpret_cast<const uint8_t*>(data.data());
-    s.payload_len = s.wire_len = static_cast<uint32_t>(data.size());
-    s.window = window;
-    s.window_scale = (flags & kTcpSyn) ? window_scale : -1;
+    // Only a SYN carries the window-scale option.
+    const TcpSegment s = MakeSegment(from_client, cport, seq, ack, flags, data, window,
+                                     (flags & kTcpSyn) ? window_scale : -1);
     tracker_->OnSegment(s, ts);
   }
   void Handshake(int64_t ts, uint16_t cport = 40000) {

@@ -7,11 +7,11 @@
 // build (it needs clang); build and run it as capture-shim/README.md ("Fuzzing") shows.
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <string>
 
 #include "connection_tracker.h"
+#include "segment_builder.h"
 #include "stream_event_format.h"
 
 namespace {
@@ -37,21 +37,9 @@ struct Input {
 
 void Send(ConnectionTracker& t, int k, bool from_client, uint32_t seq, uint32_t ack, uint8_t flags,
           const std::string& data, int64_t ts, int8_t scale = -1) {
-  TcpSegment s;
-  s.ip_version = 4;
-  const uint32_t client = 0x0100000a, server = 0x0200000a;
-  std::memcpy(s.src_addr, from_client ? &client : &server, 4);
-  std::memcpy(s.dst_addr, from_client ? &server : &client, 4);
-  s.src_port = from_client ? static_cast<uint16_t>(41000 + k) : 80;
-  s.dst_port = from_client ? 80 : static_cast<uint16_t>(41000 + k);
-  s.seq = seq;
-  s.ack = ack;
-  s.flags = flags;
-  s.window = kWindow;
-  s.window_scale = scale;
-  s.payload = reinterpret_cast<const uint8_t*>(data.data());
-  s.payload_len = s.wire_len = static_cast<uint32_t>(data.size());
-  t.OnSegment(s, ts);
+  t.OnSegment(testing::MakeSegment(from_client, static_cast<uint16_t>(41000 + k), seq, ack, flags, data,
+                                   kWindow, scale),
+              ts);
 }
 
 }  // namespace
