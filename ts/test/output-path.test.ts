@@ -24,11 +24,8 @@ beforeAll(async () => {
 
 const endpoint = (ip: string, port: number) => ({ ...parseIp(ip)!, port });
 
-/** One batch holding `exchanges` GET exchanges on connection `conn`, then its close. */
-function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
-  const enc = new TextEncoder();
-  const request = enc.encode('GET /a?q=caf%C3%A9 HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(exchanges));
-  const response = enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhé"\n'.repeat(exchanges));
+/** One batch on connection `conn`: its open, the client's bytes, the server's bytes, its close. */
+function connectionBatch(conn: bigint, request: Uint8Array, response: Uint8Array): Uint8Array {
   const total = 4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length;
   const batch = new Uint8Array(total);
   const view = new DataView(batch.buffer);
@@ -43,6 +40,14 @@ function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
   }
   writeEventHeader(view, at, KIND_CLOSE, CLOSE_FIN, 0, conn, 1_700_000_000_000_200);
   return batch.subarray(0, at + EVENT_HEADER_BYTES);
+}
+
+/** One batch holding `exchanges` GET exchanges on connection `conn`, then its close. */
+function exchangeBatch(conn: bigint, exchanges: number): Uint8Array {
+  const enc = new TextEncoder();
+  const request = enc.encode('GET /a?q=caf%C3%A9 HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(exchanges));
+  const response = enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhé"\n'.repeat(exchanges));
+  return connectionBatch(conn, request, response);
 }
 
 /** A stdout stream whose writes are read back; `blocked` keeps its callbacks until released. */
@@ -152,19 +157,7 @@ describe('decoded bodies on the one output path', () => {
     const coded = Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]);
     const request = enc.encode('GET /a HTTP/1.1\r\nHost: svc\r\n\r\n'.repeat(3));
     const response = Buffer.concat([plain('one'), coded, plain('three')]);
-    const batch = new Uint8Array(4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length);
-    const view = new DataView(batch.buffer);
-    let at = 0;
-    writeEventHeader(view, at, KIND_OPEN, OPEN_SAMPLED, OPEN_PAYLOAD_BYTES, conn, 1_700_000_000_000_000);
-    writeOpenPayload(view, at + EVENT_HEADER_BYTES, endpoint('10.0.0.2', 40000), endpoint('10.0.0.1', 8080));
-    at += EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES;
-    for (const [dir, bytes] of [[DIR_CLIENT_TO_SERVER, request], [DIR_SERVER_TO_CLIENT, response]] as const) {
-      writeEventHeader(view, at, KIND_DATA, dir, bytes.length, conn, 1_700_000_000_000_100);
-      batch.set(bytes, at + EVENT_HEADER_BYTES);
-      at += EVENT_HEADER_BYTES + bytes.length;
-    }
-    writeEventHeader(view, at, KIND_CLOSE, CLOSE_FIN, 0, conn, 1_700_000_000_000_200);
-    return batch.subarray(0, at + EVENT_HEADER_BYTES);
+    return connectionBatch(conn, request, response);
   }
 
   async function run(decodeBodies: boolean): Promise<{ lines: string[]; stats: Record<string, number> }> {
