@@ -4,10 +4,10 @@
 
 import type { DecoderOptions, MessageCallback, Placement, SnifferConfig } from './types.js';
 import { isLogLevel, type LogLevel } from './log.js';
-import { ValidationError } from './validation-error.js';
+import { quote, ValidationError } from './validation-error.js';
 import { routeTemplateProblem } from './metrics/routes.js';
 import { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, RULES } from './config-tables.js';
-import { checkKeepRedactDefaults, parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
+import { checkKeepRedactDefaults, checkNameList, parseRuleRaw, resolveMessageRules, resolveRedactLists, RULE_KEYS, TOKEN, type MessageRules, type RedactLists, type RuleKey, type RuleRawValue } from './rules-config.js';
 
 export { ValidationError };
 export { DEFAULT_REDACT_HEADERS, DEFAULTS, INTEGER_LIMITS, LIMITS, RULES } from './config-tables.js';
@@ -77,10 +77,8 @@ export interface RawValue extends RuleRawValue {
 const trim = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, '');
 const DIGITS = /^[0-9]+$/;
 const DECIMAL = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 tchar
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 const IFACE_BAD = /[^\x21-\x7e]|\//; // ASCII without whitespace, controls or '/'
-const quote = (s: string): string => JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
 
 /**
  * Parses the string form of `key` (environment, CLI flag, injector annotation) and checks its rule.
@@ -225,15 +223,7 @@ function checkBoolean(key: string, v: unknown): boolean {
 }
 
 function checkRedactHeaders(names: unknown): string[] {
-  if (!Array.isArray(names)) throw new ValidationError('redactHeaders', RULES.redactHeaders, 'not an array');
-  const out = new Set<string>();
-  names.forEach((n: unknown, i) => {
-    if (typeof n !== 'string' || !TOKEN.test(n)) {
-      throw new ValidationError('redactHeaders', RULES.redactHeaders, `redactHeaders[${i}] is ${typeof n === 'string' ? quote(n) : typeof n}`);
-    }
-    out.add(n.toLowerCase());
-  });
-  return [...out];
+  return checkNameList('redactHeaders', RULES.redactHeaders, TOKEN, (n) => n.toLowerCase(), names);
 }
 
 /**

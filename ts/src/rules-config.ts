@@ -4,7 +4,7 @@
 import { RULES, type ResolvedConfig } from './config.js';
 import type { Logger } from './log.js';
 import { compilePattern, PatternError } from './url-pattern.js';
-import { ValidationError } from './validation-error.js';
+import { quote, ValidationError } from './validation-error.js';
 
 /**
  * Query parameter names redacted by default (matched case-insensitively after percent-decoding). Names given
@@ -73,21 +73,28 @@ export interface MessageRules extends RedactLists {
   filters: ExchangeFilters;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 tchar
+/** RFC 9110 tchar: a header or method name. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REDACT_NAME = /^[\x21-\x2b\x2d-\x7e]{1,128}$/; // visible ASCII without ','
-const quote = (s: string): string => JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
+const lower = (n: string): string => n.toLowerCase();
 
-function checkNames(key: ListKey, v: unknown): string[] {
-  if (!Array.isArray(v)) throw new ValidationError(key, RULE_TEXTS.redactNames, 'not an array');
+/**
+ * A list of names (headers, query parameters, body fields, methods), each of `shape`; kept as `fold` gives
+ * them (names match case-insensitively), each once. The error names the first bad item by its index.
+ */
+export function checkNameList(key: string, rule: string, shape: RegExp, fold: (n: string) => string, v: unknown): string[] {
+  if (!Array.isArray(v)) throw new ValidationError(key, rule, 'not an array');
   const out = new Set<string>();
   v.forEach((n: unknown, i) => {
-    if (typeof n !== 'string' || !REDACT_NAME.test(n)) {
-      throw new ValidationError(key, RULE_TEXTS.redactNames, `${key}[${i}] is ${typeof n === 'string' ? quote(n) : typeof n}`);
+    if (typeof n !== 'string' || !shape.test(n)) {
+      throw new ValidationError(key, rule, `${key}[${i}] is ${typeof n === 'string' ? quote(n) : typeof n}`);
     }
-    out.add(n.toLowerCase());
+    out.add(fold(n));
   });
   return [...out];
 }
+
+const checkNames = (key: ListKey, v: unknown): string[] => checkNameList(key, RULE_TEXTS.redactNames, REDACT_NAME, lower, v);
 
 /**
  * A switch that keeps a default redaction list (headers, query parameters, body fields): a boolean, and never
@@ -112,14 +119,7 @@ function checkPattern(key: PatternKey, v: unknown): CompiledPattern {
 
 function checkMethods(v: unknown): string[] {
   if (!Array.isArray(v) || v.length === 0) throw new ValidationError('httpAllowMethod', RULE_TEXTS.methods, 'empty');
-  const out = new Set<string>();
-  v.forEach((m: unknown, i) => {
-    if (typeof m !== 'string' || !TOKEN.test(m)) {
-      throw new ValidationError('httpAllowMethod', RULE_TEXTS.methods, `httpAllowMethod[${i}] is ${typeof m === 'string' ? quote(m) : typeof m}`);
-    }
-    out.add(m.toUpperCase());
-  });
-  return [...out];
+  return checkNameList('httpAllowMethod', RULE_TEXTS.methods, TOKEN, (m) => m.toUpperCase(), v);
 }
 
 /** parseRaw for the keys of this file; `v` is already trimmed. */

@@ -21,3 +21,6 @@ export class ValidationError extends Error {
     return new ValidationError(field, this.rule, this.detail);
   }
 }
+
+/** A value as an error's detail shows it: JSON-quoted, cut after 40 characters. */
+export const quote = (s: string): string => JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
