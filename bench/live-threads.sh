@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Where one build's CPU goes under the wrk load: the sniffer's CPU per completed exchange split by thread
 # (the JS main thread and V8's helper threads are all named "node"; the capture thread "tcp-sniffer-cap"),
-# from /proc/PID/task/*/stat once it is capturing until the load ends. With --perf, also a perf profile
+# from /proc/PID/task/*/stat once it is capturing until the load ends (and 1 s after), with the context
+# switches per exchange of each thread name (each one a wake-up taken from the load's two cores); then the
+# CPU from the stop to the exit (/usr/bin/time less the last reading: the drain and the exit, which
+# bench/live.sh counts and this split does not). With --perf, also a perf profile
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
@@ -39,29 +42,34 @@ cleanup() {
 trap cleanup EXIT
 nginx_start "$tmp/nginx" 127.0.0.1 "$port" || exit 1
 
-node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout > "$out" 2> "$tmp/sniffer.log" &
-pid=$!
+/usr/bin/time -f '%U %S' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
+  > "$out" 2> "$tmp/sniffer.log" &
+tpid=$!
+for _ in $(seq 50); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && break; sleep 0.1; done
+[ -n "$pid" ] || { echo "live-threads: the sniffer did not start" >&2; exit 1; }
 for _ in $(seq 200); do grep -q '"capturing"' "$tmp/sniffer.log" && break; sleep 0.1; done
 grep -q '"capturing"' "$tmp/sniffer.log" || { cat "$tmp/sniffer.log" >&2; exit 1; }
 
-# CPU ticks per thread name, summed over the threads of that name.
+# CPU ticks and context switches (voluntary + involuntary) per thread name, summed over its threads.
 threads() {
   for t in /proc/"$pid"/task/*; do
-    echo "$(tr ' ' _ < "$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")"
-  done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
+    echo "$(tr ' ' _ < "$t/comm") $(awk '{ print $14 + $15 }' "$t/stat") \
+$(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status")"
+  done | awk '{ a[$1] += $2; v[$1] += $3; n[$1] += $4 } END { for (k in a) print k, a[k], v[k], n[k] }' | sort
 }
 threads > "$tmp/before"
 perf_pid=''
 if [ -n "$perf_out" ]; then
-  perf record -F 999 -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
+  perf record -F "${PERF_FREQ:-999}" -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
   perf_pid=$!
 fi
 wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$port/4k" > "$tmp/wrk.txt"
 sleep 1
 threads > "$tmp/after"
+awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat" > "$tmp/at-stop"
 [ -z "$perf_pid" ] || wait "$perf_pid"
 kill -INT "$pid"
-wait "$pid"
+wait "$tpid"
 pid=''
 
 completed=$(awk '/ requests in / { print $1 }' "$tmp/wrk.txt")
@@ -69,7 +77,10 @@ echo "live-threads: $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-
 echo "wrk $(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.txt") req/s, $completed completed, \
 $(grep -c '"direction":"response"' "$out") responses emitted"
 join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
-  { us = ($3 - $2) * 1e6 / hz / ex; total += us; if (us > 0) printf "  %-16s %6.1f us/exchange\n", $1, us }
+  { us = ($5 - $2) * 1e6 / hz / ex; total += us; vol = ($6 - $3) / ex; inv = ($7 - $4) / ex
+    if (us > 0) printf "  %-16s %6.1f us/exchange, context switches per exchange %.3f voluntary, %.3f involuntary\n", $1, us, vol, inv }
   END { printf "  %-16s %6.1f us/exchange\n", "all threads", total }'
+awk -v ex="$completed" -v t0="$(cat "$tmp/at-stop")" '
+  { printf "  %-16s %6.1f us/exchange (%.2f CPU s)\n", "stop to exit", ($1 + $2 - t0) * 1e6 / ex, $1 + $2 - t0 }' "$tmp/time"
 read -r received dropped stdout_dropped shed <<< "$(node "$BENCH/stop-stats.mjs" "$tmp/sniffer.log")"
 echo "kernel drops $dropped of $received; stdout drops $stdout_dropped; shed $shed bytes"

@@ -1,5 +1,8 @@
 // The callback and stdout outputs; stdout against a real pipe to a real process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -234,5 +237,43 @@ describe('stdout output', () => {
     expect(s.dropped).toBeGreaterThanOrEqual(10);
     expect(lines.filter((l) => l.includes('stdout failed'))).toHaveLength(1);
     expect(out.ready()).toBeNull();
+  });
+
+  it('given a file descriptor, writes each block to it before deliver returns, the block as it is, counted per message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stdout-fd-'));
+    const fd = openSync(join(dir, 'out.jsonl'), 'w');
+    try {
+      const out = new StdoutOutput(newLog().log, { fd });
+      const block = Buffer.alloc(300_000); // the pipeline's reused block
+      const expected: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const lines = [0, 1, 2].map((k) => JSON.stringify({ ...message(i * 3 + k), body: 'é "q"'.repeat(1_000 * k) }) + '\n');
+        const len = block.write(lines.join(''));
+        out.deliver(block.subarray(0, len), 3);
+        block.fill(0x21); // what the next feed would do to the block: already written, so harmless
+        expected.push(...lines);
+      }
+      expect(out.ready()).toBeNull();
+      expect(out.stats()).toMatchObject({ delivered: 60, dropped: 0, failed: 0, pending: 0, bufferedBytes: 0 });
+      expect(readFileSync(join(dir, 'out.jsonl'), 'utf8')).toBe(expected.join(''));
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('given a file descriptor whose reader is gone, logs the broken pipe once and counts every message, without throwing', async () => {
+    const child = spawn('sh', ['-c', 'exec 0<&-; sleep 0.1'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    await new Promise((r) => setTimeout(r, 50));
+    const fd = (child.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+    const { log, lines } = newLog();
+    const out = new StdoutOutput(log, { fd });
+    for (let i = 0; i < 10; i++) out.deliver(Buffer.from('z'.repeat(70_000) + '\n'), 2);
+    const s = out.stats();
+    expect(s).toMatchObject({ delivered: 0, failed: 2 });
+    expect(s.dropped).toBe(18);
+    expect(lines.filter((l) => l.includes('stdout failed'))).toHaveLength(1);
+    await out.drain(Date.now() + 1000);
+    child.stdin!.destroy();
   });
 });

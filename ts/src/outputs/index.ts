@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
 import { HarFileOutput, type HarFileOutputOptions } from './har-file.js';
 import { HttpsOutput, type HttpsOutputOptions } from './https.js';
-import { blockingStdout, stdoutIsFile } from './offline-stdout.js';
+import { STDOUT_FD, stdoutIsFile } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
 export interface Output {
@@ -50,9 +50,8 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
   }
   if (cfg.outputStdout) {
     // Reading a file, stdout blocks: a slow reader then slows the file reader instead of losing messages.
-    // Live, stdout redirected to a file is Node's synchronous file stream, so blocks need no copy.
-    const mode = cfg.captureFile !== undefined ? { stream: blockingStdout(), writesSynchronously: true }
-      : stdoutIsFile() ? { writesSynchronously: true } : {};
+    // Live, stdout redirected to a regular file is written directly too (it never waits on a reader).
+    const mode = cfg.captureFile !== undefined || stdoutIsFile() ? { fd: STDOUT_FD } : {};
     outputs.push(new StdoutOutput(log, { ...mode, ...deps.stdout }));
   }
   if (cfg.outputHar !== undefined) outputs.push(new HarFileOutput(cfg.outputHar, log, deps.har));

@@ -2,11 +2,13 @@
 // the stream's backpressure: while its buffer holds more than `pauseAtBytes`, `ready()` hands the pipeline
 // a promise so it stops feeding; a caller that keeps delivering anyway hits a hard byte cap, past which
 // messages are dropped and counted. A stream that breaks (EPIPE: the reader went away) is logged once;
-// every later message is dropped and counted.
+// every later message is dropped and counted. Given a file descriptor instead (`fd`: a regular file, or
+// offline reading), each block is written to it before deliver() returns, with no stream in between.
 
 import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { Output } from './index.js';
+import { writeAll } from './offline-stdout.js';
 
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
@@ -20,10 +22,12 @@ export interface StdoutOutputOptions {
    */
   pauseAtBytes: number;
   /**
-   * The stream is done with a chunk when write() returns (blockingStdout): batches are written without a
-   * copy. Default false: a socket or pipe keeps the chunk until its write completes.
+   * Write each block to this file descriptor with write(2) before deliver() returns (waiting while a
+   * non-blocking pipe is full), instead of through `stream`: no copy, no stream state, no callback per
+   * block (docs/performance.md, "Live capture: the JS thread"). For a regular file, and for offline
+   * reading, where a slow reader must make the reader of the capture wait. Default: none (the stream).
    */
-  writesSynchronously: boolean;
+  fd: number | undefined;
 }
 
 /** Spare copies kept for reuse (at most 8 MiB), and the least each is allocated with. */
@@ -36,7 +40,7 @@ export class StdoutOutput implements Output {
   private readonly stream: StdoutOutputOptions['stream'];
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
-  private readonly writesSynchronously: boolean;
+  private readonly fd: number | undefined;
   private readonly limiter = new LogLimiter();
   private delivered = 0;
   private dropped = 0;
@@ -54,17 +58,28 @@ export class StdoutOutput implements Output {
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.stream = opts.stream ?? process.stdout;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.stdout.maxBufferedBytes;
-    this.writesSynchronously = opts.writesSynchronously ?? false;
+    this.fd = opts.fd;
     this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? LIMITS.stdout.pauseAtBytes, this.maxBufferedBytes / 2);
+    if (this.fd !== undefined) return;
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
     this.stream.on('close', () => this.wakeUp());
   }
 
-  /** One write of the whole block (of a copy unless writesSynchronously), counted per message. */
+  /** One write of the whole block (to the fd, or of a copy to the stream), counted per message. */
   deliver(jsonl: Uint8Array, count: number): void {
     if (this.broken) {
       this.dropped += count;
+      return;
+    }
+    if (this.fd !== undefined) {
+      try {
+        writeAll(this.fd, jsonl);
+        this.delivered += count;
+      } catch (err) {
+        this.failed += count;
+        this.breakDown(err as Error); // EPIPE: logged once, every later line counted as dropped
+      }
       return;
     }
     if (this.stream.writableLength + jsonl.length > this.maxBufferedBytes) {
@@ -76,15 +91,11 @@ export class StdoutOutput implements Output {
     }
     this.pending += count;
     try {
-      if (this.writesSynchronously) {
-        this.stream.write(jsonl, (err?: Error | null) => this.flushed(err, count));
-      } else {
-        const copy = this.copyOf(jsonl); // jsonl is reused after this call; the stream keeps its chunk until written
-        this.stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
-          if (this.spare.length < MAX_SPARE_COPIES && copy.length <= MAX_SPARE_COPY_BYTES) this.spare.push(copy);
-          this.flushed(err, count);
-        });
-      }
+      const copy = this.copyOf(jsonl); // jsonl is reused after this call; the stream keeps its chunk until written
+      this.stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
+        if (this.spare.length < MAX_SPARE_COPIES && copy.length <= MAX_SPARE_COPY_BYTES) this.spare.push(copy);
+        this.flushed(err, count);
+      });
     } catch (err) {
       // A stream already destroyed throws synchronously on some Node versions.
       this.pending -= count;
@@ -95,7 +106,7 @@ export class StdoutOutput implements Output {
 
   ready(): Promise<void> | null {
     // 'drain' only comes after a write past the stream's high-water mark; past pauseAtBytes that holds.
-    if (this.broken || !this.stream.writableNeedDrain || this.stream.writableLength < this.pauseAtBytes) return null;
+    if (this.broken || this.fd !== undefined || !this.stream.writableNeedDrain || this.stream.writableLength < this.pauseAtBytes) return null;
     if (!this.waiting) this.waiting = new Promise<void>((resolve) => (this.wake = resolve));
     return this.waiting;
   }

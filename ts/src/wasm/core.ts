@@ -184,7 +184,11 @@ export class HttpCore {
   /** The same for an empty object `{}`, which takes no comma before placement. */
   private readonly suffixEmpty: Uint8Array;
   private readonly ops: ByteOps;
-  /** Scratch: [start, end) of each message's text in the output, reused across calls. */
+  /**
+   * Scratch: [start, end) of each message's text in the output, reused across calls; only the first
+   * `2 * count` entries are this call's. Never truncated: `length = 0` would free the elements and every
+   * feed would grow them again (allocation and page faults per batch, docs/performance.md).
+   */
   private readonly spans: number[] = [];
   /**
    * The message block, reused by every feed: a fresh block per feed costs a page fault per 4 KiB
@@ -320,7 +324,7 @@ export class HttpCore {
     if (len === 0) return output;
     const bytes = this.ops.view(ex.memory.buffer as ArrayBuffer, ex.http_core_output_ptr(this.handle) >>> 0, len);
     const { suffix, suffixEmpty, spans } = this;
-    spans.length = 0;
+    let n = 0;
     let total = 0;
     let start = 0;
     while (start < len) {
@@ -332,7 +336,8 @@ export class HttpCore {
         if (end - start < 3 || bytes[start + 1] !== 0x7b /* { */ || bytes[end - 1] !== 0x7d /* } */) {
           output.unreadable++;
         } else {
-          spans.push(start + 1, end - 1);
+          spans[n++] = start + 1;
+          spans[n++] = end - 1;
           total += end - start - 2 + (end - start === 3 ? suffixEmpty.length : suffix.length);
         }
       } else if (tag === 0x4c /* L */) {
@@ -344,17 +349,17 @@ export class HttpCore {
     }
     this.unreadableMessages += output.unreadable;
     this.unknownRecords += output.unknown;
-    output.count = spans.length / 2;
-    if (output.count > 0) output.jsonl = this.copyMessages(bytes, total);
+    output.count = n / 2;
+    if (output.count > 0) output.jsonl = this.copyMessages(bytes, n, total);
     ex.http_core_output_clear(this.handle);
     return output;
   }
 
-  private copyMessages(bytes: Uint8Array, total: number): Uint8Array {
+  private copyMessages(bytes: Uint8Array, n: number, total: number): Uint8Array {
     const { ops, spans, suffix, suffixEmpty } = this;
     const jsonl = this.block(total);
     let pos = 0;
-    for (let i = 0; i < spans.length; i += 2) {
+    for (let i = 0; i < n; i += 2) {
       const s = spans[i]!;
       const e = spans[i + 1]!;
       ops.copy(bytes, s, e, jsonl, pos);
