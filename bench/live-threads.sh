@@ -75,7 +75,7 @@ pid=''
 completed=$(awk '/ requests in / { print $1 }' "$tmp/wrk.txt")
 echo "live-threads: $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk $(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.txt") req/s, $completed completed, \
-$(grep -c '"direction":"response"' "$out") responses emitted"
+$(grep -c '"direction":"response"' "$out") responses emitted, $(($(stat -c %s "$out") / completed)) bytes on stdout per exchange"
 join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
   { us = ($5 - $2) * 1e6 / hz / ex; total += us; vol = ($6 - $3) / ex; inv = ($7 - $4) / ex
     if (us > 0) printf "  %-16s %6.1f us/exchange, context switches per exchange %.3f voluntary, %.3f involuntary\n", $1, us, vol, inv }
