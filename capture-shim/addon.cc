@@ -38,6 +38,7 @@ class Session : public BatchConsumer {
   BatchFunction tsfn;
   Napi::FunctionReference on_end;   // JS thread only
   Napi::FunctionReference buffer_from;  // Buffer.from, for reuseBatches
+  Napi::ObjectReference buffer_class;   // its receiver, kept: a lookup by name per batch costs a string
   bool reuse_batches = false;
   std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
 
@@ -89,7 +90,7 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
       std::unique_ptr<Item> owned(item);
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, owned->batch.data(), owned->batch.size());
       try {
-        on_batch.Call({session->buffer_from.Call(env.Global().Get("Buffer"), {ab})});
+        on_batch.Call({session->buffer_from.Call(session->buffer_class.Value(), {ab})});
       } catch (...) {
         ab.Detach();
         owned->pool->Give(std::move(owned->batch));
@@ -281,6 +282,7 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
     if (session->reuse_batches) {
       Napi::Object buffer_class = env.Global().Get("Buffer").As<Napi::Object>();
       session->buffer_from = Napi::Persistent(buffer_class.Get("from").As<Napi::Function>());
+      session->buffer_class = Napi::Persistent(buffer_class);
     }
     session->self = session;
     session->tsfn = BatchFunction::New(
@@ -293,6 +295,7 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
           s->capture->Join();
           s->on_end.Reset();
           s->buffer_from.Reset();
+          s->buffer_class.Reset();
           s->self.reset();     // may destroy the session (the handle may still hold it)
         });
     session->capture->Start(session.get());

@@ -37,7 +37,8 @@ const MIN_COPY_BYTES = 64 * 1024;
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
-  private readonly stream: StdoutOutputOptions['stream'];
+  /** Null when writing to `fd`: process.stdout is then never touched (Node would make the fd non-blocking). */
+  private readonly stream: StdoutOutputOptions['stream'] | null;
   private readonly maxBufferedBytes: number;
   private readonly pauseAtBytes: number;
   private readonly fd: number | undefined;
@@ -56,11 +57,13 @@ export class StdoutOutput implements Output {
   private readonly spare: Buffer[] = [];
 
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
-    this.stream = opts.stream ?? process.stdout;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.stdout.maxBufferedBytes;
     this.fd = opts.fd;
     this.pauseAtBytes = Math.min(opts.pauseAtBytes ?? LIMITS.stdout.pauseAtBytes, this.maxBufferedBytes / 2);
-    if (this.fd !== undefined) return;
+    // Touching process.stdout when it is a pipe makes Node set O_NONBLOCK on fd 1: a blocked writer
+    // would then spin on EAGAIN instead of sleeping in write(2).
+    this.stream = this.fd !== undefined ? null : opts.stream ?? process.stdout;
+    if (this.stream === null) return;
     this.stream.on('error', (err: Error) => this.breakDown(err));
     this.stream.on('drain', () => this.wakeUp());
     this.stream.on('close', () => this.wakeUp());
@@ -72,9 +75,10 @@ export class StdoutOutput implements Output {
       this.dropped += count;
       return;
     }
-    if (this.fd !== undefined) {
+    const stream = this.stream;
+    if (stream === null) {
       try {
-        writeAll(this.fd, jsonl);
+        writeAll(this.fd!, jsonl);
         this.delivered += count;
       } catch (err) {
         this.failed += count;
@@ -82,17 +86,17 @@ export class StdoutOutput implements Output {
       }
       return;
     }
-    if (this.stream.writableLength + jsonl.length > this.maxBufferedBytes) {
+    if (stream.writableLength + jsonl.length > this.maxBufferedBytes) {
       this.dropped += count;
       this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; messages dropped', {
-        output: this.name, bufferedBytes: this.stream.writableLength, dropped: this.dropped,
+        output: this.name, bufferedBytes: stream.writableLength, dropped: this.dropped,
       });
       return;
     }
     this.pending += count;
     try {
       const copy = this.copyOf(jsonl); // jsonl is reused after this call; the stream keeps its chunk until written
-      this.stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
+      stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
         if (this.spare.length < MAX_SPARE_COPIES && copy.length <= MAX_SPARE_COPY_BYTES) this.spare.push(copy);
         this.flushed(err, count);
       });
@@ -106,22 +110,24 @@ export class StdoutOutput implements Output {
 
   ready(): Promise<void> | null {
     // 'drain' only comes after a write past the stream's high-water mark; past pauseAtBytes that holds.
-    if (this.broken || this.fd !== undefined || !this.stream.writableNeedDrain || this.stream.writableLength < this.pauseAtBytes) return null;
+    const stream = this.stream;
+    if (this.broken || stream === null || !stream.writableNeedDrain || stream.writableLength < this.pauseAtBytes) return null;
     if (!this.waiting) this.waiting = new Promise<void>((resolve) => (this.wake = resolve));
     return this.waiting;
   }
 
   async drain(deadlineMs: number): Promise<void> {
-    while (this.pending > 0 && !this.broken) {
+    const stream = this.stream;
+    while (stream !== null && this.pending > 0 && !this.broken) {
       const wait = deadlineMs - Date.now();
       if (wait <= 0) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(wait, 100));
-        const stream = this.stream;
-        stream.once('drain', done);
+        const s = stream;
+        s.once('drain', done);
         function done(): void {
           clearTimeout(timer);
-          stream.removeListener('drain', done);
+          s.removeListener('drain', done);
           resolve();
         }
       });
@@ -137,7 +143,7 @@ export class StdoutOutput implements Output {
   stats(): Record<string, number> {
     return {
       delivered: this.delivered, failed: this.failed, dropped: this.dropped,
-      pending: this.pending, bufferedBytes: this.stream.writableLength,
+      pending: this.pending, bufferedBytes: this.stream?.writableLength ?? 0,
     };
   }
 
