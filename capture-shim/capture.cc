@@ -14,6 +14,7 @@
 #include "capture_filter.h"
 #include "connection_tracker.h"
 #include "event_writer.h"
+#include "loopback_copies.h"
 #include "packet_decoder.h"
 
 namespace capture_shim {
@@ -262,6 +263,16 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
       return nullptr;
     }
   }
+  // Loopback packets reach a packet socket twice (loopback_copies.h): keep one in the kernel.
+  unsigned loopback_index = 0;
+  if (live && o.interface == "any") {
+    // Cooked v2 carries the interface index the filter needs; libpcap before 1.10 has no v2 and
+    // keeps v1, with both copies in the ring.
+    if (pcap_set_datalink(p, kLinkLinuxSll2) == 0) loopback_index = LoopbackIndex();
+  } else if (live && IsLoopbackDevice(o.interface)) {
+    std::string ignored;  // a kernel before 4.20: libpcap drops the copies in user space instead
+    IgnoreOutgoing(p, &ignored);
+  }
   int link = pcap_datalink(p);
   if (!IsSupportedLinkType(link)) {
     const char* name = pcap_datalink_val_to_name(link);
@@ -272,7 +283,7 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
     return nullptr;
   }
   if (live) {
-    std::string text = BuildCaptureFilter(o.ports, link);
+    std::string text = BuildCaptureFilter(o.ports, link, loopback_index);
     bpf_program program;
     if (pcap_compile(p, &program, text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
         pcap_setfilter(p, &program) != 0) {

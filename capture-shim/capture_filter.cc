@@ -4,7 +4,8 @@
 
 namespace capture_shim {
 
-std::string BuildCaptureFilter(const std::vector<uint16_t>& ports, int link_type) {
+std::string BuildCaptureFilter(const std::vector<uint16_t>& ports, int link_type,
+                               unsigned loopback_index) {
   std::string tcp;
   if (ports.empty()) {
     tcp = "tcp";
@@ -24,6 +25,10 @@ std::string BuildCaptureFilter(const std::vector<uint16_t>& ports, int link_type
   const std::string ipv6_extended =
       "(ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or ip6[6] == 60 or ip6[6] == 51))";
   std::string untagged = "(" + tcp + " or " + ipv6_extended + ")";
+  if (link_type == kLinkLinuxSll2 && loopback_index != 0) {
+    // First, so that the twin is rejected after two loads rather than a walk of its headers.
+    return "not (ifindex " + std::to_string(loopback_index) + " and outbound) and " + untagged;
+  }
   if (link_type != kLinkEthernet) return untagged;
   // `vlan` shifts the offsets of everything after it, so it must come last.
   return untagged + " or (vlan and " + untagged + ")";
