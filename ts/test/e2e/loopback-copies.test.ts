@@ -84,7 +84,7 @@ describe('one copy of each loopback packet in the kernel ring', () => {
     // Across the veth: the server's packets leave on it (sent), the client's arrive (received).
     const across = await runClient(base, 'full', MAX_BODY, inClient);
     // Inside the server's namespace, to its own address: over that namespace's loopback device.
-    const local = await runClient(base, 'small', MAX_BODY, inServer);
+    const local = await runClient(base, 'full', MAX_BODY, inServer);
     const want = expectedMessageCount(across) + expectedMessageCount(local);
     await sniffer.waitForCount(want, 60_000, (ms) => [...onConnectionsOf(across, ms), ...onConnectionsOf(local, ms)]);
     const exit = await sniffer.stop();
