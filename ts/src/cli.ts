@@ -1,6 +1,7 @@
 // The tcp-sniffer bin and container entrypoint (docs/configuration.md, docs/architecture.md). stdout carries only messages (and
 // --help / --version text when asked); logs go to stderr. Exit: 0 clean stop, 1 configuration error,
 // 2 runtime error.
+import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { helpText, OPTIONS, parseCommandLine } from './command-line.js';
 import { ValidationError } from './config.js';
@@ -11,6 +12,9 @@ import { readTcpflowDirectory } from './tcpflow-reader.js';
 import type { SnifferConfig } from './types.js';
 
 declare const __TCP_SNIFFER_VERSION__: string;
+
+/** Capture files larger than this are decoded with V8's optimising tier (compileWasmForFile). */
+const OPTIMISE_OFFLINE_FROM_BYTES = 512 * 1024 * 1024;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let log: Logger = createLogger({ secrets: secretsOf(env) });
@@ -51,6 +55,7 @@ function inCliTerms(e: ValidationError, argv: string[], env: Record<string, stri
 
 async function runSniffer(config: SnifferConfig, env: Record<string, string | undefined>, log: Logger): Promise<number> {
   if (config.captureFile === undefined) compileWasmAhead();
+  else compileWasmForFile(config.captureFile);
   const sniffer = createSnifferWith(config, { logger: log, env });
   const onSignal = (signal: NodeJS.Signals): void => {
     log.info('signal received, stopping', { signal });
@@ -68,8 +73,7 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
  * module's baseline code first and recompiles hot functions in the background; llhttp's state machine is one
  * ~34 KB function whose recompilation takes 1-3 CPU seconds, in the first seconds of traffic: the baseline
  * code is slow while the compiler holds the second core, the JS thread falls behind and the capture sheds
- * (docs/performance.md, "Live capture: where the CPU went"). Offline the background tier-up overlaps the
- * read, which finishes sooner with it. The flags are V8's own and concern WebAssembly only; the CLI owns
+ * (docs/performance.md, "Live capture: where the CPU went"). Offline: compileWasmForFile. The flags are V8's own and concern WebAssembly only; the CLI owns
  * its process, so they are set here and not in the library, and only for this one synchronous compile
  * (an asynchronous WebAssembly.compile under them never settles in Node 24).
  */
@@ -81,6 +85,29 @@ function compileWasmAhead(): void {
   } finally {
     setFlagsFromString('--liftoff');
     setFlagsFromString('--wasm-lazy-compilation');
+  }
+}
+
+/**
+ * Reading a file, the HTTP core runs V8's baseline code (Liftoff) only, unless the file is large. The
+ * optimising tier's recompile of llhttp's state machine costs 0.5-1 CPU s (more than the whole decode of
+ * the benchmark's 35 MB captures) and saves about a third of the core's CPU per MB after it: it pays back
+ * only past a few hundred MB of message-dense capture (docs/performance.md, "Offline comparison"). A file
+ * that cannot be read is left to the capture to report.
+ */
+function compileWasmForFile(path: string): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size > OPTIMISE_OFFLINE_FROM_BYTES) return;
+  setFlagsFromString('--liftoff-only');
+  try {
+    compileEmbeddedModuleNow();
+  } finally {
+    setFlagsFromString('--no-liftoff-only');
   }
 }
 
