@@ -31,6 +31,11 @@ export const LIMITS = {
     snaplen: 262_144,
     batchBytes: 256 * 1024,
     maxQueuedBatches: 64,
+    /**
+     * Reading a file the reader waits instead of shedding, so a deep queue buys nothing: a few batches keep
+     * both threads busy, and the batches stay warm in the cache (docs/performance.md, "Offline comparison").
+     */
+    offlineQueuedBatches: 4,
   },
   /** Batches the pipeline holds (copied) while an output is backpressured. */
   pipelineMaxQueuedBytes: 32 * 1024 * 1024,

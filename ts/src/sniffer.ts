@@ -207,7 +207,7 @@ class SnifferRuntime implements Sniffer {
       connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
       maxBufferedBytes: cfg.maxBufferedBytes,
       batchBytes: LIMITS.capture.batchBytes,
-      maxQueuedBatches: LIMITS.capture.maxQueuedBatches,
+      maxQueuedBatches: cfg.captureFile !== undefined ? LIMITS.capture.offlineQueuedBatches : LIMITS.capture.maxQueuedBatches,
       // The pipeline copies a batch into wasm memory during onBatch (or copies it when it must wait),
       // so the shim's warm batch memory can be reused.
       reuseBatches: true,
