@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -22,6 +23,9 @@ namespace {
 
 // Offline: packets read per pcap_dispatch call, so that a stop is noticed within a bounded time.
 constexpr int kOfflinePacketsPerRead = 1024;
+// libpcap reads a file through stdio, whose own buffer is the file system's block (4 KiB): a read()
+// system call every two or three MTU-sized packets. This buffer makes it one per MiB.
+constexpr size_t kOfflineReadBufferBytes = 1 << 20;
 // A quiet live link: how often the thread wakes anyway, to let capture time pass (idle connections,
 // stale holes), publish the kernel's counters and retry a refused hand-over.
 constexpr int kQuietWakeMs = 50;
@@ -219,14 +223,23 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = nullptr;
   bool live = o.file.empty();
+  std::unique_ptr<char[]> read_buffer;  // outlives the FILE: pcap_close closes it
   if (!live) {
     struct stat st;
     if (stat(o.file.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
       *status = Failure(CaptureErrorCode::kFileNotFound, o.file + ": no such file");
       return nullptr;
     }
-    p = pcap_open_offline(o.file.c_str(), errbuf);
+    FILE* f = fopen(o.file.c_str(), "rb");
+    if (f == nullptr) {
+      *status = Failure(CaptureErrorCode::kOpenFailed, o.file + ": " + std::strerror(errno));
+      return nullptr;
+    }
+    read_buffer.reset(new char[kOfflineReadBufferBytes]);
+    setvbuf(f, read_buffer.get(), _IOFBF, kOfflineReadBufferBytes);
+    p = pcap_fopen_offline(f, errbuf);
     if (p == nullptr) {
+      fclose(f);
       *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
       return nullptr;
     }
@@ -300,7 +313,9 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
     }
   }
   *status = CaptureStatus{};
-  return std::unique_ptr<Capture>(new Capture(o, p, live));
+  std::unique_ptr<Capture> capture(new Capture(o, p, live));
+  capture->read_buffer_ = std::move(read_buffer);
+  return capture;
 }
 
 Capture::Capture(const CaptureOptions& options, pcap_t* handle, bool live)

@@ -150,6 +150,7 @@ class Capture {
   std::atomic<uint64_t> core_held_{0};
   mutable std::mutex stats_mu_;
   CaptureStats published_;
+  std::unique_ptr<char[]> read_buffer_;  // offline: libpcap's stdio buffer (capture.cc)
 };
 
 }  // namespace capture_shim
