@@ -75,6 +75,23 @@ TEST(OfflineCapture, APcapFromTcpdumpGivesBackBothStreamsExactly) {
   ExpectTheExchange(out.Events(), r, CloseReason::kFin);
 }
 
+// The file is read through a 1 MiB buffer (capture.cc): a file of several, with a packet across each
+// refill, gives back the same bytes.
+TEST(OfflineCapture, AFileLargerThanTheReadBufferGivesBackBothStreamsExactly) {
+  Recorded r;
+  r.response = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + Pattern(5'000'000, 3);
+  r.pcap = TempPath("large.pcap");
+  RecordWithTcpdump(r.pcap, r.request, r.response);
+  ASSERT_GT(ReadFile(r.pcap).size(), size_t{4} << 20);
+  Collector out;
+  CaptureStatus st;
+  ReadFileCapture(r.pcap, &out, &st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_TRUE(out.status().ok()) << out.status().message;
+  ExpectTheExchange(out.Events(), r, CloseReason::kFin);
+  unlink(r.pcap.c_str());
+}
+
 TEST(OfflineCapture, PcapngFromEditcapGivesTheSameStreams) {
   const Recorded& r = Recording();
   std::string ng = TempPath("exchange.pcapng");
