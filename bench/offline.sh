@@ -24,7 +24,7 @@ files=()
 while [ $# -gt 0 ]; do
   case $1 in
     --build) builds+=("$(cd "$2" && pwd)") || exit 1; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
