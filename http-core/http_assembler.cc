@@ -94,8 +94,8 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
     case Mode::kResync:
       break;
   }
-  // Responses may have been lost with the bytes: unpaired answers can no longer be counted.
-  if (!s.parser.is_request()) queue_.DoubtAnswers();
+  // Messages may have been lost with the bytes: how many is unknown.
+  LoseMessages(s);
   ++ctx_.stats.resyncs;
   EnterResync(s, /*at_line_start=*/true);
 }
@@ -183,9 +183,11 @@ size_t HttpAssembler::Resync(Side& s, const uint8_t* data, size_t len) {
     case LineResync::Found::kNothing:
       return r.used;
     case LineResync::Found::kStartHere:
+      if (s.resync.TakeSkippedVersion()) LoseMessages(s);
       s.mode = Mode::kParse;
       return r.used;
     case LineResync::Found::kStartCarried:
+      if (s.resync.TakeSkippedVersion()) LoseMessages(s);
       FeedCarriedLine(s);
       return r.used;
     case LineResync::Found::kHttp2Preface: {
@@ -256,16 +258,26 @@ void HttpAssembler::AfterMessage(Side& s) {
 
 void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool at_line_start) {
   ++ctx_.stats.parse_errors;
-  if (!s.parser.is_request()) queue_.DoubtAnswers();
   if (s.parser.in_message() && s.parser.start_line_done()) {
     s.parser.SetError(err);
     Cut(s);
   } else if (s.parser.in_message()) {
     Abandon(s);
   }
+  // The peer framed these bytes some way llhttp did not: it may have sent messages in them.
+  LoseMessages(s);
   ++ctx_.stats.resyncs;
   // Resynchronise from the failing byte when it begins a line (it may begin the next message).
   EnterResync(s, at_line_start);
+}
+
+// Messages of this direction may have gone unseen (bytes lost, a message start skipped or
+// dropped, bytes that did not parse): their number is unknown, so pairing could shift. Lost
+// answers leave every waiting request unanswerable; lost requests would have answers that later
+// requests could take. Either way nothing pairs on the connection any more (ExchangeQueue).
+void HttpAssembler::LoseMessages(const Side& s) {
+  const bool off = s.parser.is_request() ? queue_.LoseRequests() : queue_.LoseAnswers();
+  if (off) ++ctx_.stats.pairing_lost;
 }
 
 void HttpAssembler::EnterResync(Side& s, bool at_line_start) {
@@ -395,7 +407,7 @@ int HttpAssembler::OnHeadersComplete(MessageParser& p) {
   const Message& m = p.msg();
   // The Upgrade value is kept (by hold_) only for a request that asks to upgrade: any request may
   // carry the header, and a copy per pipelined request would be memory outside every bound.
-  queue_.DescribeRequest(m.exchange, p.llhttp().method, {});
+  queue_.DescribeRequest(m.exchange, p.llhttp().method);
   if (p.upgrade_requested()) hold_.Offer(m.exchange, FindHeader(m, "upgrade"));
   DecideRequest(m);
   return 0;

@@ -23,7 +23,8 @@ void HttpAssembler::CutHeld() {
         s.parser.msg().error = kHeldCutError;
         Emit(s);
       } else {
-        Abandon(s);
+        Abandon(s);  // a message start dropped: what it was is unknown
+        LoseMessages(s);
       }
       ++ctx_.stats.resyncs;
       EnterResync(s, /*at_line_start=*/false);
