@@ -379,6 +379,9 @@ void HttpAssembler::CutOrAbandon(Side& s) {
 }
 
 void HttpAssembler::Cut(Side& s) {
+  // A request cut before its headers were complete still says how its answer is framed: a HEAD's
+  // answer read as if it had a body would take the next answers' bytes.
+  if (s.parser.is_request()) queue_.DescribeRequest(s.parser.msg().exchange, s.parser.llhttp().method);
   s.parser.PrepareCut(s.last_ts);
   Emit(s);
 }

@@ -235,5 +235,23 @@ TEST(PairingAfterLoss, GapSwallowingAWholeRequestPairsNothingAfterIt) {
   EXPECT_EQ(r.stats["pairingLost"].as_int64(), 1);
 }
 
+// A HEAD whose header section the budget cuts: its answer is still framed as a HEAD's (no body).
+// Read as if it had one, Content-Length would take /p1's answer and /p2's would be paired with /p1.
+TEST(PairingAfterLoss, RequestCutBeforeItsHeadersEndedStillFramesItsHeadAnswer) {
+  const std::string head = "HEAD /h HTTP/1.1\r\nX-Big: " + std::string(5000, 'b') + "\r\n\r\n";
+  const std::string p1 = Answer("/p1", false);
+  const std::string head_answer = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(p1.size()) +
+                                  "\r\nX-Path: /h\r\n\r\n";
+  std::vector<Step> steps;
+  AddPieces(&steps, Direction::kClientToServer, head + Get("/p1") + Get("/p2"), 512);
+  steps.push_back(Server(head_answer + p1 + Answer("/p2", false)));
+  steps.push_back(CloseWith());
+  auto r = Decode(steps, SmallBudget());
+  EXPECT_EQ(r.stats["heldCuts"].as_int64(), 1);
+  const Pairing p = CheckPairing(r);
+  EXPECT_EQ(p.paired, 3);
+  EXPECT_EQ(r.stats["pairingLost"].as_int64(), 0);
+}
+
 }  // namespace
 }  // namespace http_core::test
