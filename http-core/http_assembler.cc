@@ -389,6 +389,9 @@ void HttpAssembler::Cut(Side& s) {
 void HttpAssembler::OnMessageBegin(MessageParser& p) {
   Message& m = p.msg();
   if (p.is_request()) {
+    // A request sent before an answer that found no request waiting may be the one it answered,
+    // delayed by a hole in the request stream: it would take the next request's answer.
+    if (orphan_ts_ != kNoOrphan && (m.start_ts < 0 || m.start_ts <= orphan_ts_)) LoseMessages(sides_[0]);
     const ExchangeQueue::RequestStart r =
         queue_.BeginRequest(m.start_ts, ctx_.limits.max_pending_requests);
     m.exchange = r.exchange;
@@ -401,7 +404,12 @@ void HttpAssembler::OnMessageBegin(MessageParser& p) {
   switch (r.pairing) {
     case ExchangeQueue::Pairing::kPaired: m.request_start_ts = r.request_start_ts; break;
     case ExchangeQueue::Pairing::kUnpaired: m.unpaired = true; break;  // framed without its method
-    case ExchangeQueue::Pairing::kOrphan: ++ctx_.stats.orphan_responses; break;
+    case ExchangeQueue::Pairing::kOrphan:
+      ++ctx_.stats.orphan_responses;
+      if (orphan_ts_ == kNoOrphan || m.start_ts < 0 || m.start_ts > orphan_ts_) {
+        orphan_ts_ = m.start_ts < 0 ? kUnknownTime : m.start_ts;
+      }
+      break;
   }
 }
 

@@ -133,6 +133,11 @@ class HttpAssembler : private MessageParser::Events {
   uint64_t decided_request_ = 0;      // the last request the filter was asked about
   uint64_t filtered_request_ = 0;     // the last request it refused
   uint64_t messages_ = 0;
+  // Start of the latest answer that found no request waiting (an orphan); an unknown time is
+  // taken as the latest possible.
+  static constexpr int64_t kNoOrphan = INT64_MIN;
+  static constexpr int64_t kUnknownTime = INT64_MAX;
+  int64_t orphan_ts_ = kNoOrphan;
   NonHttpReason not_http_reason_ = NonHttpReason::kBinary;
   bool not_http_ = false;
   bool upgraded_ = false;
