@@ -49,6 +49,9 @@ class ChunkResync {
   bool FitGap(uint64_t lost);
 
   bool following() const { return following_; }
+  // The framing of the chunk the first hole fell in, followed to the body's end (every later hole
+  // inside a chunk's data): the holes held no message boundary.
+  bool proved_remainder() const { return following_ && chains_[0].known && chains_[0].state == kEnded; }
   // The last byte a believed chain read (the owner resynchronises after a broken chain).
   uint8_t last_byte() const { return last_; }
   // Body bytes after the first hole that a believed chain proved to be data.

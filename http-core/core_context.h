@@ -44,6 +44,7 @@ struct CoreStats {
   uint64_t pending_overflows = 0;   // pipelined requests left unpaired: max_pending_requests waited
   uint64_t unpaired_requests = 0;   // requests emitted `unpaired` (see ExchangeQueue)
   uint64_t unpaired_responses = 0;  // responses emitted `unpaired`
+  uint64_t pairing_lost = 0;        // connections whose pairing ended: messages may have gone unseen
   uint64_t chunked_recoveries = 0;  // chunked bodies whose framing was found again after a gap
   uint64_t stash_overflows = 0;     // upgrade waits whose held client bytes passed max_stash_bytes
   uint64_t non_http_connections[3] = {0, 0, 0};  // tls, http2, binary

@@ -193,6 +193,7 @@ const std::string& Engine::StatsJson() {
   field("pendingOverflows", st.pending_overflows);
   field("unpairedRequests", st.unpaired_requests);
   field("unpairedResponses", st.unpaired_responses);
+  field("pairingLost", st.pairing_lost);
   field("chunkedRecoveries", st.chunked_recoveries);
   field("stashOverflows", st.stash_overflows);
   field("bufferedBodyBytes", ctx_.budget.used());

@@ -1,7 +1,5 @@
 #include "exchange_queue.h"
 
-#include <utility>
-
 namespace http_core {
 
 namespace {
@@ -22,7 +20,6 @@ ExchangeQueue::RequestStart ExchangeQueue::BeginRequest(int64_t ts, uint32_t max
   entry.exchange = exchange;
   entry.start_ts = ts;
   entry.method = PendingRequest::kUnknownMethod;
-  entry.upgrade.clear();
   ++count_;
   return RequestStart{exchange, false, false};
 }
@@ -33,11 +30,9 @@ ExchangeQueue::ResponseStart ExchangeQueue::BeginResponse() {
   return ResponseStart{++next_, -1, unpaired ? Pairing::kUnpaired : Pairing::kOrphan};
 }
 
-void ExchangeQueue::DescribeRequest(uint64_t exchange, uint8_t method, std::string_view upgrade) {
+void ExchangeQueue::DescribeRequest(uint64_t exchange, uint8_t method) {
   if (count_ == 0 || At(count_ - 1).exchange != exchange) return;
-  PendingRequest& entry = At(count_ - 1);
-  entry.method = method;
-  if (!upgrade.empty()) entry.upgrade.assign(upgrade.data(), upgrade.size());
+  At(count_ - 1).method = method;
 }
 
 const PendingRequest* ExchangeQueue::RequestOf(uint64_t exchange) const {
@@ -65,19 +60,29 @@ bool ExchangeQueue::Abandon(bool is_request, uint64_t exchange, bool unpaired) {
   return false;
 }
 
-void ExchangeQueue::DoubtAnswers() {
-  if (count_ == 0 && unpaired_due_ > 0) lost_ = true;
+bool ExchangeQueue::LoseAnswers() {
+  if (count_ == 0 && unpaired_due_ == 0) return false;
+  // Which of the waiting requests the lost answers belonged to is unknown: none is answered now.
+  count_ = 0;
+  ShrinkIfEmpty();
+  return LosePairing();
+}
+
+bool ExchangeQueue::LoseRequests() { return LosePairing(); }
+
+bool ExchangeQueue::LosePairing() {
+  const bool was_lost = lost_;
+  lost_ = true;
+  return !was_lost;
 }
 
 void ExchangeQueue::PopFront() {
-  std::string().swap(At(0).upgrade);
   head_ = (head_ + 1) & (cap_ - 1);
   --count_;
   ShrinkIfEmpty();
 }
 
 void ExchangeQueue::PopBack() {
-  std::string().swap(At(count_ - 1).upgrade);
   --count_;
   ShrinkIfEmpty();
 }
@@ -85,7 +90,7 @@ void ExchangeQueue::PopBack() {
 void ExchangeQueue::Grow() {
   const uint32_t cap = cap_ == 0 ? 1 : cap_ * 2;
   std::unique_ptr<PendingRequest[]> ring(new PendingRequest[cap]);
-  for (uint32_t i = 0; i < count_; ++i) ring[i] = std::move(At(i));
+  for (uint32_t i = 0; i < count_; ++i) ring[i] = At(i);
   ring_ = std::move(ring);
   cap_ = cap;
   head_ = 0;

@@ -11,23 +11,25 @@
 //   holds the oldest requests and responses (which come in request order) answer them first. A
 //   response that comes while unpaired requests are due and none waits is unpaired: a new number,
 //   and its framing cannot use the request's method (a HEAD's answer is read as if it had a body).
-// - If the responses to unpaired requests may have been miscounted (the response stream lost bytes
-//   or failed to parse while they were due: DoubtAnswers), the count of answers due can no longer
-//   say when pairing is safe again: every later request and response of the connection is unpaired.
+// - Lost answers (LoseAnswers: the response stream lost bytes, dropped a message start, passed
+//   over bytes that may hold one, or failed to parse, while requests waited or answers were due):
+//   which requests they answered is unknown, so no waiting request is answered any more and every
+//   later request and response of the connection is unpaired. Answers lost while nothing waits
+//   shift nothing. Lost requests (LoseRequests: the same in the request stream): the requests
+//   waiting still get their answers (those come first), every later request and every response
+//   after those answers is unpaired. Pairing is not taken up again: no later point proves how
+//   many answers are still due.
 // - A message that never got past its start line gives its number back (Abandon).
 // - Storage is a ring that holds nothing until the first request and is given back whenever the
 //   queue empties after having grown, so an idle keep-alive connection keeps at most a few entries.
-//   Memory is bounded by max_pending entries. The assembler describes requests without their
-//   Upgrade value: the one a request that asks for an upgrade offers is kept by UpgradeHold, where
-//   the engine's budget counts it (docs/internals.md §6).
+//   Memory is bounded by max_pending entries. The Upgrade value a request that asks for an upgrade
+//   offers is kept by UpgradeHold, where the engine's budget counts it (docs/internals.md §6).
 #ifndef HTTP_CORE_EXCHANGE_QUEUE_H_
 #define HTTP_CORE_EXCHANGE_QUEUE_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <string>
-#include <string_view>
 
 namespace http_core {
 
@@ -35,7 +37,6 @@ struct PendingRequest {
   uint64_t exchange = 0;
   int64_t start_ts = -1;
   uint8_t method = kUnknownMethod;  // llhttp method once the request's headers are complete
-  std::string upgrade;              // the request's Upgrade header, for a 101 without one
   static constexpr uint8_t kUnknownMethod = 0xFF;
 };
 
@@ -61,8 +62,8 @@ class ExchangeQueue {
   };
   ResponseStart BeginResponse();
 
-  // What the request's headers said, once complete (ignored if it is no longer the newest).
-  void DescribeRequest(uint64_t exchange, uint8_t method, std::string_view upgrade);
+  // The request's method, once its headers are complete (ignored if it is no longer the newest).
+  void DescribeRequest(uint64_t exchange, uint8_t method);
 
   // The waiting request a response of this exchange answers, or nullptr.
   const PendingRequest* RequestOf(uint64_t exchange) const;
@@ -74,8 +75,10 @@ class ExchangeQueue {
   // it gave its number back (for a response: the orphan it was counted as is undone).
   bool Abandon(bool is_request, uint64_t exchange, bool unpaired);
 
-  // The response stream lost bytes or failed to parse (see the contract).
-  void DoubtAnswers();
+  // Responses, or requests, may have gone unseen (see the contract). True when this turned
+  // pairing off.
+  bool LoseAnswers();
+  bool LoseRequests();
 
   uint64_t last_answered() const { return last_answered_; }
   size_t size() const { return count_; }
@@ -85,6 +88,7 @@ class ExchangeQueue {
  private:
   PendingRequest& At(size_t i) { return ring_[(head_ + i) & (cap_ - 1)]; }
   const PendingRequest& At(size_t i) const { return ring_[(head_ + i) & (cap_ - 1)]; }
+  bool LosePairing();
   void PopFront();
   void PopBack();
   void Grow();
@@ -97,7 +101,7 @@ class ExchangeQueue {
   uint64_t next_ = 0;           // last number given
   uint64_t last_answered_ = 0;  // exchange of the last final response
   uint64_t unpaired_due_ = 0;   // unpaired requests whose final response has not been read
-  bool lost_ = false;           // answers may have been miscounted: nothing pairs any more
+  bool lost_ = false;           // messages may have gone unseen: nothing pairs any more
 };
 
 }  // namespace http_core

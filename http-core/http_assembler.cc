@@ -94,8 +94,8 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
     case Mode::kResync:
       break;
   }
-  // Responses may have been lost with the bytes: unpaired answers can no longer be counted.
-  if (!s.parser.is_request()) queue_.DoubtAnswers();
+  // Messages may have been lost with the bytes: how many is unknown.
+  LoseMessages(s);
   ++ctx_.stats.resyncs;
   EnterResync(s, /*at_line_start=*/true);
 }
@@ -183,9 +183,11 @@ size_t HttpAssembler::Resync(Side& s, const uint8_t* data, size_t len) {
     case LineResync::Found::kNothing:
       return r.used;
     case LineResync::Found::kStartHere:
+      if (s.resync.TakeSkippedVersion()) LoseMessages(s);
       s.mode = Mode::kParse;
       return r.used;
     case LineResync::Found::kStartCarried:
+      if (s.resync.TakeSkippedVersion()) LoseMessages(s);
       FeedCarriedLine(s);
       return r.used;
     case LineResync::Found::kHttp2Preface: {
@@ -256,16 +258,26 @@ void HttpAssembler::AfterMessage(Side& s) {
 
 void HttpAssembler::OnParseError(Side& s, llhttp_errno_t err, bool at_line_start) {
   ++ctx_.stats.parse_errors;
-  if (!s.parser.is_request()) queue_.DoubtAnswers();
   if (s.parser.in_message() && s.parser.start_line_done()) {
     s.parser.SetError(err);
     Cut(s);
   } else if (s.parser.in_message()) {
     Abandon(s);
   }
+  // The peer framed these bytes some way llhttp did not: it may have sent messages in them.
+  LoseMessages(s);
   ++ctx_.stats.resyncs;
   // Resynchronise from the failing byte when it begins a line (it may begin the next message).
   EnterResync(s, at_line_start);
+}
+
+// Messages of this direction may have gone unseen (bytes lost, a message start skipped or
+// dropped, bytes that did not parse): their number is unknown, so pairing could shift. Lost
+// answers leave every waiting request unanswerable; lost requests would have answers that later
+// requests could take. Either way nothing pairs on the connection any more (ExchangeQueue).
+void HttpAssembler::LoseMessages(const Side& s) {
+  const bool off = s.parser.is_request() ? queue_.LoseRequests() : queue_.LoseAnswers();
+  if (off) ++ctx_.stats.pairing_lost;
 }
 
 void HttpAssembler::EnterResync(Side& s, bool at_line_start) {
@@ -367,6 +379,9 @@ void HttpAssembler::CutOrAbandon(Side& s) {
 }
 
 void HttpAssembler::Cut(Side& s) {
+  // A request cut before its headers were complete still says how its answer is framed: a HEAD's
+  // answer read as if it had a body would take the next answers' bytes.
+  if (s.parser.is_request()) queue_.DescribeRequest(s.parser.msg().exchange, s.parser.llhttp().method);
   s.parser.PrepareCut(s.last_ts);
   Emit(s);
 }
@@ -374,6 +389,9 @@ void HttpAssembler::Cut(Side& s) {
 void HttpAssembler::OnMessageBegin(MessageParser& p) {
   Message& m = p.msg();
   if (p.is_request()) {
+    // A request sent before an answer that found no request waiting may be the one it answered,
+    // delayed by a hole in the request stream: it would take the next request's answer.
+    if (orphan_ts_ != kNoOrphan && (m.start_ts < 0 || m.start_ts <= orphan_ts_)) LoseMessages(sides_[0]);
     const ExchangeQueue::RequestStart r =
         queue_.BeginRequest(m.start_ts, ctx_.limits.max_pending_requests);
     m.exchange = r.exchange;
@@ -386,7 +404,12 @@ void HttpAssembler::OnMessageBegin(MessageParser& p) {
   switch (r.pairing) {
     case ExchangeQueue::Pairing::kPaired: m.request_start_ts = r.request_start_ts; break;
     case ExchangeQueue::Pairing::kUnpaired: m.unpaired = true; break;  // framed without its method
-    case ExchangeQueue::Pairing::kOrphan: ++ctx_.stats.orphan_responses; break;
+    case ExchangeQueue::Pairing::kOrphan:
+      ++ctx_.stats.orphan_responses;
+      if (orphan_ts_ == kNoOrphan || m.start_ts < 0 || m.start_ts > orphan_ts_) {
+        orphan_ts_ = m.start_ts < 0 ? kUnknownTime : m.start_ts;
+      }
+      break;
   }
 }
 
@@ -395,7 +418,7 @@ int HttpAssembler::OnHeadersComplete(MessageParser& p) {
   const Message& m = p.msg();
   // The Upgrade value is kept (by hold_) only for a request that asks to upgrade: any request may
   // carry the header, and a copy per pipelined request would be memory outside every bound.
-  queue_.DescribeRequest(m.exchange, p.llhttp().method, {});
+  queue_.DescribeRequest(m.exchange, p.llhttp().method);
   if (p.upgrade_requested()) hold_.Offer(m.exchange, FindHeader(m, "upgrade"));
   DecideRequest(m);
   return 0;

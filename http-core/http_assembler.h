@@ -74,6 +74,8 @@ class HttpAssembler : private MessageParser::Events {
   struct ChunkRecovery {
     ChunkResync chunks;
     uint64_t skipped = 0;  // counted as skipped only if a start line, not a chunk, ends the search
+    bool others_waiting = false;  // answers to other requests were due when a hole came
+    bool inside_body = false;     // every hole was shorter than what the body still needed
   };
 
   struct Side {
@@ -109,11 +111,13 @@ class HttpAssembler : private MessageParser::Events {
   void Abandon(Side& s);
   void CutOrAbandon(Side& s);
   void EnterResync(Side& s, bool at_line_start);
+  void LoseMessages(const Side& s);
   void DropCarriedLine(Side& s);
   void MarkNotHttp(NonHttpReason reason, uint64_t bytes);
   void EnterTunnel();
   void LogNotHttp(NonHttpReason reason);
   // http_assembler_chunked.cc
+  bool OthersAwaitAnswers(const Side& s) const;
   void BeginChunkRecovery(Side& s, uint64_t known_remaining);
   void ChunkGap(Side& s, uint64_t lost_bytes);
   size_t RecoverChunked(Side& s, const uint8_t* data, size_t len);
@@ -129,6 +133,11 @@ class HttpAssembler : private MessageParser::Events {
   uint64_t decided_request_ = 0;      // the last request the filter was asked about
   uint64_t filtered_request_ = 0;     // the last request it refused
   uint64_t messages_ = 0;
+  // Start of the latest answer that found no request waiting (an orphan); an unknown time is
+  // taken as the latest possible.
+  static constexpr int64_t kNoOrphan = INT64_MIN;
+  static constexpr int64_t kUnknownTime = INT64_MAX;
+  int64_t orphan_ts_ = kNoOrphan;
   NonHttpReason not_http_reason_ = NonHttpReason::kBinary;
   bool not_http_ = false;
   bool upgraded_ = false;

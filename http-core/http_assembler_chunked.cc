@@ -9,9 +9,16 @@
 
 namespace http_core {
 
+bool HttpAssembler::OthersAwaitAnswers(const Side& s) const {
+  if (s.parser.is_request()) return false;
+  const bool paired = queue_.RequestOf(s.parser.msg().exchange) != nullptr;
+  return queue_.size() > (paired ? 1u : 0u) || queue_.unpaired_due() > 0;
+}
+
 void HttpAssembler::BeginChunkRecovery(Side& s, uint64_t known_remaining) {
-  if (!s.parser.is_request()) queue_.DoubtAnswers();
   s.chunk = std::make_unique<ChunkRecovery>();
+  s.chunk->others_waiting = OthersAwaitAnswers(s);
+  s.chunk->inside_body = s.parser.gap_inside_body();
   s.chunk->chunks.Begin(known_remaining);
   const uint64_t skipped_before = s.resync.skipped();
   s.resync.Begin(/*at_line_start=*/true);
@@ -24,6 +31,8 @@ void HttpAssembler::BeginChunkRecovery(Side& s, uint64_t known_remaining) {
 void HttpAssembler::ChunkGap(Side& s, uint64_t lost_bytes) {
   ChunkResync& chunks = s.chunk->chunks;
   if (chunks.FitGap(lost_bytes)) return;
+  if (OthersAwaitAnswers(s)) s.chunk->others_waiting = true;
+  s.chunk->inside_body = false;
   chunks.Begin(ChunkResync::kUnknown);
   const uint64_t skipped_before = s.resync.skipped();
   s.resync.Begin(/*at_line_start=*/true);
@@ -74,16 +83,27 @@ size_t HttpAssembler::RecoverChunked(Side& s, const uint8_t* data, size_t len) {
   return used;
 }
 
-// Emits the recovering message with the body bytes the chain proved.
+// Emits the recovering message with the body bytes the chain proved. A hole no longer than the least
+// the body still needed, or the framing of the chunk it fell in followed to the body's end, proves
+// that it held no byte of a later message; otherwise it may have taken the body's end and messages
+// after it (requests, or answers to requests that were waiting), as may bytes passed over that hold
+// "HTTP/".
 void HttpAssembler::EndChunkRecovery(Side& s, bool at_close) {
   const ChunkRecovery& c = *s.chunk;
   if (!c.chunks.following()) ctx_.stats.skipped_bytes += c.skipped;
+  const bool proven = c.inside_body || c.chunks.proved_remainder();
+  const bool doubt = s.parser.is_request() || c.others_waiting;
   Message& m = s.parser.msg();
   m.body_size += c.chunks.body_bytes();
   if (c.chunks.body_bytes() > 0) m.has_body = true;
   s.chunk.reset();
   Cut(s);
-  if (at_close) s.mode = Mode::kParse;
+  const bool skipped_start = s.resync.TakeSkippedVersion();
+  if (at_close) {
+    s.mode = Mode::kParse;
+  } else if (skipped_start || (!proven && doubt)) {
+    LoseMessages(s);
+  }
 }
 
 }  // namespace http_core

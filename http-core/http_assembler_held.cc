@@ -19,11 +19,11 @@ void HttpAssembler::CutHeld() {
   for (Side& s : sides_) {
     if (s.mode == Mode::kParse && s.parser.in_message()) {
       if (s.parser.start_line_done()) {
-        s.parser.PrepareCut(s.last_ts);
         s.parser.msg().error = kHeldCutError;
-        Emit(s);
+        Cut(s);
       } else {
-        Abandon(s);
+        Abandon(s);  // a message start dropped: what it was is unknown
+        LoseMessages(s);
       }
       ++ctx_.stats.resyncs;
       EnterResync(s, /*at_line_start=*/false);

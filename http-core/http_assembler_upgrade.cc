@@ -15,6 +15,7 @@ void HttpAssembler::ResumeClient() {
   bool lost = false;
   const std::string held = hold_.Take(&lost);
   if (lost) {
+    LoseMessages(c);  // the held bytes that were lost may have held requests
     EnterResync(c, /*at_line_start=*/false);
   } else {
     c.parser.Reset();

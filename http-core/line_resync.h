@@ -3,7 +3,7 @@
 // Contract:
 // - Only a whole line that begins at a line boundary can be a start line (a request line
 //   client→server, a status line server→client, see start_line.h); everything else is passed over
-//   and counted in skipped().
+//   and counted in skipped(); whether it held "HTTP/" is remembered (TakeSkippedVersion).
 // - A line that may still become a start line but has not ended yet is carried over to the next
 //   bytes (at most max_line bytes; a longer one is passed over), with the time of its first byte.
 // - The HTTP/2 connection preface is reported as such when asked for (the owner decides what it
@@ -52,11 +52,20 @@ class LineResync {
   void Discard() { std::string().swap(carry_); }
 
   uint64_t skipped() const { return skipped_; }
+  // Whether bytes passed over since the last call held "HTTP/" (a status line begins with it, a
+  // request line ends with it), so that a message start may have been among them. Clears it.
+  bool TakeSkippedVersion();
 
  private:
+  static constexpr size_t kTail = 4;  // "HTTP/" less one byte
+  void Skip(const uint8_t* p, size_t n);
+
   std::string carry_;  // the current partial line, when it began at a line boundary
   int64_t carry_ts_ = -1;
   uint64_t skipped_ = 0;
+  uint8_t tail_[kTail] = {};  // the last bytes passed over, until a start line is found
+  uint8_t tail_len_ = 0;
+  bool skipped_version_ = false;
   bool at_line_start_ = true;
 };
 

@@ -101,8 +101,11 @@ MessageParser::GapFit MessageParser::FitGap(uint64_t lost_bytes) {
     msg_->incomplete = true;
     msg_->gap_in_body = true;
     // While a chunk's data is read, llhttp counts the bytes still due in content_length.
-    const bool in_data = in_chunk_ && p.content_length > 0 && lost_bytes <= p.content_length;
-    gap_chunk_remaining_ = in_data ? p.content_length - lost_bytes : ~0ull;
+    const bool in_data = in_chunk_ && p.content_length > 0;
+    gap_chunk_remaining_ = in_data && lost_bytes <= p.content_length ? p.content_length - lost_bytes : ~0ull;
+    // The body still needs its chunk's data, CRLF and the last chunk "0" CRLF CRLF; an open body at
+    // least one byte.
+    gap_inside_body_ = lost_bytes <= (in_data ? p.content_length + 7 : 1);
     return GapFit::kChunked;
   }
   return GapFit::kCut;

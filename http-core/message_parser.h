@@ -80,6 +80,9 @@ class MessageParser {
   static const uint8_t* Placeholder();
   // After kChunked: data bytes of the chunk the hole fell in still due after it, or ~0 (unknown).
   uint64_t gap_chunk_remaining() const { return gap_chunk_remaining_; }
+  // After kChunked: the hole was no longer than the least the body still needed, so it held no
+  // byte of a message after it.
+  bool gap_inside_body() const { return gap_inside_body_; }
 
   // Marks the open message cut (incomplete; a header line still arriving is left out).
   void PrepareCut(int64_t last_ts);
@@ -148,6 +151,7 @@ class MessageParser {
   bool value_open_ = false;      // a header value is being received
   bool interim_ = false;        // the current response is 1xx (not 101)
   bool in_chunk_ = false;       // between a chunk's size line and the CRLF after its data
+  bool gap_inside_body_ = false;
   bool is_request_ = true;
 };
 

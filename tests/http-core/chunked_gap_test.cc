@@ -35,16 +35,21 @@ struct Damage {
   size_t from;  // offset of the first lost byte in the damaged response's chunked body
   size_t lost;
   bool recovered;  // a chunk chain follows the hole (else the next start line ends the message)
+  // The hole was no longer than the body still needed at least (the rest of its chunk's data, CRLF,
+  // "0" CRLF CRLF): it held no byte of the next responses, so they keep their pairing. A longer
+  // hole may have held the body's end and the next response's start line (the chain found after it
+  // would then be that response's body): the responses after it are unpaired.
+  bool paired_after;
 };
 
 // Chunk k (k < 10) takes 26 bytes: its size line "10;k=K\r\n" at 26 * k, 16 data bytes 8 bytes
 // later, then CRLF. The last chunk and its trailer section begin at 26 * 8.
 const Damage kDamages[] = {
-    {"inside one chunk's data", 26 * 2 + 8 + 3, 5, true},
-    {"from data through the next size line", 26 * 2 + 8 + 10, 20, true},
-    {"one byte of a size line", 26 * 3, 1, true},
-    {"a whole chunk", 26 * 4, 26, true},
-    {"across the last chunk", 26 * 7 + 8 + 4, 26 + 5, false},
+    {"inside one chunk's data", 26 * 2 + 8 + 3, 5, true, true},
+    {"from data through the next size line", 26 * 2 + 8 + 10, 20, true, false},
+    {"one byte of a size line", 26 * 3, 1, true, true},
+    {"a whole chunk", 26 * 4, 26, true, false},
+    {"across the last chunk", 26 * 7 + 8 + 4, 26 + 5, false, false},
 };
 
 std::vector<Step> Stream(const Damage& d, uint64_t* seen_data_min, uint64_t* seen_data_max) {
@@ -75,9 +80,14 @@ void CheckDamage(const Damage& d, const DecodeResult& r, uint64_t seen_min, uint
   ASSERT_EQ(r.messages.size(), 12u) << d.name;
   for (size_t i = 6; i < 12; ++i) {
     const auto& m = r.messages[i];
-    const int64_t exchange = m.at("exchange").as_int64();
-    EXPECT_EQ(exchange, static_cast<int64_t>(i - 5)) << d.name;
+    const int64_t exchange = static_cast<int64_t>(i - 5);
     EXPECT_EQ(m.at("headers").as_object().at("x-path").as_string(), "/c" + std::to_string(exchange)) << d.name;
+    if (exchange > 3 && !d.paired_after) {
+      EXPECT_TRUE(m.at("unpaired").as_bool()) << d.name;
+      EXPECT_GT(m.at("exchange").as_int64(), 6) << d.name;
+    } else {
+      EXPECT_EQ(m.at("exchange").as_int64(), exchange) << d.name;
+    }
     if (exchange == 3) {
       EXPECT_TRUE(m.contains("incomplete")) << d.name;
       EXPECT_GE(m.at("bodySize").as_int64(), static_cast<int64_t>(seen_min)) << d.name;
@@ -88,6 +98,7 @@ void CheckDamage(const Damage& d, const DecodeResult& r, uint64_t seen_min, uint
     }
   }
   EXPECT_EQ(r.stats.at("chunkedRecoveries").as_int64(), d.recovered ? 1 : 0) << d.name;
+  EXPECT_EQ(r.stats.at("pairingLost").as_int64(), d.paired_after ? 0 : 1) << d.name;
   if (d.recovered) EXPECT_EQ(r.stats.at("skippedBytes").as_int64(), 0) << d.name;
 }
 
@@ -102,15 +113,22 @@ TEST(ChunkedGap, ResumesAtTheNextChunkBoundaryAndTheFollowingExchangesAreIntact)
   }
 }
 
-TEST(ChunkedGap, ARequestBodyResumesToo) {
+// A hole of `lost` bytes in a chunked request body, 4 data bytes before the end of a chunk.
+DecodeResult RequestBodyHole(size_t lost) {
   std::string body;
   for (int k = 0; k < 6; ++k) body += "8\r\nVWXYZvwx\r\n";
   body += "0\r\n\r\n";
   const std::string head = "POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-  auto r = Decode({Client(head + body.substr(0, 20)), GapOf(Direction::kClientToServer, 13),
-                   Client(body.substr(33) + "GET /after HTTP/1.1\r\n\r\n"),
-                   Server("HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
-                   CloseWith()});
+  return Decode({Client(head + body.substr(0, 20)), GapOf(Direction::kClientToServer, lost),
+                 Client(body.substr(20 + lost) + "GET /after HTTP/1.1\r\n\r\n"),
+                 Server("HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+                 CloseWith()});
+}
+
+// 11 bytes: the chunk's last 4 data bytes, CRLF and "0" CRLF CRLF at least were still due, so no
+// request can have begun in the hole and /after keeps its pairing.
+TEST(ChunkedGap, ARequestBodyResumesToo) {
+  auto r = RequestBodyHole(11);
   ASSERT_EQ(r.messages.size(), 4u);
   EXPECT_EQ(r.messages[0]["path"].as_string(), "/up");
   EXPECT_TRUE(r.messages[0]["incomplete"].as_bool());
@@ -119,6 +137,21 @@ TEST(ChunkedGap, ARequestBodyResumesToo) {
   EXPECT_EQ(r.messages[1]["exchange"].as_int64(), 2);
   EXPECT_EQ(r.messages[3]["exchange"].as_int64(), 2);
   EXPECT_EQ(r.stats["chunkedRecoveries"].as_int64(), 1);
+  EXPECT_EQ(r.stats["pairingLost"].as_int64(), 0);
+}
+
+// 13 bytes could have held the body's end and the start of a request whose answer would then be
+// taken for /after's: /after and the answers after /up's are unpaired.
+TEST(ChunkedGap, ARequestBodyHoleThatMayHoldARequestEndsPairing) {
+  auto r = RequestBodyHole(13);
+  ASSERT_EQ(r.messages.size(), 4u);
+  EXPECT_EQ(r.messages[0]["path"].as_string(), "/up");
+  EXPECT_EQ(r.messages[1]["path"].as_string(), "/after");
+  EXPECT_TRUE(r.messages[1]["unpaired"].as_bool());
+  EXPECT_EQ(r.messages[2]["exchange"].as_int64(), 1);  // /up's answer: /up waited before the hole
+  EXPECT_TRUE(r.messages[3]["unpaired"].as_bool());
+  EXPECT_EQ(r.stats["chunkedRecoveries"].as_int64(), 1);
+  EXPECT_EQ(r.stats["pairingLost"].as_int64(), 1);
 }
 
 // Chunk data full of lines that look like chunk sizes ("\r\n12\r\n" then 18 bytes then "\r\n13\r\n"

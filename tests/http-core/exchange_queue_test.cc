@@ -88,21 +88,60 @@ TEST(ExchangeQueue, BeyondMaxPendingRequestsAreUnpairedAndSoAreTheirAnswers) {
   EXPECT_EQ(q.BeginResponse().exchange, e);
 }
 
-TEST(ExchangeQueue, DoubtWhileUnpairedAnswersAreDueLosesPairingForGood) {
+TEST(ExchangeQueue, LostAnswersWhileUnpairedAnswersAreDueLosePairingForGood) {
   ExchangeQueue q;
   uint64_t e = 0;
   Request(q, 0, 1, &e);
   EXPECT_TRUE(Request(q, 1, 1, &e));
-  q.DoubtAnswers();  // the queue still waits for its own answer: nothing to doubt yet
-  EXPECT_FALSE(q.pairing_lost());
   q.Answer(q.BeginResponse().exchange, false);
-  q.DoubtAnswers();
+  EXPECT_TRUE(q.LoseAnswers());
   EXPECT_TRUE(q.pairing_lost());
   const auto r = q.BeginResponse();
   q.Answer(r.exchange, true);
   EXPECT_EQ(r.pairing, ExchangeQueue::Pairing::kUnpaired);
   EXPECT_TRUE(Request(q, 2, 1, &e));
   EXPECT_EQ(q.BeginResponse().pairing, ExchangeQueue::Pairing::kUnpaired);
+}
+
+TEST(ExchangeQueue, LostAnswersWhileRequestsWaitAnswerNoneOfThem) {
+  ExchangeQueue q;
+  uint64_t a = 0, b = 0;
+  Request(q, 0, kMax, &a);
+  Request(q, 1, kMax, &b);
+  EXPECT_TRUE(q.LoseAnswers());
+  EXPECT_FALSE(q.LoseAnswers());  // turned off once
+  EXPECT_EQ(q.size(), 0u);
+  const auto r = q.BeginResponse();
+  EXPECT_EQ(r.pairing, ExchangeQueue::Pairing::kUnpaired);
+  EXPECT_GT(r.exchange, b);
+  EXPECT_EQ(q.RequestOf(a), nullptr);
+}
+
+TEST(ExchangeQueue, LostAnswersWithNothingWaitingShiftNothing) {
+  ExchangeQueue q;
+  uint64_t a = 0;
+  EXPECT_FALSE(q.LoseAnswers());
+  Request(q, 0, kMax, &a);
+  q.Answer(q.BeginResponse().exchange, false);
+  EXPECT_FALSE(q.LoseAnswers());
+  EXPECT_FALSE(q.pairing_lost());
+  EXPECT_FALSE(Request(q, 1, kMax, &a));
+  EXPECT_EQ(q.BeginResponse().pairing, ExchangeQueue::Pairing::kPaired);
+}
+
+TEST(ExchangeQueue, LostRequestsLeaveTheWaitingOnesTheirAnswersAndPairNothingAfter) {
+  ExchangeQueue q;
+  uint64_t a = 0, b = 0;
+  Request(q, 0, kMax, &a);
+  EXPECT_TRUE(q.LoseRequests());
+  EXPECT_TRUE(Request(q, 1, kMax, &b));  // after the loss: unpaired
+  const auto first = q.BeginResponse();
+  EXPECT_EQ(first.pairing, ExchangeQueue::Pairing::kPaired);
+  EXPECT_EQ(first.exchange, a);
+  q.Answer(first.exchange, false);
+  const auto next = q.BeginResponse();
+  EXPECT_EQ(next.pairing, ExchangeQueue::Pairing::kUnpaired);
+  EXPECT_NE(next.exchange, b);
 }
 
 TEST(ExchangeQueue, AbandonedUnpairedRequestIsNoLongerDue) {
@@ -141,11 +180,10 @@ TEST(ExchangeQueue, RequestDescriptionReachesItsResponse) {
   ExchangeQueue q;
   uint64_t a = 0;
   Request(q, 1, kMax, &a);
-  q.DescribeRequest(a, 2, "websocket");
+  q.DescribeRequest(a, 2);
   const PendingRequest* r = q.RequestOf(a);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->method, 2);
-  EXPECT_EQ(r->upgrade, "websocket");
   EXPECT_EQ(q.RequestOf(a + 1), nullptr);
 }
 

@@ -29,14 +29,16 @@ class Choices {
 
 struct HostileCase {
   std::vector<uint8_t> batch;  // open, data/gap events in both directions, close
-  // No gap, no truncated or mangled message: every paired response must echo its request's path.
-  bool clean = true;
+  // Every response's framing says where it ends (no body shorter than announced, which hides the
+  // responses after it in its body): every paired response must then echo its request's path,
+  // whatever gaps, bad requests or budget cuts came before it.
+  bool answers_framed = true;
 };
 
 HostileCase MakeHostileCase(Choices& choices);
 
 // Checks the engine's output for one case; returns an empty string or what was wrong.
-std::string CheckHostileOutput(const std::string& output, bool clean);
+std::string CheckHostileOutput(const std::string& output, bool answers_framed);
 
 }  // namespace http_core::fuzz
 
