@@ -73,11 +73,6 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
   if (c != nullptr && c->pending_syn && c->DirectionOf(source_is_lo) != c->pending_syn->dir) {
     c = AnswerPendingSyn(c, seg, ts);
   }
-  if (c != nullptr && bare_syn && (c->established || c->pending_syn)) {
-    HoldSyn(c, seg, c->DirectionOf(source_is_lo), ts);
-    PublishCounts();
-    return;
-  }
   if (c == nullptr) {
     if (!IsSampled(key, config_.sample_rate)) {
       ++stats_->packets_unsampled;
@@ -95,15 +90,17 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
       return;
     }
     c = Create(seg, key, source_is_lo, ts);
-    // A bare SYN opens the connection but anchors nothing until its receiver takes it (a SYN on a
-    // tuple the receiver still holds gets a challenge ACK). Data in the SYN (TFO) is taken as before.
-    if (bare_syn && seg.wire_len == 0) {
-      HoldSyn(c, seg, c->DirectionOf(source_is_lo), ts);
-      PublishCounts();
-      return;
-    }
   }
   Direction dir = c->DirectionOf(source_is_lo);
+  // A bare SYN restarts nothing on a connection that carried data, and anchors a stream not yet
+  // started only once its receiver takes it: a SYN on a tuple the receiver still holds (after an
+  // idle close, a missed end) gets a challenge ACK. Data in a SYN (TFO) is taken as before.
+  if (bare_syn && (c->established || c->pending_syn ||
+                   (seg.wire_len == 0 && !c->dirs[Index(dir)].started()))) {
+    HoldSyn(c, seg, dir, ts);
+    PublishCounts();
+    return;
+  }
   // Before any answer the SYN's sender can send nothing but the byte after it: data there means the
   // SYN-ACK was missed, and the SYN holds; data elsewhere starts the stream mid-stream, below.
   if (c->pending_syn && !c->established && c->pending_syn->dir == dir && !syn &&
