@@ -21,7 +21,7 @@ struct CaptureStats {
   uint64_t packets_without_connection = 0;  // pure ACK/FIN/RST of a connection not tracked
   uint64_t packets_after_close = 0;    // stragglers of a connection closed by FIN/RST moments ago
   uint64_t rst_ignored = 0;            // RSTs outside the receiver's window: the connection goes on
-  uint64_t syn_ignored = 0;            // SYNs on an established connection its receiver did not take
+  uint64_t syn_ignored = 0;            // SYNs their receiver did not take (no SYN-ACK for them)
   // The kernel's view (live only): libpcap's ps_recv / ps_drop / ps_ifdrop.
   uint64_t kernel_received = 0;
   uint64_t kernel_dropped = 0;

@@ -68,14 +68,10 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
   bool rst = seg.flags & kTcpRst;
   bool fin = seg.flags & kTcpFin;
 
+  bool bare_syn = syn && !ack && !rst;
   Connection* c = table_.Find(key);
   if (c != nullptr && c->pending_syn && c->DirectionOf(source_is_lo) != c->pending_syn->dir) {
     c = AnswerPendingSyn(c, seg, ts);
-  }
-  if (c != nullptr && syn && !ack && !rst && c->established) {
-    HoldSyn(c, seg, c->DirectionOf(source_is_lo), ts);
-    PublishCounts();
-    return;
   }
   if (c == nullptr) {
     if (!IsSampled(key, config_.sample_rate)) {
@@ -96,6 +92,21 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
     c = Create(seg, key, source_is_lo, ts);
   }
   Direction dir = c->DirectionOf(source_is_lo);
+  // A bare SYN restarts nothing on a connection that carried data, and anchors a stream not yet
+  // started only once its receiver takes it: a SYN on a tuple the receiver still holds (after an
+  // idle close, a missed end) gets a challenge ACK. Data in a SYN (TFO) is taken as before.
+  if (bare_syn && (c->established || c->pending_syn ||
+                   (seg.wire_len == 0 && !c->dirs[Index(dir)].started()))) {
+    HoldSyn(c, seg, dir, ts);
+    PublishCounts();
+    return;
+  }
+  // Before any answer the SYN's sender can send nothing but the byte after it: data there means the
+  // SYN-ACK was missed, and the SYN holds; data elsewhere starts the stream mid-stream, below.
+  if (c->pending_syn && !c->established && c->pending_syn->dir == dir && !syn &&
+      seg.wire_len > 0 && seg.seq == c->pending_syn->syn.seq + 1) {
+    TakeOpeningSyn(c);
+  }
   uint32_t seq = syn ? seg.seq + 1 : seg.seq;  // the SYN takes one sequence number; TFO data follows
   // RST and FIN only where the receiver would take them (receive_window.h); the whole segment is
   // dropped otherwise, as the receiver drops it.
@@ -157,6 +168,11 @@ Connection* ConnectionTracker::AnswerPendingSyn(Connection* c, const TcpSegment&
     stats_->syn_ignored += p->copies;  // the receiver kept the connection (a challenge ACK, data...)
     return c;
   }
+  if (!c->established) {  // the SYN that opened `c` (or one before any data): `c` starts at it
+    c->pending_syn = std::move(p);
+    TakeOpeningSyn(c);
+    return c;
+  }
   // The receiver took the SYN as a new connection: the old one ended without our seeing it (its FIN
   // or RST was lost, or it sat in TIME_WAIT). The new one starts at the SYN, as if just seen.
   bool fin_seen = c->dirs[0].fin_seen() || c->dirs[1].fin_seen();
@@ -170,6 +186,12 @@ Connection* ConnectionTracker::AnswerPendingSyn(Connection* c, const TcpSegment&
   fresh->windows.Observe(dir, p->syn);
   fresh->dirs[Index(dir)].OnSyn(p->syn.seq);
   return fresh;
+}
+
+void ConnectionTracker::TakeOpeningSyn(Connection* c) {
+  std::unique_ptr<PendingSyn> p = std::move(c->pending_syn);
+  c->windows.Observe(p->dir, p->syn);
+  c->dirs[Index(p->dir)].OnSyn(p->syn.seq);
 }
 
 Connection* ConnectionTracker::Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo,

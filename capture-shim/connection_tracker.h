@@ -15,7 +15,10 @@
 // and counted (rst_ignored, fins_ignored, syn_ignored). Such a SYN is held until its receiver
 // answers: a SYN-ACK for it means the 4-tuple was reused (the old connection's end was missed), so
 // the old closes and a new one starts at the SYN; any other answer (RFC 5961's challenge ACK, data)
-// means it was ignored. A FIN ahead of the stream is held, and dropped if in-order data overtakes it
+// means it was ignored. A bare SYN on a free 4-tuple is held the same way: the connection opens but
+// its stream is anchored at the SYN only when a SYN-ACK for it, or data right after it, follows;
+// otherwise (the receiver still holds the tuple: an idle close or a missed end) the stream is picked
+// up mid-stream at its first data, as if the SYN was never seen. A FIN ahead of the stream is held, and dropped if in-order data overtakes it
 // (reassembler.h).
 //
 // After a `fin` or `rst` close the 4-tuple is remembered for a while (kClosedLinger of capture time,
@@ -86,6 +89,8 @@ class ConnectionTracker : private BudgetReclaimer {
   // A segment from the receiver of `c`'s pending SYN: a SYN-ACK for it ends `c` and returns the new
   // connection the SYN started; anything else counts the SYN ignored and returns `c`.
   Connection* AnswerPendingSyn(Connection* c, const TcpSegment& seg, int64_t ts);
+  // The receiver took the pending SYN of `c`, which has carried no data: `c` starts at it.
+  void TakeOpeningSyn(Connection* c);
   void PublishCounts();
   void Close(Connection* c, CloseReason reason, int64_t ts);
   void CloseIfFinished(Connection* c, int64_t ts);

@@ -177,6 +177,42 @@ TEST_F(ControlSegmentTest, ASynAckForTheSynAfterAHalfSeenCloseEndsTheOldWithFin)
   EXPECT_EQ(StreamOf(ev, ev.back().conn, 0), "GET /again");
 }
 
+TEST_F(ControlSegmentTest, ABareSynOnAFreeTupleAnsweredWithAChallengeAckAnchorsNothing) {
+  ScaledHandshake(0);
+  Exchange(1, 10);
+  tracker_->Advance(61'000'000);  // idle close: the tuple is free, the server still holds it
+  ASSERT_EQ(tracker_->active_connections(), 0u);
+  requests_.clear();
+  responses_.clear();
+  // A forged SYN a little behind the real stream, and the server's challenge ACK (not a SYN-ACK);
+  // then again, once the first is known ignored.
+  for (int64_t ts : {61'000'010, 61'000'012}) {
+    Send(true, cseq_ - 1000, 0, kTcpSyn, "", ts, 40000, 64240, 7);
+    Send(false, sseq_, cseq_, kTcpAck, "", ts + 1, 40000, kScaledWindow);
+  }
+  EXPECT_EQ(stats_.syn_ignored, 2u);
+  Exchange(2, 61'000'020);
+  Exchange(3, 61'000'030);
+  tracker_->CloseAll(61'000'040);
+  std::vector<Event> ev = Events();
+  uint64_t second = 0;
+  for (const Event& e : ev) if (e.kind == EventKind::kOpen) second = e.conn;
+  EXPECT_EQ(StreamOf(ev, second, 0), requests_);  // no gap from a fake ISN before the real bytes
+  EXPECT_EQ(StreamOf(ev, second, 1), responses_);
+  EXPECT_EQ(stats_.reassembly.bytes_gap, 0u);
+}
+
+TEST_F(ControlSegmentTest, ASynWhoseSynAckTheCaptureMissedStillAnchorsTheStream) {
+  Send(true, 100, 0, kTcpSyn, "", 0, 40000, 64240, 7);
+  Send(true, 101, 501, kTcpAck, "GET", 10, 40000, kScaledWindow);  // right after the SYN
+  Send(true, 104, 501, kTcpAck, " /", 11, 40000, kScaledWindow);
+  Send(false, 501, 106, kTcpAck, "", 12, 40000, kScaledWindow);
+  std::vector<Event> ev = Events();
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(StreamOf(ev, ev[0].conn, 0), "GET /");
+  EXPECT_EQ(stats_.syn_ignored, 0u);
+}
+
 TEST_F(ControlSegmentTest, AFinFarAheadIsIgnoredAndInOrderDataGoesOnForSeconds) {
   TrackerConfig c;
   c.ports.Add(80);
