@@ -161,7 +161,7 @@ class SnifferRuntime implements Sniffer {
     const core = await openCore(cfg);
     let outputs: Output[];
     try {
-      outputs = createOutputs(cfg, this.log); // the HAR file opens here
+      outputs = await createOutputs(cfg, this.log); // the HAR file opens here
     } catch (e) {
       core.free();
       throw e;

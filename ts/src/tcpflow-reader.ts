@@ -47,7 +47,7 @@ export async function readTcpflowDirectory(
   const connections = pairFiles(dir, new Set(cfg.ports), log);
   log.info('decoding tcpflow directory', { dir, connections: connections.length, ports: cfg.ports });
 
-  const outputs = createOutputs(cfg, log);
+  const outputs = await createOutputs(cfg, log);
   const core = await openCore(cfg);
   const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
   const batch = new Uint8Array(EVENT_HEADER_BYTES + PIECE_BYTES);

@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { createOutputs, HttpsOutput } from '../src/outputs/index.js';
+import { HttpsOutput } from '../src/outputs/https.js';
+import { createOutputs } from '../src/outputs/index.js';
 import type { HttpMessage } from '../src/types.js';
 import { closedPort, until, useCollectorHarness, type Collector } from './collector.js';
 
@@ -200,7 +201,7 @@ describe('https output', () => {
   it('reading a file, asks the pipeline to wait instead of dropping; live, never waits and drops', async () => {
     const c = await collector();
     const fileCfg = validateConfig({ captureFile: 'any.pcap', outputUrl: c.url }, {});
-    const offline = harness.keep(createOutputs(fileCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } })[0]!);
+    const offline = harness.keep((await createOutputs(fileCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } }))[0]!);
     let waits = 0;
     for (let i = 0; i < 200; i++) {
       const wait = offline.ready();
@@ -218,7 +219,7 @@ describe('https output', () => {
     expect(offline.stats()).toMatchObject({ delivered: 200, dropped: 0, failed: 0 });
 
     const liveCfg = validateConfig({ ports: [8080], outputUrl: c.url }, {});
-    const live = harness.keep(createOutputs(liveCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } })[0]!);
+    const live = harness.keep((await createOutputs(liveCfg, newLog().log, { https: { ca: harness.cert.cert, maxQueued: 10 } }))[0]!);
     for (let i = 0; i < 50; i++) {
       expect(live.ready()).toBeNull();
       const m = message(i);
@@ -232,7 +233,7 @@ describe('https output', () => {
   it('is built by createOutputs from a validated config', async () => {
     const c = await collector();
     const cfg = validateConfig({ ports: [8080], outputUrl: c.url, outputUrlAuthToken: TOKEN }, { TCP_SNIFFER_PRODUCTION: '1' });
-    const outs = createOutputs(cfg, newLog().log, { https: { ca: harness.cert.cert } });
+    const outs = await createOutputs(cfg, newLog().log, { https: { ca: harness.cert.cert } });
     expect(outs.map((o) => o.name)).toEqual(['https']);
     const m = message(3);
     outs[0]!.deliver(lineOf(m), 1);

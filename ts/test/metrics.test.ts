@@ -14,7 +14,8 @@ import { platformCodecs } from '../src/bodies/codecs.js';
 import { BodyStage } from '../src/bodies/stage.js';
 import { createLogger } from '../src/log.js';
 import { statSeries } from '../src/metrics/stats-metrics.js';
-import { HarFileOutput, HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
+import { HttpsOutput } from '../src/outputs/https.js';
+import { HarFileOutput, StdoutOutput } from '../src/outputs/index.js';
 import { checkExposition, freePort, get, valueOf, type Family } from './metrics-scrape.js';
 import { ADDON, DIST, requireArtifacts, requireFromHere, runRequests, serve, sleep, waitFor, type RequestSpec, type Served } from './runtime-support.js';
 

@@ -73,7 +73,7 @@ function sink() {
 async function pipelineFor(placement: Placement | undefined, onHttpMessage: (m: HttpMessage) => void, out: ReturnType<typeof sink>, pauseAtBytes = 1024 * 1024) {
   const cfg = validateConfig({ ports: [8080], outputStdout: true, onHttpMessage, ...(placement ? { placement } : {}) }, {});
   const log = createLogger({ level: 'error', write: () => {} });
-  const outputs = createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes } });
+  const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes } });
   const core = new HttpCore(await CoreModule.instantiate(wasm), {
     maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
     placement: cfg.placement, byteOps: NODE_BYTE_OPS,
@@ -164,7 +164,7 @@ describe('decoded bodies on the one output path', () => {
     const out = sink();
     const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies }, {});
     const log = createLogger({ level: 'error', write: () => {} });
-    const outputs = createOutputs(cfg, log, { stdout: { stream: out.stream as never } });
+    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never } });
     const core = new HttpCore(await CoreModule.instantiate(wasm), {
       maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders, byteOps: NODE_BYTE_OPS,
     });

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { createLogger } from '../src/log.js';
-import { HttpsOutput, StdoutOutput } from '../src/outputs/index.js';
+import { HttpsOutput } from '../src/outputs/https.js';
+import { StdoutOutput } from '../src/outputs/index.js';
 import type { HttpMessage } from '../src/types.js';
 import { Collector, makeCertificate } from './collector.js';
 

@@ -35,7 +35,7 @@ describe('callback output', () => {
     const cfg = validateConfig({ ports: [80], outputStdout: true, onHttpMessage: () => { throw new Error('user bug'); } }, {});
     const { Writable } = await import('node:stream');
     const sink = new Writable({ write(chunk, _enc, cb) { got.push(String(chunk)); cb(); } });
-    const outs = createOutputs(cfg, log, { stdout: { stream: sink as never } });
+    const outs = await createOutputs(cfg, log, { stdout: { stream: sink as never } });
     expect(outs.map((o) => o.name)).toEqual(['stdout', 'callback']);
     for (let i = 0; i < 100; i++) for (const o of outs) o.deliver(jsonl(message(i)), 1);
     await Promise.all(outs.map((o) => o.drain(Date.now() + 5000)));

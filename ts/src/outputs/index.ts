@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
 import { HarFileOutput, type HarFileOutputOptions } from './har-file.js';
-import { HttpsOutput, type HttpsOutputOptions } from './https.js';
+import type { HttpsOutputOptions } from './https.js';
 import { STDOUT_FD, stdoutIsFile } from './offline-stdout.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
@@ -40,9 +40,12 @@ export interface OutputDeps {
 }
 
 /** The outputs `cfg` asks for, in delivery order: collector, stdout, then the user's callback. */
-export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps = {}): Output[] {
+export async function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps = {}): Promise<Output[]> {
   const outputs: Output[] = [];
   if (cfg.outputUrl) {
+    // Loaded only when asked for: Node's HTTP client and TLS cost every run start-up time otherwise
+    // (docs/performance.md, "Start-up").
+    const { HttpsOutput } = await import('./https.js');
     outputs.push(new HttpsOutput(cfg.outputUrl, cfg.outputUrlAuthToken, log, {
       waitWhenFull: cfg.captureFile !== undefined,
       ...deps.https,
@@ -60,4 +63,4 @@ export function createOutputs(cfg: ResolvedConfig, log: Logger, deps: OutputDeps
   return outputs;
 }
 
-export { CallbackOutput, HarFileOutput, HttpsOutput, StdoutOutput };
+export { CallbackOutput, HarFileOutput, StdoutOutput };
