@@ -1,7 +1,8 @@
 // The tcp-sniffer bin (dist/cli.js) as a real process: flags, exit codes, stdout carrying only messages,
 // SIGTERM draining, libpcap's real errors, and tcpflow's output decoded without the capture addon.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -140,6 +141,25 @@ describe('--read', () => {
     expect(msgs).toHaveLength(20);
     for (const m of msgs) expect(m.placement).toEqual({ pod: 'web-7', namespace: 'shop', node: 'node-a' });
     expect(logsOf(r.stderr).find((l) => l.message === 'starting')!.placement).toEqual({ pod: 'web-7', namespace: 'shop', node: 'node-a' });
+  });
+
+  it("loads Node's HTTP and TLS modules only for the outputs and endpoints that use them", async () => {
+    const dir = tempDir('cli');
+    const preload = join(dir, 'list-builtins.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n");
+    const builtinsLoaded = async (args: string[]): Promise<string[]> => {
+      const out = join(dir, `builtins-${args.length}`);
+      const r = await runCli(['--read', capture, ...args], { env: cleanEnv({ NODE_OPTIONS: `--require=${preload}`, BUILTINS_OUT: out }) });
+      expect(r.code).toBe(0);
+      return readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length));
+    };
+    const plain = await builtinsLoaded([]);
+    for (const m of ['http', 'https', 'tls', '_http_client', '_http_server', 'zlib']) expect(plain).not.toContain(m);
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, r));
+    const metricsPort = (free.address() as { port: number }).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    expect(await builtinsLoaded(['--metrics-port', String(metricsPort)])).toContain('_http_server');
   });
 
   it('a file damaged partway: emits what decoded, then exits 2 with libpcap\'s message', async () => {
