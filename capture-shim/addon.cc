@@ -37,8 +37,6 @@ class Session : public BatchConsumer {
   std::shared_ptr<BatchPool> pool;
   BatchFunction tsfn;
   Napi::FunctionReference on_end;   // JS thread only
-  Napi::FunctionReference buffer_from;  // Buffer.from, for reuseBatches
-  Napi::ObjectReference buffer_class;   // its receiver, kept: a lookup by name per batch costs a string
   bool reuse_batches = false;
   std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
 
@@ -86,11 +84,11 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
     if (!item->end && session->reuse_batches) {
       // Zero-copy and zero-allocation: JS sees the batch's memory only during the call. Detaching
       // afterwards leaves any view JS kept empty (never dangling), and the memory goes straight
-      // back to the pool, warm.
+      // back to the pool, warm. The view is made here, not by calling Buffer.from: no JS call per batch.
       std::unique_ptr<Item> owned(item);
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, owned->batch.data(), owned->batch.size());
       try {
-        on_batch.Call({session->buffer_from.Call(session->buffer_class.Value(), {ab})});
+        on_batch.Call({Napi::Uint8Array::New(env, owned->batch.size(), ab, 0)});
       } catch (...) {
         ab.Detach();
         owned->pool->Give(std::move(owned->batch));
@@ -103,15 +101,15 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
     if (!item->end) {
       uint8_t* data = item->batch.data();
       size_t len = item->batch.size();
-      // Handed over without a copy; the Buffer's finalizer returns the memory for reuse.
-      Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
+      // Handed over without a copy; the ArrayBuffer's finalizer returns the memory for reuse.
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
           env, data, len,
-          [](Napi::Env, uint8_t*, Item* owned) {
+          [](Napi::Env, void*, Item* owned) {
             if (owned->pool) owned->pool->Give(std::move(owned->batch));
             delete owned;
           },
           item);
-      on_batch.Call({buf});
+      on_batch.Call({Napi::Uint8Array::New(env, len, ab, 0)});
       return;
     }
     std::unique_ptr<Item> owned(item);
@@ -279,11 +277,6 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
     session->pool = session->capture->pool();
     session->on_end = Napi::Persistent(info[2].As<Napi::Function>());
     session->reuse_batches = reuse_batches;
-    if (session->reuse_batches) {
-      Napi::Object buffer_class = env.Global().Get("Buffer").As<Napi::Object>();
-      session->buffer_from = Napi::Persistent(buffer_class.Get("from").As<Napi::Function>());
-      session->buffer_class = Napi::Persistent(buffer_class);
-    }
     session->self = session;
     session->tsfn = BatchFunction::New(
         env, info[1].As<Napi::Function>(), "capture-shim", options.max_queued_batches, 1,
@@ -294,8 +287,6 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
           s->capture->Stop();
           s->capture->Join();
           s->on_end.Reset();
-          s->buffer_from.Reset();
-          s->buffer_class.Reset();
           s->self.reset();     // may destroy the session (the handle may still hold it)
         });
     session->capture->Start(session.get());

@@ -27,6 +27,9 @@ const char* kOptions = R"JS(
 const OPTS = (o) => Object.assign({ snaplen: 262144, captureBufferBytes: 4 << 20, sampleRate: 1,
   maxConcurrentConnections: 10000, connectionIdleTimeoutMs: 60000, maxBufferedBytes: 134217728,
   batchBytes: 262144, maxQueuedBatches: 64, reuseBatches: false }, o);
+// A batch is a plain Uint8Array (no Buffer methods): the event's little-endian u32 at `o`.
+const U32 = (b, o) => (b[o] | b[o + 1] << 8 | b[o + 2] << 16 | b[o + 3] << 24) >>> 0;
+const U64 = (b, o) => BigInt(U32(b, o)) | BigInt(U32(b, o + 4)) << 32n;
 )JS";
 
 // Runs `script` with node (the addon's path in SHIM); returns stdout, and the exit code in *rc.
@@ -95,9 +98,9 @@ let kept = null;
 const h = SHIM.start(OPTS({ file: FILE, ports: [8080], batchBytes: 4096, reuseBatches: REUSE }), (b) => {
   batches++;
   kept = b;
-  for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
+  for (let o = 0; o < b.length; o += 24 + U32(b, o + 4)) {
     n[b[o]]++;
-    if (b[o] === 2) dataBytes += b.readUInt32LE(o + 4);
+    if (b[o] === 2) dataBytes += U32(b, o + 4);
   }
 }, (err) => {
   const st = SHIM.stats(h);
@@ -218,8 +221,8 @@ TEST(Addon, SamplingIsStableWithinAProcessAndDiffersBetweenProcesses) {
 const run = (done) => {
   const ports = [];
   const h = SHIM.start(OPTS({ file: FILE, ports: [8080], sampleRate: 0.5 }), (b) => {
-    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
-      if (b[o] === 1) ports.push(b.readUInt16LE(o + 24 + 36));
+    for (let o = 0; o < b.length; o += 24 + U32(b, o + 4)) {
+      if (b[o] === 1) ports.push(b[o + 60] | b[o + 61] << 8);
     }
   }, () => done(ports.sort((x, y) => x - y).join(',')));
 };
@@ -247,7 +250,7 @@ srv.listen(0, '127.0.0.1', () => {
   const port = srv.address().port;
   let dataEvents = 0, ends = 0;
   const h = SHIM.start(OPTS({ interface: 'lo', ports: [port] }), (b) => {
-    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) if (b[o] === 2) dataEvents++;
+    for (let o = 0; o < b.length; o += 24 + U32(b, o + 4)) if (b[o] === 2) dataEvents++;
   }, (err) => {
     ends++;
     setTimeout(() => { console.log('END ' + ends + ' ' + err + ' data ' + dataEvents); srv.close(); }, 100);
@@ -291,12 +294,12 @@ child.stdout.once('data', (d) => {
   // A ring that holds the whole burst: this test is about the queue toward JS, not kernel drops.
   const h = SHIM.start(OPTS({ interface: 'lo', ports: [port], batchBytes: 4096, maxQueuedBatches: 1,
     captureBufferBytes: 32 << 20 }), (b) => {
-    for (let o = 0; o < b.length; o += 24 + b.readUInt32LE(o + 4)) {
-      const c = conn(b.readBigUInt64LE(o + 8)), kind = b[o], len = b.readUInt32LE(o + 4);
+    for (let o = 0; o < b.length; o += 24 + U32(b, o + 4)) {
+      const c = conn(U64(b, o + 8)), kind = b[o], len = U32(b, o + 4);
       if (kind === 1) c.open++;
       if (kind === 4) c.close++;
       if (kind === 2) c.bytes[b[o + 1]] += len;
-      if (kind === 3) { const lost = Number(b.readBigUInt64LE(o + 24)); c.bytes[b[o + 1]] += lost; c.gaps += lost; }
+      if (kind === 3) { const lost = Number(U64(b, o + 24)); c.bytes[b[o + 1]] += lost; c.gaps += lost; }
     }
   }, (err) => {
     const st = SHIM.stats(h);
