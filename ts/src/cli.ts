@@ -73,19 +73,13 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
  * module's baseline code first and recompiles hot functions in the background; llhttp's state machine is one
  * ~34 KB function whose recompilation takes 1-3 CPU seconds, in the first seconds of traffic: the baseline
  * code is slow while the compiler holds the second core, the JS thread falls behind and the capture sheds
- * (docs/performance.md, "Live capture: where the CPU went"). Offline: compileWasmForFile. The flags are V8's own and concern WebAssembly only; the CLI owns
- * its process, so they are set here and not in the library, and only for this one synchronous compile
- * (an asynchronous WebAssembly.compile under them never settles in Node 24).
+ * (docs/performance.md, "Live capture: where the CPU went"). Offline: compileWasmForFile. The flags are
+ * V8's own and concern WebAssembly only; the CLI owns its process, so they are set here and not in the
+ * library, and only for this one synchronous compile (an asynchronous WebAssembly.compile under them never
+ * settles in Node 24).
  */
 function compileWasmAhead(): void {
-  setFlagsFromString('--no-liftoff');
-  setFlagsFromString('--no-wasm-lazy-compilation');
-  try {
-    compileEmbeddedModuleNow();
-  } finally {
-    setFlagsFromString('--liftoff');
-    setFlagsFromString('--wasm-lazy-compilation');
-  }
+  compileWasmUnder(['--no-liftoff', '--no-wasm-lazy-compilation']);
 }
 
 /**
@@ -103,11 +97,16 @@ function compileWasmForFile(path: string): void {
     return;
   }
   if (size > OPTIMISE_OFFLINE_FROM_BYTES) return;
-  setFlagsFromString('--liftoff-only');
+  compileWasmUnder(['--liftoff-only']);
+}
+
+/** Compiles the HTTP core now under V8 `flags` (each `--x` or `--no-x`), then sets each back to its opposite. */
+function compileWasmUnder(flags: readonly string[]): void {
+  for (const flag of flags) setFlagsFromString(flag);
   try {
     compileEmbeddedModuleNow();
   } finally {
-    setFlagsFromString('--no-liftoff-only');
+    for (const flag of flags) setFlagsFromString(flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`);
   }
 }
 
