@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { CallbackOutput } from './callback.js';
 import { HarFileOutput, type HarFileOutputOptions } from './har-file.js';
 import type { HttpsOutputOptions } from './https.js';
-import { STDOUT_FD, stdoutIsFile } from './offline-stdout.js';
+import { STDOUT_FD, stdoutIsFile } from './stdout-fd.js';
 import { StdoutOutput, type StdoutOutputOptions } from './stdout.js';
 
 export interface Output {

@@ -8,7 +8,7 @@
 import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { Output } from './index.js';
-import { writeAll } from './offline-stdout.js';
+import { writeAll } from './stdout-fd.js';
 
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
@@ -123,7 +123,7 @@ export class StdoutOutput implements Output {
       if (wait <= 0) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(wait, 100));
-        const s = stream;
+        const s = stream; // narrowed to non-null for the function below
         s.once('drain', done);
         function done(): void {
           clearTimeout(timer);
