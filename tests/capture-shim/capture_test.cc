@@ -65,14 +65,19 @@ void ReadFileCapture(const std::string& path, Collector* out, CaptureStatus* ope
   cap->Join();
 }
 
-TEST(OfflineCapture, APcapFromTcpdumpGivesBackBothStreamsExactly) {
-  const Recorded& r = Recording();
+// Reads `path` and expects the recorded exchange back, byte for byte, ended by FIN.
+void ExpectTheFileGivesTheExchange(const std::string& path, const Recorded& r) {
   Collector out;
   CaptureStatus st;
-  ReadFileCapture(r.pcap, &out, &st);
+  ReadFileCapture(path, &out, &st);
   ASSERT_TRUE(st.ok()) << st.message;
   EXPECT_TRUE(out.status().ok()) << out.status().message;
   ExpectTheExchange(out.Events(), r, CloseReason::kFin);
+}
+
+TEST(OfflineCapture, APcapFromTcpdumpGivesBackBothStreamsExactly) {
+  const Recorded& r = Recording();
+  ExpectTheFileGivesTheExchange(r.pcap, r);
 }
 
 // The file is read through a 1 MiB buffer (capture.cc): a file of several, with a packet across each
@@ -83,12 +88,7 @@ TEST(OfflineCapture, AFileLargerThanTheReadBufferGivesBackBothStreamsExactly) {
   r.pcap = TempPath("large.pcap");
   RecordWithTcpdump(r.pcap, r.request, r.response);
   ASSERT_GT(ReadFile(r.pcap).size(), size_t{4} << 20);
-  Collector out;
-  CaptureStatus st;
-  ReadFileCapture(r.pcap, &out, &st);
-  ASSERT_TRUE(st.ok()) << st.message;
-  EXPECT_TRUE(out.status().ok()) << out.status().message;
-  ExpectTheExchange(out.Events(), r, CloseReason::kFin);
+  ExpectTheFileGivesTheExchange(r.pcap, r);
   unlink(r.pcap.c_str());
 }
 
@@ -96,11 +96,7 @@ TEST(OfflineCapture, PcapngFromEditcapGivesTheSameStreams) {
   const Recorded& r = Recording();
   std::string ng = TempPath("exchange.pcapng");
   ASSERT_EQ(RunTool({"editcap", "-F", "pcapng", r.pcap, ng}, "/dev/null"), 0);
-  Collector out;
-  CaptureStatus st;
-  ReadFileCapture(ng, &out, &st);
-  ASSERT_TRUE(st.ok()) << st.message;
-  ExpectTheExchange(out.Events(), r, CloseReason::kFin);
+  ExpectTheFileGivesTheExchange(ng, r);
   unlink(ng.c_str());
 }
 
