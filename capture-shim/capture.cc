@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -225,14 +224,12 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
   bool live = o.file.empty();
   std::unique_ptr<char[]> read_buffer;  // outlives the FILE: pcap_close closes it
   if (!live) {
-    struct stat st;
-    if (stat(o.file.c_str(), &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
-      *status = Failure(CaptureErrorCode::kFileNotFound, o.file + ": no such file");
-      return nullptr;
-    }
     FILE* f = fopen(o.file.c_str(), "rb");
     if (f == nullptr) {
-      *status = Failure(CaptureErrorCode::kOpenFailed, o.file + ": " + std::strerror(errno));
+      int err = errno;
+      *status = err == ENOENT || err == ENOTDIR
+                    ? Failure(CaptureErrorCode::kFileNotFound, o.file + ": no such file")
+                    : Failure(CaptureErrorCode::kOpenFailed, o.file + ": " + std::strerror(err));
       return nullptr;
     }
     read_buffer.reset(new char[kOfflineReadBufferBytes]);
@@ -283,8 +280,7 @@ std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* s
     // keeps v1, with both copies in the ring.
     if (pcap_set_datalink(p, kLinkLinuxSll2) == 0) loopback_index = LoopbackIndex();
   } else if (live && IsLoopbackDevice(o.interface)) {
-    std::string ignored;  // a kernel before 4.20: libpcap drops the copies in user space instead
-    IgnoreOutgoing(p, &ignored);
+    IgnoreOutgoing(p);
   }
   int link = pcap_datalink(p);
   if (!IsSupportedLinkType(link)) {

@@ -5,8 +5,6 @@
 #include <pcap/pcap.h>
 #include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
 
 namespace capture_shim {
 namespace {
@@ -36,13 +34,9 @@ unsigned LoopbackIndex() {
   return name.empty() ? 0 : if_nametoindex(name.c_str());
 }
 
-bool IgnoreOutgoing(pcap_t* handle, std::string* error) {
+void IgnoreOutgoing(pcap_t* handle) {
   int one = 1;
-  if (setsockopt(pcap_fileno(handle), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0) {
-    *error = std::string("PACKET_IGNORE_OUTGOING: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
+  setsockopt(pcap_fileno(handle), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
 }
 
 }  // namespace capture_shim

@@ -31,9 +31,9 @@ bool IsLoopbackDevice(const std::string& device);
 unsigned LoopbackIndex();
 
 // Makes the kernel stop handing `handle` outgoing packets. REQUIRES: an activated live handle on a
-// loopback device (elsewhere it would lose the host's own traffic). False with `*error` set when
-// the kernel refuses it (before 4.20): libpcap then still drops the copies, in user space.
-bool IgnoreOutgoing(pcap_t* handle, std::string* error);
+// loopback device (elsewhere it would lose the host's own traffic). A kernel before 4.20 refuses
+// the option; nothing is lost then, as libpcap still drops the copies, in user space.
+void IgnoreOutgoing(pcap_t* handle);
 
 }  // namespace capture_shim
 
