@@ -5,7 +5,7 @@
 #   docker build --target injector -t tcp-sniffer-injector:0.1.0 .
 # Build arguments: BASE_IMAGE and BUILD_IMAGE, the runtime and build bases; where no registry is
 # reachable, image.sh passes a base made from Debian's archive (mmdebstrap) for both.
-# Targets `sniffer` and `injector` build everything from source in the `build` stage;
+# Targets `sniffer` and `injector` build from source in the `build` stage (scripts/build.sh --image);
 # `sniffer-host` and `injector-host` (image.sh --from-host) put the host's build in the same runtime
 # stages instead: the files scripts/stage-artifacts.sh wrote to build/image/out/.
 # A TLS proxy's CA for the registries comes as the build secret `npm_ca`, mounted only while the RUN
@@ -23,15 +23,19 @@ RUN --mount=type=secret,id=npm_ca \
  && if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
  && node-lts.sh /opt/node
 
-# The whole build from source, with the scripts CI runs.
+# The build from source, with the project's scripts: first the build dependencies, from the files
+# install-deps.sh reads only, so a source change reuses that layer; then what the images hold, no tests.
 FROM ${BUILD_IMAGE} AS build
 COPY --from=node /opt/node /usr/local/lib/tcp-sniffer-node
 RUN for b in node npm npx; do ln -s /usr/local/lib/tcp-sniffer-node/bin/$b /usr/local/bin/$b; done
 WORKDIR /src
-COPY . .
+COPY scripts/install-deps.sh scripts/node-lts.sh scripts/
+COPY ts/package.json ts/package-lock.json ts/
 RUN --mount=type=secret,id=npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
- && ./scripts/install-deps.sh --build && ./scripts/build.sh && ./scripts/stage-artifacts.sh /out
+ && ./scripts/install-deps.sh --build
+COPY . .
+RUN ./scripts/build.sh --image && ./scripts/stage-artifacts.sh /out
 
 # The sidecar's runtime. Runs as root with only NET_RAW in Kubernetes (docs/injector.md: no ambient
 # capabilities for non-root users); its root filesystem can be read-only (it writes nothing).
