@@ -4,7 +4,7 @@
 #   scripts/image.sh [--from-host | --from-source] [--push PREFIX]
 #     --from-host    copy the host's build (scripts/build.sh) into runtime-only images; the default when
 #                    that build exists
-#     --from-source  build everything inside the Dockerfile's build stage
+#     --from-source  build what the images hold inside the Dockerfile's build stage (build.sh --image)
 #     --push PREFIX  also tag PREFIX/<name>:<version> and push it
 # Prints each image's name and size. Where no image registry is reachable, the Debian base image is
 # made from Debian's archive (mmdebstrap) once; a TLS proxy's CA (NODE_EXTRA_CA_CERTS) reaches the build
