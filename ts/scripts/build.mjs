@@ -1,5 +1,7 @@
 // npm run build: bundles dist/ with esbuild and writes the declarations with tsc.
 //   dist/index.js    the library (CJS, Node)      dist/cli.js      the bin (Node, shebang, executable)
+//   dist/lazy/       what those two load only when configured (the metrics endpoint; the web platform's
+//                    decompressors with brotli-dec-wasm, for a Node without process.getBuiltinModule)
 //   dist/decoder.js  dist/decoder.mjs             the decoder: platform neutral, no Node built-ins
 //   dist/types/      declarations (tsc --emitDeclarationOnly)
 // The .wasm is embedded in every bundle from ../native/http_core.wasm (built by the top-level CMake);
@@ -31,12 +33,26 @@ const common = {
 };
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', define: { __TCP_SNIFFER_VERSION__: JSON.stringify(version) } };
+// Modules the Node bundles import dynamically and only when configured, built as files of their own: inlined,
+// their 450 KB (prom-client; brotli-dec-wasm's base64) were read and parsed at every start, ~15 ms of CPU
+// (docs/performance.md, "Offline: start-up"). Each is one module tree of its own (what it shares with the
+// bundle is stateless: config tables, types, the zstd frame check).
+const lazy = { './metrics/index.js': 'metrics', './web-codecs.js': 'web-codecs' };
+const lazyFiles = {
+  name: 'lazy-files',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(metrics\/index|web-codecs)\.js$/ }, (a) =>
+      a.kind === 'dynamic-import' ? { path: `./lazy/${lazy[a.path]}.js`, external: true } : undefined);
+  },
+};
 // Neutral: esbuild then refuses any Node built-in, which is the portability check we want.
 const neutral = { ...common, platform: 'neutral', mainFields: ['module', 'main'], define: node.define };
 
 await Promise.all([
-  build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' }),
-  build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', plugins: [lazyFiles] }),
+  build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyFiles] }),
+  build({ ...node, entryPoints: ['src/metrics/index.ts'], outfile: 'dist/lazy/metrics.js' }),
+  build({ ...node, entryPoints: ['src/bodies/web-codecs.ts'], outfile: 'dist/lazy/web-codecs.js' }),
   build({ ...neutral, entryPoints: ['src/decoder.ts'], outfile: 'dist/decoder.js', format: 'cjs' }),
   build({ ...neutral, entryPoints: ['src/decoder.ts'], outfile: 'dist/decoder.mjs', format: 'esm' }),
 ]);

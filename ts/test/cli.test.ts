@@ -143,23 +143,30 @@ describe('--read', () => {
     expect(logsOf(r.stderr).find((l) => l.message === 'starting')!.placement).toEqual({ pod: 'web-7', namespace: 'shop', node: 'node-a' });
   });
 
-  it("loads Node's HTTP and TLS modules only for the outputs and endpoints that use them", async () => {
+  it("loads Node's HTTP and TLS modules, and the bundle's lazy files, only for the outputs and endpoints that use them", async () => {
     const dir = tempDir('cli');
     const preload = join(dir, 'list-builtins.cjs');
-    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n");
-    const builtinsLoaded = async (args: string[]): Promise<string[]> => {
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, [...process.moduleLoadList, ...Object.keys(require.cache).map((f) => 'File ' + f)].join('\\n')));\n");
+    const loaded = async (args: string[]): Promise<{ builtins: string[]; files: string[] }> => {
       const out = join(dir, `builtins-${args.length}`);
       const r = await runCli(['--read', capture, ...args], { env: cleanEnv({ NODE_OPTIONS: `--require=${preload}`, BUILTINS_OUT: out }) });
       expect(r.code).toBe(0);
-      return readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length));
+      const lines = readFileSync(out, 'utf8').split('\n');
+      const after = (prefix: string): string[] => lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+      return { builtins: after('NativeModule '), files: after('File ') };
     };
-    const plain = await builtinsLoaded([]);
-    for (const m of ['http', 'https', 'tls', '_http_client', '_http_server', 'zlib']) expect(plain).not.toContain(m);
+    const lazyMetrics = join(TS_ROOT, 'dist', 'lazy', 'metrics.js');
+    const plain = await loaded([]);
+    for (const m of ['http', 'https', 'tls', '_http_client', '_http_server', 'zlib']) expect(plain.builtins).not.toContain(m);
+    expect(plain.files).toContain(CLI);
+    expect(plain.files.filter((f) => f.includes(`${join('dist', 'lazy')}/`))).toEqual([]);
     const free = createServer();
     await new Promise<void>((r) => free.listen(0, r));
     const metricsPort = (free.address() as { port: number }).port;
     await new Promise<void>((r) => free.close(() => r()));
-    expect(await builtinsLoaded(['--metrics-port', String(metricsPort)])).toContain('_http_server');
+    const withMetrics = await loaded(['--metrics-port', String(metricsPort)]);
+    expect(withMetrics.builtins).toContain('_http_server');
+    expect(withMetrics.files).toContain(lazyMetrics);
   });
 
   // TurboFan's compiles of the per-message path cost more CPU than they save below some 100,000 messages

@@ -58,7 +58,7 @@ afterAll(() => {
 describe('npm pack', () => {
   it('ships the README, the API reference, the bundles, the addon and the .wasm, and nothing of the sources', () => {
     for (const f of ['README.md', 'package.json', 'docs-api/index.html', 'dist/index.js', 'dist/cli.js',
-      'dist/decoder.js', 'dist/decoder.mjs', 'dist/types/index.d.ts', 'dist/types/decoder.d.ts',
+      'dist/decoder.js', 'dist/decoder.mjs', 'dist/lazy/metrics.js', 'dist/lazy/web-codecs.js', 'dist/types/index.d.ts', 'dist/types/decoder.d.ts',
       'native/capture_shim.node', 'native/http_core.wasm']) {
       expect(packedFiles, f).toContain(f);
     }
