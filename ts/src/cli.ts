@@ -15,7 +15,7 @@ declare const __TCP_SNIFFER_VERSION__: string;
 
 /** Capture files larger than this are decoded with V8's optimising tier (compileWasmForFile). */
 const OPTIMISE_OFFLINE_FROM_BYTES = 512 * 1024 * 1024;
-/** V8's default budget of work between a JavaScript function's tier-up checks (its `--interrupt-budget`). */
+/** V8 11's default budget of work between a JavaScript function's tier-up checks (its `--interrupt-budget`). */
 const V8_INTERRUPT_BUDGET = 66 * 1024;
 /** Reading a file, a function must do this many times that much work before V8 optimises it (tierJsForFile). */
 const OFFLINE_INTERRUPT_BUDGET_FACTOR = 32;
@@ -118,6 +118,10 @@ function compileWasmForFile(path: string): void {
  * optimisation, come later. Live captures keep V8's default: they run for days.
  */
 function tierJsForFile(): void {
+  // The flag is V8 11's (Node 20: elsewhere V8 would print an error on stderr). Later V8s count calls
+  // instead, and on Node 24, where Maglev compiles the per-message path cheaply first, holding TurboFan
+  // back measured within noise: they keep their defaults.
+  if (!process.versions.v8.startsWith('11.')) return;
   setFlagsFromString(`--interrupt-budget=${OFFLINE_INTERRUPT_BUDGET_FACTOR * V8_INTERRUPT_BUDGET}`);
 }
 
