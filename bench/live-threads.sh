@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# Where one build's CPU goes under the wrk load: the sniffer's CPU per completed exchange split by thread
-# (the JS main thread and V8's helper threads are all named "node"; the capture thread "tcp-sniffer-cap"),
-# from /proc/PID/task/*/stat once it is capturing until the load ends (and 1 s after), with the context
+# Where one build's CPU goes under a load of bench/live.sh (wrk, the default, or conns): the sniffer's CPU
+# per completed exchange split by thread (the JS main thread and V8's helper threads are all named "node";
+# the capture thread "tcp-sniffer-cap"), from /proc/PID/task/*/stat once it is capturing until the load ends (and 1 s after), with the context
 # switches per exchange of each thread name (each one a wake-up taken from the load's two cores); then the
 # CPU from the stop to the exit (/usr/bin/time less the last reading: the drain and the exit, which
 # bench/live.sh counts and this split does not). With --perf, also a perf profile
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
-# Usage: bench/live-threads.sh [--perf FILE] [--seconds N] BUILD [NODE_FLAG]...
+# Usage: bench/live-threads.sh [--scenario wrk|conns] [--perf FILE] [--seconds N] BUILD [NODE_FLAG]...
+#   --scenario conns: bench/live.sh's 10,000 keep-alive connections (bench/conns-client.mjs), whose own
+#   length sets the window (--seconds is then only the perf record's length); the peak RSS is printed too.
 #   e.g. bench/live-threads.sh /work/main --no-liftoff     (a build, with extra flags for node)
 #        perf report -i FILE --no-children --sort comm,dso  (then, for the profile)
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
-perf_out='' seconds=8
+perf_out='' seconds=8 scenario=wrk
 while [ $# -gt 0 ]; do
   case $1 in
+    --scenario) scenario=$2; shift 2 ;;
     --perf) perf_out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -26,6 +29,13 @@ done
 build=$(cd "$1" && pwd) || exit 1
 shift
 [ "$(id -u)" = 0 ] || { echo "live-threads: run as root" >&2; exit 1; }
+case $scenario in
+  wrk) ;;
+  conns)
+    ulimit -n "$(ulimit -Hn)"
+    [ "$(ulimit -n)" -ge 10100 ] || { echo "live-threads: conns needs 10100 open files; the hard limit is $(ulimit -Hn)" >&2; exit 1; } ;;
+  *) echo "live-threads: --scenario is wrk or conns, got '$scenario'" >&2; exit 1 ;;
+esac
 # shellcheck source=bench/live-nginx.sh
 source "$BENCH/live-nginx.sh"
 
@@ -42,7 +52,7 @@ cleanup() {
 trap cleanup EXIT
 nginx_start "$tmp/nginx" 127.0.0.1 "$port" || exit 1
 
-/usr/bin/time -f '%U %S' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
+/usr/bin/time -f '%U %S %M' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
   > "$out" 2> "$tmp/sniffer.log" &
 tpid=$!
 for _ in $(seq 50); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && break; sleep 0.1; done
@@ -63,7 +73,18 @@ if [ -n "$perf_out" ]; then
   perf record -F "${PERF_FREQ:-999}" -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
   perf_pid=$!
 fi
-wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$port/4k" > "$tmp/wrk.txt"
+# The same loads and arguments as bench/live.sh's wrk and conns scenarios.
+if [ "$scenario" = wrk ]; then
+  wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$port/4k" > "$tmp/wrk.txt"
+  completed=$(awk '/ requests in / { print $1 }' "$tmp/wrk.txt")
+  rate=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.txt")
+else
+  node "$BENCH/conns-client.mjs" --host 127.0.0.1 --port "$port" --connections 10000 --workers 4 --exchanges 2 \
+    --path /4k --source-prefix 127.0.1. > "$tmp/client.json" || exit 1
+  read -r rate completed errors <<< "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(r.rate, r.completed, r.errors)' "$tmp/client.json")"
+  [ "$errors" = 0 ] || echo "live-threads: the client saw $errors failed connections" >&2
+fi
 sleep 1
 threads > "$tmp/after"
 awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat" > "$tmp/at-stop"
@@ -72,15 +93,14 @@ kill -INT "$pid"
 wait "$tpid"
 pid=''
 
-completed=$(awk '/ requests in / { print $1 }' "$tmp/wrk.txt")
-echo "live-threads: $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "wrk $(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.txt") req/s, $completed completed, \
+echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$scenario $rate exchanges/s, $completed completed, \
 $(grep -c '"direction":"response"' "$out") responses emitted, $(($(stat -c %s "$out") / completed)) bytes on stdout per exchange"
 join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
   { us = ($5 - $2) * 1e6 / hz / ex; total += us; vol = ($6 - $3) / ex; inv = ($7 - $4) / ex
     if (us > 0) printf "  %-16s %6.1f us/exchange, context switches per exchange %.3f voluntary, %.3f involuntary\n", $1, us, vol, inv }
   END { printf "  %-16s %6.1f us/exchange\n", "all threads", total }'
 awk -v ex="$completed" -v t0="$(cat "$tmp/at-stop")" '
-  { printf "  %-16s %6.1f us/exchange (%.2f CPU s)\n", "stop to exit", ($1 + $2 - t0) * 1e6 / ex, $1 + $2 - t0 }' "$tmp/time"
+  { printf "  %-16s %6.1f us/exchange (%.2f CPU s); peak RSS %.0f MiB\n", "stop to exit", ($1 + $2 - t0) * 1e6 / ex, $1 + $2 - t0, $3 / 1024 }' "$tmp/time"
 read -r received dropped stdout_dropped shed <<< "$(node "$BENCH/stop-stats.mjs" "$tmp/sniffer.log")"
 echo "kernel drops $dropped of $received; stdout drops $stdout_dropped; shed $shed bytes"
