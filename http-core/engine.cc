@@ -42,12 +42,12 @@ int Engine::Feed(const uint8_t* batch, size_t len) {
       case EventReader::Result::kMalformed:
         ++ctx_.stats.malformed_batches;
         ctx_.stats.dropped_batch_bytes += reader.DroppedBytes();
-        std::string line = "L{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
+        std::string line = "{\"level\":\"warn\",\"message\":\"malformed stream-event batch\",\"reason\":";
         AppendJsonString(line, reason);
         line += ",\"droppedBytes\":";
         AppendUint(line, reader.DroppedBytes());
         line += "}\n";
-        ctx_.out.Append(line);
+        ctx_.records.Append(line);
         return -1;
     }
   }

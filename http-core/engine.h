@@ -1,5 +1,5 @@
 // Engine: the connections of one decoder, by id. Reads batches of stream events, routes them to each
-// connection's HttpAssembler, and collects the output (`M`/`L` lines) and the counters.
+// connection's HttpAssembler, and collects the output (message lines, log records) and the counters.
 //
 // Everything an engine holds is bounded: connections by CoreLimits::max_connections, each
 // connection by CoreLimits, and everything the connections hold together (HeldLedger) by the
@@ -47,6 +47,7 @@ class Engine {
     kDisallowUrl = 4,        // a PatternProgram
     kAllowHost = 5,          // a PatternProgram
     kAllowMethods = 6,       // comma-separated method names
+    kPlacement = 7,          // a JSON object, added to every message as its `placement`
   };
   bool Configure(uint32_t option, const uint8_t* value, size_t len);
 
@@ -65,7 +66,15 @@ class Engine {
   // Returns what the core holds afterwards, for the other side's limit.
   uint64_t Balance(uint64_t other_bytes);
 
-  OutputBuffer& output() { return ctx_.out; }
+  // The message lines since the last ClearOutput, how many, and the log records (docs/internals.md §2).
+  const OutputBuffer& output() const { return ctx_.out; }
+  uint32_t output_messages() const { return ctx_.out_messages; }
+  const OutputBuffer& records() const { return ctx_.records; }
+  void ClearOutput() {
+    ctx_.out.Clear();
+    ctx_.out_messages = 0;
+    ctx_.records.Clear();
+  }
   const CoreStats& stats() const { return ctx_.stats; }
   uint64_t buffered_body_bytes() const { return ctx_.budget.used(); }
   uint64_t held_bytes() const { return held_.total(); }

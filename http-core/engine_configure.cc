@@ -5,6 +5,9 @@
 #include "engine.h"
 
 namespace http_core {
+namespace {
+constexpr size_t kMaxPlacementBytes = 64 << 10;
+}  // namespace
 
 bool Engine::Configure(uint32_t option, const uint8_t* value, size_t len) {
   if (value == nullptr && len != 0) return false;
@@ -22,6 +25,12 @@ bool Engine::Configure(uint32_t option, const uint8_t* value, size_t len) {
       return ctx_.filter.LoadPattern(ExchangeFilter::Rule::kAllowHost, value, len);
     case Option::kAllowMethods:
       ctx_.filter.SetMethods(text);
+      return true;
+    case Option::kPlacement:
+      // The host's JSON (ts/src/wasm/core.ts), written as it is: only its shape and size are checked.
+      if (text.size() < 2 || text.size() > kMaxPlacementBytes || text.front() != '{' || text.back() != '}') return false;
+      ctx_.placement = ",\"placement\":";
+      ctx_.placement += text;
       return true;
   }
   return false;

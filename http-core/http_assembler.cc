@@ -309,12 +309,12 @@ void HttpAssembler::MarkNotHttp(NonHttpReason reason, uint64_t bytes) {
 }
 
 void HttpAssembler::LogNotHttp(NonHttpReason reason) {
-  std::string line = "L{\"level\":\"debug\",\"message\":\"connection is not HTTP\",\"connectionId\":";
+  std::string line = "{\"level\":\"debug\",\"message\":\"connection is not HTTP\",\"connectionId\":";
   line += json_.id;
   line += ",\"reason\":\"";
   line += NonHttpReasonName(reason);
   line += "\"}\n";
-  ctx_.out.Append(line);
+  ctx_.records.Append(line);
 }
 
 // ---- messages --------------------------------------------------------------------------------
@@ -336,7 +336,8 @@ void HttpAssembler::Emit(Side& s) {
     s.parser.Finished();
     return;
   }
-  AppendMessageLine(ctx_.out, m, json_, ctx_.redaction, ctx_.redactor.Apply(m));
+  AppendMessageLine(ctx_.out, m, json_, ctx_.redaction, ctx_.redactor.Apply(m), ctx_.placement);
+  ++ctx_.out_messages;
   CoreStats& st = ctx_.stats;
   if (m.is_request) ++st.requests; else ++st.responses;
   if (m.incomplete) ++st.incomplete_messages;

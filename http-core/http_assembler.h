@@ -13,7 +13,7 @@
 // the HTTP/2 preface mark the whole connection), emission and the counters.
 //
 // Memory held per connection is bounded by CoreLimits; body bytes also count against the engine's
-// BodyBudget. Messages are appended to CoreContext::out as `M` lines as they complete.
+// BodyBudget. Messages are appended to CoreContext::out as JSON lines as they complete.
 #ifndef HTTP_CORE_HTTP_ASSEMBLER_H_
 #define HTTP_CORE_HTTP_ASSEMBLER_H_
 

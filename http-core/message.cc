@@ -127,14 +127,14 @@ void WriteBody(OutputBuffer& out, const std::string& body) {
 }  // namespace
 
 void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction, const std::string& body) {
+                       const Redaction& redaction, const std::string& body, std::string_view tail) {
   // Everything before the body: fixed text and numbers (≤ 400 bytes), the connection's JSON, the
   // escaped start-line text and headers.
   const size_t endpoint = conn.client.size() > conn.server.size() ? conn.client.size()
                                                                   : conn.server.size();
   char* p = out.Reserve(400 + conn.id.size() + 3 * endpoint +
                         kMaxEscapedBytesPer * std::strlen(msg.method) + HeadersBound(msg));
-  p = WriteLiteral(p, "M{");
+  *p++ = '{';
   if (msg.start_ts >= 0) {
     p = WriteLiteral(p, "\"timestamp\":\"");
     p = WriteIso8601Micros(p, msg.start_ts);
@@ -173,7 +173,7 @@ void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJs
   out.Commit(p);
   if (msg.has_body) WriteBody(out, body);
   const size_t error_len = msg.error != nullptr ? std::strlen(msg.error) : 0;
-  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + error_len));
+  p = out.Reserve(256 + kMaxEscapedBytesPer * (msg.upgrade.size() + error_len) + tail.size());
   p = WriteLiteral(p, ",\"bodySize\":");
   p = WriteUint(p, msg.body_size);
   p = msg.body_truncated ? WriteLiteral(p, ",\"bodyTruncated\":true")
@@ -193,6 +193,7 @@ void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJs
     p = WriteLiteral(p, ",\"error\":");
     p = WriteJsonString(p, msg.error);
   }
+  p = WriteBytes(p, tail);
   p = WriteLiteral(p, "}\n");
   out.Commit(p);
 }

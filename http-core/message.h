@@ -73,10 +73,10 @@ struct Redaction {
   bool Matches(std::string_view lower_name) const;
 };
 
-// Appends `M{...}\n` for msg to out, with `body` as its body (msg.held.body, or a redacted copy:
-// message_redaction.h).
+// Appends `{...}\n` for msg to out, with `body` as its body (msg.held.body, or a redacted copy:
+// message_redaction.h) and `tail` (`,"placement":{…}` or empty) before the closing brace.
 void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction, const std::string& body);
+                       const Redaction& redaction, const std::string& body, std::string_view tail);
 
 }  // namespace http_core
 

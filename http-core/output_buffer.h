@@ -1,4 +1,4 @@
-// OutputBuffer: the engine's `M`/`L` lines since the last clear, written in place.
+// OutputBuffer: lines the engine wrote since the last clear (its messages, or its log records), in place.
 //
 // Writers ask for room for the most bytes they could write (Reserve), write through the pointer,
 // and record where they stopped (Commit). Growing copies what is there and never zero-fills, so a

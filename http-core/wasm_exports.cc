@@ -75,9 +75,24 @@ HTTP_CORE_EXPORT("http_core_output_len") uint32_t http_core_output_len(uint32_t 
   return static_cast<uint32_t>(AsEngine(h)->output().size());
 }
 
+HTTP_CORE_EXPORT("http_core_output_count") uint32_t http_core_output_count(uint32_t h) {
+  if (h == 0) return 0;
+  return AsEngine(h)->output_messages();
+}
+
+HTTP_CORE_EXPORT("http_core_records_ptr") uint32_t http_core_records_ptr(uint32_t h) {
+  if (h == 0) return 0;
+  return reinterpret_cast<uintptr_t>(AsEngine(h)->records().data());
+}
+
+HTTP_CORE_EXPORT("http_core_records_len") uint32_t http_core_records_len(uint32_t h) {
+  if (h == 0) return 0;
+  return static_cast<uint32_t>(AsEngine(h)->records().size());
+}
+
 HTTP_CORE_EXPORT("http_core_output_clear") void http_core_output_clear(uint32_t h) {
   if (h == 0) return;
-  AsEngine(h)->output().Clear();
+  AsEngine(h)->ClearOutput();
 }
 
 // A body the caller decoded (its Content-Encoding removed) through the engine's body-field

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       for (const auto& batch : batches) {
         engine.Feed(batch.data(), batch.size());
         output_bytes += engine.output().size();
-        engine.output().Clear();
+        engine.ClearOutput();
       }
       messages += engine.stats().requests + engine.stats().responses;
     }
@@ -138,16 +138,9 @@ int main(int argc, char** argv) {
   }
   http_core::Engine engine(options);
   engine.Feed(w.bytes().data(), w.bytes().size());
-  const std::string_view out = engine.output().view();
-  size_t pos = 0;
-  while (pos < out.size()) {
-    size_t nl = out.find('\n', pos);
-    if (nl == std::string::npos) nl = out.size();
-    FILE* dst = out[pos] == 'M' ? stdout : stderr;
-    std::fwrite(out.data() + pos + 1, 1, nl - pos - 1, dst);
-    std::fputc('\n', dst);
-    pos = nl + 1;
-  }
+  // Messages on stdout, log records on stderr: each buffer is already JSON lines.
+  if (!engine.output().empty()) std::fwrite(engine.output().data(), 1, engine.output().size(), stdout);
+  if (!engine.records().empty()) std::fwrite(engine.records().data(), 1, engine.records().size(), stderr);
   if (stats) std::fprintf(stderr, "%s\n", engine.StatsJson().c_str());
   return 0;
 }

@@ -35,25 +35,33 @@ Step CloseWith(CloseReason reason, int64_t ts) {
   return s;
 }
 
-void ParseOutput(const std::string& output, DecodeResult* result) {
+namespace {
+
+// Each line of `text` a JSON object, appended to `into`.
+void ParseLines(std::string_view text, std::vector<boost::json::object>* into) {
   size_t pos = 0;
-  while (pos < output.size()) {
-    size_t nl = output.find('\n', pos);
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
     ASSERT_NE(nl, std::string::npos) << "output line without its newline";
-    const std::string_view line(output.data() + pos, nl - pos);
-    ASSERT_GE(line.size(), 2u);
+    const std::string_view line(text.data() + pos, nl - pos);
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(line.substr(1), ec);
+    boost::json::value v = boost::json::parse(line, ec);
     ASSERT_FALSE(ec) << "not JSON: " << line;
     ASSERT_TRUE(v.is_object()) << line;
-    if (line[0] == 'M') {
-      result->messages.push_back(v.as_object());
-    } else {
-      ASSERT_EQ(line[0], 'L') << line;
-      result->logs.push_back(v.as_object());
-    }
+    into->push_back(v.as_object());
     pos = nl + 1;
   }
+}
+
+}  // namespace
+
+void ParseOutput(const Engine& engine, DecodeResult* result) {
+  const std::string_view messages = engine.output().view(), records = engine.records().view();
+  result->output = "messages:\n" + std::string(messages) + "records:\n" + std::string(records);
+  const size_t before = result->messages.size();
+  ParseLines(messages, &result->messages);
+  EXPECT_EQ(result->messages.size() - before, engine.output_messages()) << "message count";
+  ParseLines(records, &result->logs);
 }
 
 EngineOptions TestOptions() {
@@ -76,8 +84,7 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
   }
   engine.Finish();
   DecodeResult result;
-  result.output = std::string(engine.output().view());
-  ParseOutput(result.output, &result);
+  ParseOutput(engine, &result);
   result.stats = boost::json::parse(engine.StatsJson()).as_object();
   EXPECT_EQ(engine.buffered_body_bytes(), 0u) << "body bytes still accounted after every close";
   return result;

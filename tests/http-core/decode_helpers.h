@@ -44,8 +44,10 @@ DecodeResult Decode(const std::vector<Step>& steps, const EngineOptions& options
 std::vector<Step> SplitData(const std::vector<Step>& steps, size_t step_index, size_t at);
 std::vector<Step> SplitEveryByte(const std::vector<Step>& steps);
 
-// Parses engine output into messages and logs; fails the current test on a malformed line.
-void ParseOutput(const std::string& output, DecodeResult* result);
+// Parses the engine's output (message lines) and records (log lines) into messages and logs, and
+// keeps both texts in result->output; fails the current test on a malformed line or a message count
+// that is not the lines'.
+void ParseOutput(const Engine& engine, DecodeResult* result);
 
 Step Client(std::string bytes, int64_t ts = -1);
 Step Server(std::string bytes, int64_t ts = -1);

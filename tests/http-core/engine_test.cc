@@ -17,7 +17,7 @@ boost::json::object Stats(Engine& e) { return boost::json::parse(e.StatsJson()).
 
 test::DecodeResult Output(Engine& e) {
   test::DecodeResult r;
-  test::ParseOutput(std::string(e.output().view()), &r);
+  test::ParseOutput(e, &r);
   return r;
 }
 
@@ -48,6 +48,7 @@ TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
   EXPECT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
   EXPECT_EQ(Stats(engine)["unknownConnectionEvents"].as_int64(), 3);
   EXPECT_TRUE(engine.output().empty());
+  EXPECT_TRUE(engine.records().empty());
 }
 
 TEST(Engine, DuplicateOpenIsIgnoredAndConnectionsBeyondTheCapAreRefused) {

@@ -21,8 +21,8 @@ int64_t Stat(Engine& e, const char* key) { return Stats(e)[key].as_int64(); }
 
 test::DecodeResult TakeOutput(Engine& e) {
   test::DecodeResult r;
-  test::ParseOutput(std::string(e.output().view()), &r);
-  e.output().Clear();
+  test::ParseOutput(e, &r);
+  e.ClearOutput();
   return r;
 }
 

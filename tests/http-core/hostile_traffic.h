@@ -37,7 +37,7 @@ struct HostileCase {
 
 HostileCase MakeHostileCase(Choices& choices);
 
-// Checks the engine's output for one case; returns an empty string or what was wrong.
+// Checks the engine's message lines for one case; returns an empty string or what was wrong.
 std::string CheckHostileOutput(const std::string& output, bool answers_framed);
 
 }  // namespace http_core::fuzz

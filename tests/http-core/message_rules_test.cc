@@ -40,7 +40,7 @@ test::DecodeResult RunTraffic(Engine& engine, const std::string& client, const s
   w.Close(1, CloseReason::kFin, 3);
   EXPECT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
   test::DecodeResult r;
-  test::ParseOutput(std::string(engine.output().view()), &r);
+  test::ParseOutput(engine, &r);
   r.stats = boost::json::parse(engine.StatsJson()).as_object();
   return r;
 }

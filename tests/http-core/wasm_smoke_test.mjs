@@ -11,7 +11,8 @@ const module = new WebAssembly.Module(readFileSync(wasmPath));
 assert.deepEqual(WebAssembly.Module.imports(module), [], 'the module must need no imports');
 const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
 for (const name of ['memory', 'http_core_input', 'http_core_engine_new', 'http_core_engine_feed', 'http_core_engine_finish',
-  'http_core_output_ptr', 'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
+  'http_core_output_ptr', 'http_core_output_len', 'http_core_output_count', 'http_core_records_ptr', 'http_core_records_len',
+  'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
   'http_core_engine_balance', 'http_core_redact_body', 'http_core_redacted_ptr']) {
   assert.ok(exportNames.includes(name), `missing export ${name}`);
 }
@@ -29,15 +30,28 @@ let ptr = x.http_core_input(redact.length);
 new Uint8Array(x.memory.buffer, ptr, redact.length).set(redact);
 const h = x.http_core_engine_new(65536, 134217728, ptr, redact.length);
 assert.ok(h > 0, 'http_core_engine_new failed');
+// Option 7: the placement every message ends with; only a JSON object's braces are accepted.
+const configure = (option, text) => {
+  const bytes = enc.encode(text);
+  const at = x.http_core_input(bytes.length);
+  new Uint8Array(x.memory.buffer, at, bytes.length).set(bytes);
+  return x.http_core_engine_configure(h, option, at, bytes.length);
+};
+assert.equal(configure(7, '"pod"'), -1);
+assert.equal(configure(7, '{"pod":"web-1"}'), 0);
 
 ptr = x.http_core_input(batch.length);
 new Uint8Array(x.memory.buffer, ptr, batch.length).set(batch);
 assert.equal(x.http_core_engine_feed(h, ptr, batch.length), 0);
 const text = new TextDecoder().decode(
   new Uint8Array(x.memory.buffer, x.http_core_output_ptr(h), x.http_core_output_len(h)));
+assert.ok(text.endsWith('\n'), text);
 const lines = text.split('\n').filter(Boolean);
 assert.equal(lines.length, 2, text);
-const [req, res] = lines.map((l) => { assert.equal(l[0], 'M'); return JSON.parse(l.slice(1)); });
+assert.equal(x.http_core_output_count(h), 2);
+assert.equal(x.http_core_records_len(h), 0);
+const [req, res] = lines.map((l) => JSON.parse(l));
+assert.deepEqual(req.placement, { pod: 'web-1' });
 assert.equal(req.path, '/hello');
 assert.equal(req.headers.authorization, '[REDACTED]');
 assert.equal(req.timestamp, '2023-11-14T22:13:20.000000Z');
@@ -48,11 +62,17 @@ assert.equal(res.connectionId, '7');
 assert.deepEqual(res.source, { ip: '127.0.0.1', port: 8080 });
 x.http_core_output_clear(h);
 assert.equal(x.http_core_output_len(h), 0);
+assert.equal(x.http_core_output_count(h), 0);
 
 // A malformed batch is an error value, never a trap.
 ptr = x.http_core_input(10);
 new Uint8Array(x.memory.buffer, ptr, 10).fill(2);
 assert.ok(x.http_core_engine_feed(h, ptr, 10) < 0);
+// ... and a log record, apart from the messages: one JSON object per line.
+const records = new TextDecoder().decode(
+  new Uint8Array(x.memory.buffer, x.http_core_records_ptr(h), x.http_core_records_len(h)));
+assert.equal(JSON.parse(records.trimEnd()).message, 'malformed stream-event batch', records);
+assert.equal(x.http_core_output_len(h), 0);
 x.http_core_engine_finish(h, -1);
 const statsPtr = x.http_core_engine_stats(h);
 const mem = new Uint8Array(x.memory.buffer);

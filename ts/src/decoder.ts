@@ -268,16 +268,6 @@ class StreamDecoder implements Decoder {
         if (!failed) (failed = true), (firstError = e);
       }
     }
-    if (output.unreadable > 0 || output.unknown > 0) {
-      try {
-        this.onLog?.({
-          level: 'error', message: 'http-core wrote lines that are not messages or log records; dropped',
-          unreadableMessages: output.unreadable, unknownRecords: output.unknown,
-        });
-      } catch (e) {
-        if (!failed) (failed = true), (firstError = e);
-      }
-    }
     const { jsonl } = output;
     for (let start = 0; start < jsonl.length;) {
       let end = jsonl.indexOf(0x0a /* \n */, start);

@@ -30,12 +30,8 @@ export interface PipelineStats {
   [counter: string]: number;
 }
 
-/** Node's Buffer finds newlines (memchr) and copies (memcpy) faster than Uint8Array (docs/performance.md). */
-export const NODE_BYTE_OPS: ByteOps = {
-  view: (buffer, offset, len) => Buffer.from(buffer, offset, len),
-  alloc: (len) => Buffer.allocUnsafe(len),
-  copy: (src, start, end, dst, at) => void (src as Buffer).copy(dst, at, start, end),
-};
+/** Node's Buffer: allocated without zero-filling, and the outputs write it as it is. */
+export const NODE_BYTE_OPS: ByteOps = { alloc: (len) => Buffer.allocUnsafe(len) };
 
 /** The HTTP core for a validated configuration: every option it takes comes from `cfg`. */
 export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
@@ -199,12 +195,6 @@ export class Pipeline {
     for (const record of output.logs) {
       const { level, message, ...fields } = record;
       this.log[level](message, fields);
-    }
-    if (output.unreadable > 0 || output.unknown > 0) {
-      // Counted by the core's loader (stats().decoder.unreadableMessages, unknownRecords).
-      this.limiter.log(this.log, 'error', 'contract', 'pipeline: http-core wrote lines that are not messages or log records; dropped', {
-        unreadableMessages: output.unreadable, unknownRecords: output.unknown,
-      });
     }
     if (output.count === 0) return;
     this.counters.messages += output.count;

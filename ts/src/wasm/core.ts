@@ -13,6 +13,9 @@ interface CoreExports {
   http_core_engine_finish(handle: number, ts: number): void;
   http_core_output_ptr(handle: number): number;
   http_core_output_len(handle: number): number;
+  http_core_output_count(handle: number): number;
+  http_core_records_ptr(handle: number): number;
+  http_core_records_len(handle: number): number;
   http_core_output_clear(handle: number): void;
   http_core_engine_stats(handle: number): number;
   http_core_redact_body(handle: number, typePtr: number, typeLen: number, bodyPtr: number, bodyLen: number, cut: number): number;
@@ -23,7 +26,7 @@ interface CoreExports {
 
 const REQUIRED_FUNCTIONS = [
   'http_core_input', 'http_core_engine_new', 'http_core_engine_configure', 'http_core_engine_feed', 'http_core_engine_finish', 'http_core_output_ptr',
-  'http_core_output_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
+  'http_core_output_len', 'http_core_output_count', 'http_core_records_ptr', 'http_core_records_len', 'http_core_output_clear', 'http_core_engine_stats', 'http_core_engine_free',
   'http_core_engine_balance', 'http_core_redact_body', 'http_core_redacted_ptr',
 ] as const;
 
@@ -33,18 +36,14 @@ const REQUIRED_FUNCTIONS = [
  */
 export interface CoreOutput {
   /**
-   * The messages, each a JSON object with `placement` added when one was given, `\n`-terminated, UTF-8.
-   * Copied out of the module into a scratch block that the next feed overwrites: a reader that keeps
-   * bytes copies them.
+   * The messages, each a JSON object with `placement` (when one was given), `\n`-terminated, UTF-8, as
+   * the core wrote them. Copied out of the module into a scratch block that the next feed overwrites: a
+   * reader that keeps bytes copies them.
    */
   jsonl: Uint8Array;
   /** How many messages `jsonl` holds. */
   count: number;
   logs: CoreLogRecord[];
-  /** `M` lines of this feed that were not a JSON object's braces: dropped, counted in stats(), for the caller to log. */
-  unreadable: number;
-  /** Lines of this feed tagged neither `M` nor `L`: dropped, counted in stats(), for the caller to log. */
-  unknown: number;
 }
 
 export interface CoreLogRecord {
@@ -71,29 +70,17 @@ export interface CoreOptions {
     allowHost?: Uint8Array;
     allowMethods?: string[];
   };
-  /** How lines are found and copied; default PORTABLE_BYTE_OPS (Uint8Array only). */
+  /** How the message block is allocated; default a Uint8Array. */
   byteOps?: ByteOps;
 }
 
-/**
- * How the output walker finds line ends and copies them out of the module's memory. The default uses only
- * Uint8Array; Node's Buffer (NODE_BYTE_OPS in pipeline.ts) is faster at both (figures in
- * docs/performance.md).
- */
+/** How the loader allocates the block the messages are copied into (Node's Buffer: NODE_BYTE_OPS in pipeline.ts). */
 export interface ByteOps {
-  /** A view of `len` bytes at `offset` of `buffer`; its indexOf is used to find newlines. */
-  view(buffer: ArrayBuffer, offset: number, len: number): Uint8Array;
   /** A new block of `len` bytes; need not be zeroed. */
   alloc(len: number): Uint8Array;
-  /** Copies `src[start, end)` into `dst` at `at`. `src` is a `view()`. */
-  copy(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void;
 }
 
-const PORTABLE_BYTE_OPS: ByteOps = {
-  view: (buffer, offset, len) => new Uint8Array(buffer, offset, len),
-  alloc: (len) => new Uint8Array(len),
-  copy: (src, start, end, dst, at) => dst.set(src.subarray(start, end), at),
-};
+const PORTABLE_BYTE_OPS: ByteOps = { alloc: (len) => new Uint8Array(len) };
 
 const NO_BYTES = new Uint8Array(0);
 const WASM_PAGE_BYTES = 65536;
@@ -179,33 +166,16 @@ export class CoreModule {
 export class HttpCore {
   private readonly core: CoreModule;
   private handle: number;
-  /** What ends each message line in place of its closing brace: placement (if any), `}` and newline. */
-  private readonly suffix: Uint8Array;
-  /** The same for an empty object `{}`, which takes no comma before placement. */
-  private readonly suffixEmpty: Uint8Array;
   private readonly ops: ByteOps;
-  /**
-   * Scratch: [start, end) of each message's text in the output, reused across calls; only the first
-   * `2 * count` entries are this call's. Never truncated: `length = 0` would free the elements and every
-   * feed would grow them again (allocation and page faults per batch, docs/performance.md).
-   */
-  private readonly spans: number[] = [];
   /**
    * The message block, reused by every feed: a fresh block per feed costs a page fault per 4 KiB
    * (docs/performance.md).
    */
   private scratch: Uint8Array = NO_BYTES;
-  /** Contract breaks by the core, counted rather than thrown (reported by stats()). */
-  private unreadableMessages = 0;
-  private unknownRecords = 0;
-
   constructor(core: CoreModule, options: CoreOptions) {
     this.core = core;
     this.ops = options.byteOps ?? PORTABLE_BYTE_OPS;
     const enc = new TextEncoder();
-    const tail = options.placement === undefined ? '}\n' : `"placement":${JSON.stringify(options.placement)}}\n`;
-    this.suffix = enc.encode(options.placement === undefined ? tail : `,${tail}`);
-    this.suffixEmpty = enc.encode(tail);
     const redact = enc.encode(options.redactHeaders.join(','));
     const { ptr } = core.input(redact.length);
     new Uint8Array(core.exports.memory.buffer, ptr, redact.length).set(redact);
@@ -223,6 +193,8 @@ export class HttpCore {
     const rules: Array<[number, Uint8Array | undefined]> = [
       [1, text(options.redactQueryParams)], [2, text(options.redactBodyFields)],
       [3, f.allowUrl], [4, f.disallowUrl], [5, f.allowHost], [6, text(f.allowMethods)],
+      // The core writes placement into every message itself: the one place it is added (docs/internals.md §2).
+      [7, options.placement === undefined ? undefined : enc.encode(JSON.stringify(options.placement))],
     ];
     for (const [option, value] of rules) {
       if (value === undefined) continue;
@@ -270,16 +242,15 @@ export class HttpCore {
     return held;
   }
 
-  /** The core's counters, and the loader's own: `unreadableMessages`, `unknownRecords`. */
+  /** The core's counters. */
   stats(): Record<string, unknown> {
-    const own = { unreadableMessages: this.unreadableMessages, unknownRecords: this.unknownRecords };
-    if (this.handle === 0) return own;
+    if (this.handle === 0) return {};
     const ptr = this.core.exports.http_core_engine_stats(this.handle) >>> 0;
-    if (ptr === 0) return own;
+    if (ptr === 0) return {};
     try {
-      return { ...(JSON.parse(this.core.cString(ptr)) as Record<string, unknown>), ...own };
+      return JSON.parse(this.core.cString(ptr)) as Record<string, unknown>;
     } catch {
-      return { statsUnreadable: 1, ...own };
+      return { statsUnreadable: 1 };
     }
   }
 
@@ -313,62 +284,26 @@ export class HttpCore {
   }
 
   /**
-   * The one walker of the core's output: every `M` line's object is copied into one block, its closing
-   * brace replaced by the suffix (placement, `}` and newline); `L` lines become log records. Two passes,
-   * so the block is allocated once at its exact size, and no JS string is made for a message.
+   * What the core wrote since the last clear: its message lines, final as they are (placement included),
+   * copied out of the module in one piece, and its log records parsed.
    */
   private takeOutput(): CoreOutput {
     const ex = this.core.exports;
-    const len = ex.http_core_output_len(this.handle) >>> 0;
-    const output: CoreOutput = { jsonl: NO_BYTES, count: 0, logs: [], unreadable: 0, unknown: 0 };
-    if (len === 0) return output;
-    const bytes = this.ops.view(ex.memory.buffer as ArrayBuffer, ex.http_core_output_ptr(this.handle) >>> 0, len);
-    const { suffix, suffixEmpty, spans } = this;
-    let n = 0;
-    let total = 0;
-    let start = 0;
-    while (start < len) {
-      let end = bytes.indexOf(0x0a /* \n */, start);
-      if (end < 0) end = len;
-      const tag = bytes[start];
-      if (tag === 0x4d /* M */) {
-        // The object without its closing brace: bytes[start + 1, end - 1).
-        if (end - start < 3 || bytes[start + 1] !== 0x7b /* { */ || bytes[end - 1] !== 0x7d /* } */) {
-          output.unreadable++;
-        } else {
-          spans[n++] = start + 1;
-          spans[n++] = end - 1;
-          total += end - start - 2 + (end - start === 3 ? suffixEmpty.length : suffix.length);
-        }
-      } else if (tag === 0x4c /* L */) {
-        output.logs.push(parseLogRecord(this.core.text(bytes, start + 1, end)));
-      } else if (end > start) {
-        output.unknown++;
-      }
-      start = end + 1;
+    const h = this.handle;
+    const output: CoreOutput = { jsonl: NO_BYTES, count: 0, logs: [] };
+    const len = ex.http_core_output_len(h) >>> 0;
+    if (len > 0) {
+      output.jsonl = this.block(len);
+      output.jsonl.set(new Uint8Array(ex.memory.buffer, ex.http_core_output_ptr(h) >>> 0, len));
+      output.count = ex.http_core_output_count(h) >>> 0;
     }
-    this.unreadableMessages += output.unreadable;
-    this.unknownRecords += output.unknown;
-    output.count = n / 2;
-    if (output.count > 0) output.jsonl = this.copyMessages(bytes, n, total);
-    ex.http_core_output_clear(this.handle);
+    const recordsLen = ex.http_core_records_len(h) >>> 0;
+    if (recordsLen > 0) {
+      const text = this.core.text(new Uint8Array(ex.memory.buffer, ex.http_core_records_ptr(h) >>> 0, recordsLen), 0, recordsLen);
+      for (const line of text.split('\n')) if (line !== '') output.logs.push(parseLogRecord(line));
+    }
+    ex.http_core_output_clear(h);
     return output;
-  }
-
-  private copyMessages(bytes: Uint8Array, n: number, total: number): Uint8Array {
-    const { ops, spans, suffix, suffixEmpty } = this;
-    const jsonl = this.block(total);
-    let pos = 0;
-    for (let i = 0; i < n; i += 2) {
-      const s = spans[i]!;
-      const e = spans[i + 1]!;
-      ops.copy(bytes, s, e, jsonl, pos);
-      pos += e - s;
-      const tail = e - s === 1 ? suffixEmpty : suffix;
-      for (let j = 0; j < tail.length; j++) jsonl[pos + j] = tail[j]!;
-      pos += tail.length;
-    }
-    return jsonl;
   }
 
   private block(len: number): Uint8Array {
