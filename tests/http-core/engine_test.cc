@@ -39,6 +39,37 @@ TEST(Engine, MalformedBatchKeepsEarlierEventsAndCountsTheRest) {
   EXPECT_EQ(out.logs[0]["reason"].as_string(), "event header truncated");
 }
 
+TEST(Engine, PlacementEndsEveryMessageAndOnlyAnObjectIsAccepted) {
+  Engine engine(test::TestOptions());
+  auto configure = [&engine](const std::string& text) {
+    return engine.Configure(static_cast<uint32_t>(Engine::Option::kPlacement),
+                            reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  };
+  EXPECT_FALSE(configure(""));
+  EXPECT_FALSE(configure("\"web-1\""));
+  EXPECT_FALSE(configure("{\"pod\":\"" + std::string(65536, 'x') + "\"}"));
+  ASSERT_TRUE(configure("{\"pod\":\"web-1\",\"node\":\"n2\"}"));
+  BatchWriter w;
+  w.Open(1, kClientIp, 5000, kServerIp, 80);
+  w.Data(1, Direction::kClientToServer, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  w.Data(1, Direction::kServerToClient, "HTTP/1.1 204 No Content\r\n\r\n");
+  ASSERT_EQ(engine.Feed(w.bytes().data(), w.bytes().size()), 0);
+  EXPECT_EQ(engine.output_messages(), 3u);
+  const std::string_view text = engine.output().view();
+  size_t lines = 0;
+  for (size_t pos = 0, nl; (nl = text.find('\n', pos)) != std::string_view::npos; pos = nl + 1, ++lines) {
+    EXPECT_TRUE(text.substr(pos, nl - pos).ends_with(",\"placement\":{\"pod\":\"web-1\",\"node\":\"n2\"}}"))
+        << text.substr(pos, nl - pos);
+  }
+  EXPECT_EQ(lines, 3u);
+  auto out = Output(engine);
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[2]["placement"].as_object().at("pod").as_string(), "web-1");
+  engine.ClearOutput();
+  EXPECT_TRUE(engine.output().empty());
+  EXPECT_EQ(engine.output_messages(), 0u);
+}
+
 TEST(Engine, EventsOfUnknownConnectionsAreCountedAndIgnored) {
   Engine engine(test::TestOptions());
   BatchWriter w;

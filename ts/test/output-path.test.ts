@@ -120,6 +120,35 @@ describe('one output path', () => {
     core.free();
   });
 
+  it('the core\'s log records reach the logs, apart from the messages, which come out whole and counted', async () => {
+    const core = new HttpCore(await CoreModule.instantiate(wasm), {
+      maxBodySize: 65536, maxBufferedBytes: 64 << 20, redactHeaders: [], placement: { pod: 'web-1' }, byteOps: NODE_BYTE_OPS,
+    });
+    // A TLS connection (a record header first), then an HTTP one, in one feed.
+    const tls = connectionBatch(1n, Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5), Uint8Array.of(0x16, 0x03, 0x03, 0, 1, 0));
+    const http = exchangeBatch(2n, 3);
+    const batch = new Uint8Array(tls.length + http.length);
+    batch.set(tls);
+    batch.set(http, tls.length);
+    const { status, output } = core.feed(batch);
+    expect(status).toBe(0);
+    expect(output.logs).toEqual([{ level: 'debug', message: 'connection is not HTTP', connectionId: '1', reason: 'tls' }]);
+    expect(output.count).toBe(6);
+    const lines = new TextDecoder().decode(output.jsonl).split('\n');
+    expect(lines.pop()).toBe('');
+    // The batch holds the client's bytes, then the server's: the three requests, then their answers.
+    expect(lines.map((l) => JSON.parse(l))).toEqual(lines.map((_, i) => expect.objectContaining({
+      connectionId: '2', direction: i < 3 ? 'request' : 'response', exchange: (i % 3) + 1, placement: { pod: 'web-1' },
+    })));
+    // A broken batch: a warn record and no message.
+    const broken = core.feed(Uint8Array.of(2, 0, 0, 0, 255, 255, 0, 0));
+    expect(broken.status).toBeLessThan(0);
+    expect(broken.output.count).toBe(0);
+    expect(broken.output.jsonl).toHaveLength(0);
+    expect(broken.output.logs).toMatchObject([{ level: 'warn', message: 'malformed stream-event batch' }]);
+    core.free();
+  });
+
   it('holds batches (in order) while stdout is backpressured, and idle() resolves once they are fed', async () => {
     const out = sink();
     const seen: string[] = [];
