@@ -1,5 +1,5 @@
 // The one output path: stream events → the real HTTP core → the pipeline → every output as the same
-// block of JSON lines; placement is added once, by the core's loader; only the callback makes objects.
+// block of JSON lines; placement is added once, by the core; only the callback makes objects.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
