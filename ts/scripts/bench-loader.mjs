@@ -17,7 +17,7 @@
 //        && cp BASE_BUILD/ts/native/* /tmp/base/ts/native/ && ln -s "$PWD/node_modules" /tmp/base/ts/ \
 //        && node scripts/bench-loader.mjs /tmp/base/ts/src src
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -54,6 +54,7 @@ export { NODE_BYTE_OPS } from ${JSON.stringify(resolve(src, 'pipeline.ts'))};`,
   // Each checkout's own module (SRC/../native/http_core.wasm, as its build puts it there).
   const wasm = await WebAssembly.compile(readFileSync(resolve(src, '..', 'native', 'http_core.wasm')));
   versions.push({ src, wasm, lib: await import(pathToFileURL(outfile).href) });
+  rmSync(outfile); // imported: the bundle is no longer needed
 }
 
 const EXCHANGES_PER_BATCH = 50;
