@@ -1,14 +1,17 @@
 // The Node-API surface of the shim (docs/internals.md §3): listInterfaces, start, stop, stats.
 //
 // The capture thread never touches napi_env: every batch, and the end, reach JS through one
-// ThreadSafeFunction whose queue is bounded by maxQueuedBatches. The thread releases the function
+// ThreadSafeFunction; the batches queued there are bounded by maxQueuedBytes (the session counts
+// them: a ThreadSafeFunction can only count calls). The thread releases the function
 // after queueing the end, so the process can exit once a capture is over; the function's finalizer
 // (on the JS thread) stops and joins the thread. No C++ exception crosses into Node: node-addon-api turns
 // Napi::Error into a JS exception, and every entry point catches the rest.
 #include <napi.h>
 
 #include <cmath>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +25,7 @@ namespace {
 // One item through the ThreadSafeFunction: a batch, or the end of the capture.
 struct Item {
   Batch batch;
+  uint64_t queued = 0;  // what it counts against maxQueuedBytes until JS has taken it
   bool end = false;
   CaptureStatus status;
   std::shared_ptr<BatchPool> pool;  // where the batch's memory goes back once JS is done with it
@@ -38,28 +42,80 @@ class Session : public BatchConsumer {
   BatchFunction tsfn;
   Napi::FunctionReference on_end;   // JS thread only
   bool reuse_batches = false;
+  uint64_t max_queued_bytes = 0;
   std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
 
+  // Live: refused when the batch does not fit; the capture waits or sheds (capture.h).
   bool TryDeliver(Batch* batch) override {
-    auto* item = new Item{std::move(*batch), false, {}, pool};
-    if (tsfn.NonBlockingCall(item) == napi_ok) return true;
-    *batch = std::move(item->batch);  // queue full: the capture keeps the batch and sheds
-    delete item;
-    return false;
+    if (!Reserve(Charge(*batch), false)) return false;
+    return Call(batch);
   }
 
+  // Offline, and the last batches: waits for room. False once the environment is going away.
   bool Deliver(Batch* batch) override {
-    auto* item = new Item{std::move(*batch), false, {}, pool};
-    if (tsfn.BlockingCall(item) == napi_ok) return true;
-    delete item;  // the environment is going away
-    return false;
+    if (!Reserve(Charge(*batch), true)) return false;
+    return Call(batch);
   }
 
   void End(const CaptureStatus& status) override {
-    auto* item = new Item{{}, true, status, nullptr};
+    auto* item = new Item{{}, 0, true, status, nullptr};
     if (tsfn.BlockingCall(item) != napi_ok) delete item;
     tsfn.Release();
   }
+
+  // JS has taken a batch off the queue (or the environment dropped it).
+  void Taken(uint64_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queued_bytes_ -= bytes;
+    }
+    room_.notify_all();
+    capture->NotifyRoom();
+  }
+
+  // The environment is going away: nothing waits for room any more.
+  void Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    room_.notify_all();
+  }
+
+ private:
+  // A batch counts with the memory it holds, not only the bytes it carries: a small batch in a
+  // reused buffer keeps the pages an earlier, larger one touched.
+  static uint64_t Charge(const Batch& batch) { return batch.capacity(); }
+
+  // A batch always fits an empty queue, so a batch larger than the bound still goes.
+  bool Fits(uint64_t bytes) const {
+    return queued_bytes_ == 0 || queued_bytes_ + bytes <= max_queued_bytes;
+  }
+
+  bool Reserve(uint64_t bytes, bool wait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (wait) room_.wait(lock, [&] { return closing_ || Fits(bytes); });
+    if (closing_ || !Fits(bytes)) return false;
+    queued_bytes_ += bytes;
+    return true;
+  }
+
+  bool Call(Batch* batch) {
+    uint64_t bytes = Charge(*batch);
+    auto* item = new Item{std::move(*batch), bytes, false, {}, pool};
+    // The ThreadSafeFunction's own queue is unbounded (the bound is maxQueuedBytes): this never blocks.
+    if (tsfn.NonBlockingCall(item) == napi_ok) return true;
+    *batch = std::move(item->batch);
+    delete item;
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_bytes_ -= bytes;
+    return false;
+  }
+
+  std::mutex mu_;
+  std::condition_variable room_;
+  uint64_t queued_bytes_ = 0;
+  bool closing_ = false;
 };
 
 Napi::Error MakeError(Napi::Env env, const CaptureStatus& status) {
@@ -76,6 +132,14 @@ Napi::Error MakeError(Napi::Env env, const CaptureStatus& status) {
 }
 
 void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item) {
+  // However the call goes, the batch leaves the queue: the capture may hand over the next.
+  struct Dequeued {
+    Session* session;
+    uint64_t bytes;
+    ~Dequeued() {
+      if (bytes > 0) session->Taken(bytes);
+    }
+  } dequeued{session, item->queued};
   if (env == nullptr) {  // the environment is shutting down: nothing to call
     delete item;
     return;
@@ -205,8 +269,8 @@ CaptureOptions ParseOptions(Napi::Env env, Napi::Value value) {
       static_cast<uint64_t>(NumberOption(opts, "maxBufferedBytes", 1 << 20, 1 << 30, true));
   // An event's length is a u32.
   o.batch_bytes = static_cast<size_t>(NumberOption(opts, "batchBytes", 1, 4294967295.0, true));
-  // 1 at least: to a ThreadSafeFunction 0 means an unbounded queue.
-  o.max_queued_batches = static_cast<size_t>(NumberOption(opts, "maxQueuedBatches", 1, kMax, true));
+  // A batch always goes into an empty queue, so any bound from 1 works.
+  o.max_queued_bytes = static_cast<uint64_t>(NumberOption(opts, "maxQueuedBytes", 1, kMax, true));
   return o;
 }
 
@@ -277,13 +341,16 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
     session->pool = session->capture->pool();
     session->on_end = Napi::Persistent(info[2].As<Napi::Function>());
     session->reuse_batches = reuse_batches;
+    session->max_queued_bytes = options.max_queued_bytes;
     session->self = session;
     session->tsfn = BatchFunction::New(
-        env, info[1].As<Napi::Function>(), "capture-shim", options.max_queued_batches, 1,
+        env, info[1].As<Napi::Function>(), "capture-shim", 0, 1,
         session.get(), [](Napi::Env, void*, Session* s) {
           // Usually the thread has queued its end and is returning. But the environment may be
           // going away under a capture that still runs (a Worker terminated, the process exiting):
-          // then nothing else will stop it, and joining alone would wait forever.
+          // then nothing else will stop it, and joining alone would wait forever (and a thread
+          // waiting for room would wait for a JS thread that is gone).
+          s->Close();
           s->capture->Stop();
           s->capture->Join();
           s->on_end.Reset();

@@ -6,15 +6,11 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <algorithm>
 #include <ctime>
 
-#include "capture_filter.h"
 #include "connection_tracker.h"
 #include "event_writer.h"
-#include "loopback_copies.h"
 #include "packet_decoder.h"
 
 namespace capture_shim {
@@ -22,12 +18,13 @@ namespace {
 
 // Offline: packets read per pcap_dispatch call, so that a stop is noticed within a bounded time.
 constexpr int kOfflinePacketsPerRead = 1024;
-// libpcap reads a file through stdio, whose own buffer is the file system's block (4 KiB): a read()
-// system call every two or three MTU-sized packets. This buffer makes it one per MiB.
-constexpr size_t kOfflineReadBufferBytes = 1 << 20;
 // A quiet live link: how often the thread wakes anyway, to let capture time pass (idle connections,
 // stale holes), publish the kernel's counters and retry a refused hand-over.
 constexpr int kQuietWakeMs = 50;
+// A batch reserves batch_bytes and this much more, so the event that crosses batch_bytes fits.
+constexpr size_t kBatchReserveBytes = 64 << 10;
+// Spare batches kept warm at least (batch_pool.h); freed once the link is quiet.
+constexpr size_t kSpareBatches = 8;
 
 int64_t MonotonicUs() {
   timespec ts;
@@ -39,13 +36,6 @@ int64_t WallClockUs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-CaptureStatus Failure(CaptureErrorCode code, std::string message) {
-  CaptureStatus s;
-  s.code = code;
-  s.message = std::move(message);
-  return s;
 }
 
 TrackerConfig MakeTrackerConfig(const CaptureOptions& o, const std::atomic<uint64_t>* core_held) {
@@ -69,17 +59,20 @@ struct Capture::Loop {
   Loop(Capture* c, int link)
       : capture(c),
         link_type(link),
-        tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats) {
+        tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats),
+        ring_hold(c->options_.buffer_bytes, kBlockTimeoutMs) {
     *writer.mutable_buffer() = capture->pool_->Take();
   }
 
   // pcap_dispatch's callback.
   static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
     Loop* loop = reinterpret_cast<Loop*>(user);
+    loop->ring_hold.OnPacket(h->caplen);
     loop->Handle(h, bytes);
     // While shedding, hand-overs are retried once per read of the ring, not after every packet.
+    // Refused and allowed to wait: the rest stays in the ring until there is room.
     if (loop->writer.size() >= loop->capture->options_.batch_bytes && !loop->tracker.shedding() &&
-        !loop->Flush(false)) {
+        (!loop->Flush(false) || loop->waiting)) {
       pcap_breakloop(loop->capture->handle_);
     }
   }
@@ -108,7 +101,8 @@ struct Capture::Loop {
   }
 
   // Reads every packet the ring holds now (live) or the next kOfflinePacketsPerRead (offline).
-  // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone).
+  // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone, or live, a
+  // refused batch waits for room: `waiting`).
   int Read() {
     pcap_t* handle = capture->handle_;
     if (!capture->live_) {
@@ -123,22 +117,31 @@ struct Capture::Loop {
     return total;
   }
 
-  // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
-  // Offline (and the final batch): waits. False when the consumer is gone.
+  // Hands the current batch over. Live: a refusal sets `waiting` while the ring has room for it
+  // (ring_hold.h), else turns shedding on until a hand-over succeeds. Offline, the final batch, and
+  // once Stop() is asked: waits. False when the consumer is gone.
   bool Flush(bool final_batch) {
     Batch& buf = *writer.mutable_buffer();
     bool ok = true;
     if (!buf.empty()) {
-      if (capture->live_ && !final_batch) {
+      if (capture->live_ && !final_batch && !capture->stop_.load(std::memory_order_relaxed)) {
         if (capture->consumer_->TryDeliver(&buf)) {
           ++stats.batches_delivered;
           tracker.SetShedding(false);
+          waiting = false;
         } else {
-          // The batch stays here and keeps growing only by events the tracker bounds.
           ++stats.batches_refused;
-          tracker.SetShedding(true);
+          if (ring_hold.Remaining(MonotonicUs()) > 0) {
+            if (!waiting) ++stats.ring_waits;
+            waiting = true;
+          } else {
+            // The batch stays here and keeps growing only by events the tracker bounds.
+            waiting = false;
+            tracker.SetShedding(true);
+          }
         }
       } else {
+        waiting = false;
         ok = capture->consumer_->Deliver(&buf);
         if (ok) ++stats.batches_delivered;
         buf.clear();  // when the consumer is gone the bytes have nowhere to go
@@ -168,158 +171,22 @@ struct Capture::Loop {
   CaptureStats stats;
   EventWriter writer;
   ConnectionTracker tracker;
+  RingHold ring_hold;
+  bool waiting = false;  // a refused batch waits for room; the ring is not read meanwhile
   int64_t last_ts = -1;
   bool consumer_alive = true;
 };
-
-const char* CaptureErrorName(CaptureErrorCode code) {
-  switch (code) {
-    case CaptureErrorCode::kNone: return "OK";
-    case CaptureErrorCode::kInterfaceNotFound: return "INTERFACE_NOT_FOUND";
-    case CaptureErrorCode::kFileNotFound: return "FILE_NOT_FOUND";
-    case CaptureErrorCode::kOpenFailed: return "CAPTURE_OPEN_FAILED";
-    case CaptureErrorCode::kFilterFailed: return "FILTER_FAILED";
-    case CaptureErrorCode::kReadFailed: return "CAPTURE_READ_FAILED";
-  }
-  return "UNKNOWN";
-}
-
-std::vector<std::string> ListInterfaces(std::string* error) {
-  std::vector<std::string> names;
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_if_t* devs = nullptr;
-  if (pcap_findalldevs(&devs, errbuf) != 0) {
-    *error = errbuf;
-    return names;
-  }
-  for (pcap_if_t* d = devs; d != nullptr; d = d->next) names.emplace_back(d->name);
-  pcap_freealldevs(devs);
-  return names;
-}
-
-Batch BatchPool::Take() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!spare_.empty()) {
-      Batch b = std::move(spare_.back());
-      spare_.pop_back();
-      b.clear();
-      return b;
-    }
-  }
-  Batch b;
-  b.reserve(capacity_);
-  return b;
-}
-
-void BatchPool::Give(Batch&& spent) {
-  if (spent.capacity() < capacity_) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (spare_.size() < max_spare_) spare_.push_back(std::move(spent));
-}
-
-std::unique_ptr<Capture> Capture::Open(const CaptureOptions& o, CaptureStatus* status) {
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = nullptr;
-  bool live = o.file.empty();
-  std::unique_ptr<char[]> read_buffer;  // outlives the FILE: pcap_close closes it
-  if (!live) {
-    FILE* f = fopen(o.file.c_str(), "rb");
-    if (f == nullptr) {
-      int err = errno;
-      *status = err == ENOENT || err == ENOTDIR
-                    ? Failure(CaptureErrorCode::kFileNotFound, o.file + ": no such file")
-                    : Failure(CaptureErrorCode::kOpenFailed, o.file + ": " + std::strerror(err));
-      return nullptr;
-    }
-    read_buffer.reset(new char[kOfflineReadBufferBytes]);
-    setvbuf(f, read_buffer.get(), _IOFBF, kOfflineReadBufferBytes);
-    p = pcap_fopen_offline(f, errbuf);
-    if (p == nullptr) {
-      fclose(f);
-      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
-      return nullptr;
-    }
-  } else {
-    std::string list_error;
-    std::vector<std::string> names = ListInterfaces(&list_error);
-    bool found = false;
-    for (const std::string& n : names) found = found || n == o.interface;
-    if (!found && list_error.empty()) {
-      *status = Failure(CaptureErrorCode::kInterfaceNotFound,
-                        "interface \"" + o.interface + "\" does not exist");
-      status->interfaces = std::move(names);
-      return nullptr;
-    }
-    p = pcap_create(o.interface.c_str(), errbuf);
-    if (p == nullptr) {
-      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
-      return nullptr;
-    }
-    pcap_set_snaplen(p, o.snaplen);
-    pcap_set_promisc(p, 0);  // a sidecar sees its pod's own traffic; promiscuity is not needed
-    // Not immediate mode: on Linux that keeps TPACKET_V3, where the kernel fills whole blocks and
-    // wakes the reader once per block instead of once per packet. The block timeout bounds how
-    // long a packet waits in a block that is not full.
-    pcap_set_immediate_mode(p, 0);
-    pcap_set_timeout(p, kBlockTimeoutMs);
-    pcap_set_buffer_size(p, o.buffer_bytes);
-    int rc = pcap_activate(p);
-    if (rc < 0) {
-      std::string message = pcap_geterr(p);
-      if (message.empty()) message = pcap_statustostr(rc);
-      pcap_close(p);
-      *status = Failure(CaptureErrorCode::kOpenFailed, message);
-      return nullptr;
-    }
-  }
-  // Loopback packets reach a packet socket twice (loopback_copies.h): keep one in the kernel.
-  unsigned loopback_index = 0;
-  if (live && o.interface == "any") {
-    // Cooked v2 carries the interface index the filter needs; libpcap before 1.10 has no v2 and
-    // keeps v1, with both copies in the ring.
-    if (pcap_set_datalink(p, kLinkLinuxSll2) == 0) loopback_index = LoopbackIndex();
-  } else if (live && IsLoopbackDevice(o.interface)) {
-    IgnoreOutgoing(p);
-  }
-  int link = pcap_datalink(p);
-  if (!IsSupportedLinkType(link)) {
-    const char* name = pcap_datalink_val_to_name(link);
-    std::string message = "unsupported link type " + std::to_string(link) +
-                          (name ? std::string(" (") + name + ")" : std::string());
-    pcap_close(p);
-    *status = Failure(CaptureErrorCode::kOpenFailed, message);
-    return nullptr;
-  }
-  if (live) {
-    std::string text = BuildCaptureFilter(o.ports, link, loopback_index);
-    bpf_program program;
-    if (pcap_compile(p, &program, text.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-        pcap_setfilter(p, &program) != 0) {
-      std::string message = pcap_geterr(p);
-      pcap_close(p);
-      *status = Failure(CaptureErrorCode::kFilterFailed, message + " (filter: " + text + ")");
-      return nullptr;
-    }
-    pcap_freecode(&program);
-    if (pcap_setnonblock(p, 1, errbuf) != 0) {
-      pcap_close(p);
-      *status = Failure(CaptureErrorCode::kOpenFailed, errbuf);
-      return nullptr;
-    }
-  }
-  *status = CaptureStatus{};
-  std::unique_ptr<Capture> capture(new Capture(o, p, live));
-  capture->read_buffer_ = std::move(read_buffer);
-  return capture;
-}
 
 Capture::Capture(const CaptureOptions& options, pcap_t* handle, bool live)
     : options_(options),
       handle_(handle),
       live_(live),
       link_type_(pcap_datalink(handle)),
-      pool_(std::make_shared<BatchPool>(options.batch_bytes + (64 << 10), 8)) {
+      // Spares for as much as the consumer may queue: in a burst the same warm buffers go round.
+      pool_(std::make_shared<BatchPool>(
+          options.batch_bytes + kBatchReserveBytes,
+          std::max<uint64_t>(kSpareBatches * (options.batch_bytes + kBatchReserveBytes),
+                             options.max_queued_bytes))) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -342,6 +209,20 @@ void Capture::Stop() {
     ssize_t ignored = write(wake_fd_, &one, sizeof one);
     (void)ignored;
   }
+}
+
+void Capture::NotifyRoom() {
+  if (!waiting_for_room_.load(std::memory_order_acquire) || wake_fd_ < 0) return;
+  uint64_t one = 1;
+  ssize_t ignored = write(wake_fd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void Capture::DrainWakeFd() {
+  // So that the next poll waits; a Stop() it carried is seen through stop_.
+  uint64_t count;
+  ssize_t ignored = read(wake_fd_, &count, sizeof count);
+  (void)ignored;
 }
 
 void Capture::Join() {
@@ -374,28 +255,42 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   int64_t stop_at = -1;  // once Stop() is asked: read until then
   int64_t due = -1;      // when the batch being written is handed over; -1 while it is empty
   int64_t last_hand_over = INT64_MIN / 2;
+  int64_t last_packet = MonotonicUs();
   int timeout_ms = kQuietWakeMs;
   for (;;) {
-    // Stopping: the wake-up fd stays readable, so wait on the ring alone.
-    poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
-    int n = loop->Read();
-    if (n == PCAP_ERROR) {
-      loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
-      return Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+    int n = 0;
+    const bool waited = loop->waiting;
+    if (waited) {
+      WaitForRoom(loop);
+    } else {
+      // Stopping: the wake-up fd stays readable, so wait on the ring alone.
+      if (poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms) > 0 && stop_at < 0 && (fds[1].revents & POLLIN)) {
+        DrainWakeFd();  // a late NotifyRoom(), or Stop() (seen through stop_ below)
+      }
+      n = loop->Read();
+      if (n == PCAP_ERROR) {
+        loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
+        return CaptureFailure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+      }
+      if (n == PCAP_ERROR_BREAK && !loop->waiting) break;  // the consumer is gone
     }
-    if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
     int64_t now = MonotonicUs();  // once per wake-up, never per packet
-    if (n == 0) loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
+    if (!waited && !loop->waiting) loop->ring_hold.OnRingEmpty(now);  // read to the end
+    if (n != 0) last_packet = now;
+    if (n == 0 && !waited) {
+      loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
+      if (now - last_packet >= kQuietWakeMs * 1000) pool_->Trim();  // the burst's memory goes back
+    }
     if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) stop_at = now + kStopGraceMs * 1000;
     // At most one timed hand-over per kHandOverIntervalMs (batch_bytes may fill one sooner, in
-    // Read): under load, few large batches keep the consumer's queue, which counts batches, from
-    // filling; on a quiet link the first batch in a while goes at once.
+    // Read): under load, fewer, larger batches cost less per byte to hand over; on a quiet link the
+    // first batch in a while goes at once. A batch waiting for room is retried after each wait.
     if (loop->writer.empty()) {
       due = -1;
     } else if (due < 0) {
       due = std::max(now, last_hand_over + kHandOverIntervalMs * 1000);
     }
-    if (due >= 0 && now >= due) {
+    if (waited || (due >= 0 && now >= due)) {
       loop->Flush(false);
       last_hand_over = now;
       due = loop->writer.empty() ? -1 : now + kHandOverIntervalMs * 1000;  // refused: retry then
@@ -410,6 +305,18 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   return CaptureStatus{};
 }
 
+void Capture::WaitForRoom(Loop* loop) {
+  // The ring's fd is readable (that is why the thread waits): only the wake-up fd, which the
+  // consumer signals when it takes a batch off its queue, and Stop() when asked. Retried at least
+  // every hand-over interval, and never past the ring's allowance.
+  waiting_for_room_.store(true, std::memory_order_release);
+  int64_t left_us = loop->ring_hold.Remaining(MonotonicUs());
+  int wait_ms = static_cast<int>(std::min<int64_t>(kHandOverIntervalMs, (left_us + 999) / 1000));
+  pollfd wake = {wake_fd_, POLLIN, 0};
+  if (!stop_.load(std::memory_order_relaxed) && poll(&wake, 1, wait_ms) > 0) DrainWakeFd();
+  waiting_for_room_.store(false, std::memory_order_release);
+}
+
 CaptureStatus Capture::RunOffline(Loop* loop) {
   CaptureStatus status;
   while (!stop_.load(std::memory_order_relaxed)) {
@@ -417,7 +324,7 @@ CaptureStatus Capture::RunOffline(Loop* loop) {
     if (n == 0) break;  // end of file
     if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
     if (n == PCAP_ERROR) {
-      status = Failure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
+      status = CaptureFailure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
       break;
     }
   }

@@ -5,9 +5,10 @@
 // thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
 // reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes,
 // or after the read, at most once per kHandOverIntervalMs. No system call or clock read per packet: packet
-// timestamps drive the tracker; the clock is read once per wake-up. The loop never waits on
-// the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
-// a hand-over succeeds again.
+// timestamps drive the tracker; the clock is read once per wake-up. When the consumer refuses a
+// batch (its queue is full) the thread stops reading and waits for room while the kernel's ring
+// surely has room left (ring_hold.h); past that the tracker sheds payload as gaps until a hand-over
+// succeeds again. Once Stop() is asked, hand-overs wait for room instead.
 // Offline: the loop waits for the consumer; nothing is shed.
 // At end of file, on a read error, and at Stop(): every connection is closed (reason shutdown),
 // the last batch delivered, then End() is called once with the outcome. A live Stop() first reads
@@ -23,8 +24,10 @@
 #include <thread>
 #include <vector>
 
+#include "batch_pool.h"
 #include "capture_stats.h"
 #include "event_writer.h"
+#include "ring_hold.h"
 
 typedef struct pcap pcap_t;
 
@@ -43,7 +46,7 @@ struct CaptureOptions {
   int64_t idle_timeout_ms = 0;
   uint64_t max_buffered_bytes = 0;
   size_t batch_bytes = 0;
-  size_t max_queued_batches = 0;
+  uint64_t max_queued_bytes = 0;  // the consumer's queue toward JS (the addon's)
 };
 
 // The kernel's block timeout (pcap_set_timeout): on a quiet link a packet waits at most about this
@@ -74,21 +77,8 @@ struct CaptureStatus {
   bool ok() const { return code == CaptureErrorCode::kNone; }
 };
 
-// Spent batch buffers handed back by the consumer, so the capture thread reuses warm memory instead
-// of faulting in fresh pages for every batch. Thread-safe; keeps at most `max_spare` buffers.
-class BatchPool {
- public:
-  BatchPool(size_t capacity, size_t max_spare) : capacity_(capacity), max_spare_(max_spare) {}
-  // An empty batch with at least `capacity` bytes reserved.
-  Batch Take();
-  void Give(Batch&& spent);
-
- private:
-  std::mutex mu_;
-  std::vector<Batch> spare_;
-  size_t capacity_;
-  size_t max_spare_;
-};
+// A failed status.
+CaptureStatus CaptureFailure(CaptureErrorCode code, std::string message);
 
 // Receives batches on the capture thread. Implementations must not block in TryDeliver.
 class BatchConsumer {
@@ -96,7 +86,8 @@ class BatchConsumer {
   virtual ~BatchConsumer() = default;
   // Live: takes `*batch` (leaving it empty) if there is room, else returns false and leaves it.
   virtual bool TryDeliver(Batch* batch) = 0;
-  // Offline: takes `*batch`, waiting for room. False when the consumer can take no more.
+  // Offline, the last batch, and once Stop() is asked: takes `*batch`, waiting for room. False
+  // when the consumer can take no more.
   virtual bool Deliver(Batch* batch) = 0;
   // Called once, last.
   virtual void End(const CaptureStatus& status) = 0;
@@ -129,6 +120,9 @@ class Capture {
   uint64_t ShareBudget(uint64_t core_held);
   // Where consumers may return spent batches (optional, shared so it outlives the capture).
   std::shared_ptr<BatchPool> pool() const { return pool_; }
+  // The consumer made room (took a batch off its queue): wakes the thread if it waits for room.
+  // Any thread; a system call only while the thread waits.
+  void NotifyRoom();
 
  private:
   struct Loop;
@@ -137,6 +131,9 @@ class Capture {
   void Run();
   CaptureStatus RunLive(Loop* loop);
   CaptureStatus RunOffline(Loop* loop);
+  // Live: a refused batch waits for the consumer's room (or the ring's allowance, or a stop).
+  void WaitForRoom(Loop* loop);
+  void DrainWakeFd();
 
   CaptureOptions options_;
   pcap_t* handle_;
@@ -144,6 +141,7 @@ class Capture {
   int link_type_;
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> waiting_for_room_{false};
   std::thread thread_;
   BatchConsumer* consumer_ = nullptr;
   std::shared_ptr<BatchPool> pool_;

@@ -1,8 +1,19 @@
 #include "event_writer.h"
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <new>
 
 namespace capture_shim {
+
+void* MapBatchMemory(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void UnmapBatchMemory(void* p, size_t bytes) { munmap(p, bytes); }
 
 namespace format = stream_format;
 

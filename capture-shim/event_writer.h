@@ -21,17 +21,33 @@ using stream_format::CloseReason;
 using stream_format::Direction;
 using stream_format::EventKind;
 
-// An allocator that leaves new elements uninitialised: the writer overwrites every byte it adds, so
-// zeroing them first would only double the memory traffic.
+// A batch's allocator. New elements are left uninitialised: the writer overwrites every byte it adds,
+// so zeroing them first would only double the memory traffic. Batch-sized blocks are mapped from the
+// kernel and unmapped when freed, not taken from the capture thread's malloc arena: an arena grew with
+// every burst and kept its peak (and grew and trimmed page by page in between); a mapping's pages
+// go back to the kernel as soon as the batch is freed (docs/performance.md, "conns: batch memory").
+void* MapBatchMemory(size_t bytes);
+void UnmapBatchMemory(void* p, size_t bytes);
+constexpr size_t kMappedBatchMinBytes = 64 << 10;
+
 template <typename T>
-struct UninitializedAllocator : std::allocator<T> {
+struct BatchAllocator {
+  using value_type = T;
   template <typename U>
   struct rebind {
-    using other = UninitializedAllocator<U>;
+    using other = BatchAllocator<U>;
   };
-  UninitializedAllocator() = default;
+  BatchAllocator() = default;
   template <typename U>
-  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  BatchAllocator(const BatchAllocator<U>&) noexcept {}
+  T* allocate(size_t n) {
+    if (n * sizeof(T) >= kMappedBatchMinBytes) return static_cast<T*>(MapBatchMemory(n * sizeof(T)));
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    if (n * sizeof(T) >= kMappedBatchMinBytes) return UnmapBatchMemory(p, n * sizeof(T));
+    std::allocator<T>().deallocate(p, n);
+  }
   template <typename U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
@@ -40,10 +56,14 @@ struct UninitializedAllocator : std::allocator<T> {
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
+  template <typename U>
+  bool operator==(const BatchAllocator<U>&) const noexcept { return true; }
+  template <typename U>
+  bool operator!=(const BatchAllocator<U>&) const noexcept { return false; }
 };
 
 // One batch of events: the unit handed to JS.
-using Batch = std::vector<uint8_t, UninitializedAllocator<uint8_t>>;
+using Batch = std::vector<uint8_t, BatchAllocator<uint8_t>>;
 
 class EventWriter {
  public:

@@ -1,6 +1,6 @@
 // Live capture on real interfaces (`lo`, `any`) with real sockets: whole exchanges, one copy of each
 // loopback packet in the kernel's ring, the latency bound on a quiet link, a stop right after the
-// traffic, and shedding when the consumer refuses batches.
+// traffic, and a consumer that refuses batches: the wait in the ring, then shedding.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -18,13 +18,16 @@ using namespace std::chrono_literals;
 // the consumer within this long (the block timeout, then one wake-up and one hand-over).
 constexpr auto kQuietLinkBound = std::chrono::milliseconds(100);
 
-// Live capture on lo of a real exchange; `refuse` batches are refused first (JS "behind").
+// Live capture on lo of a real exchange; `refuse` batches are refused first, and every batch
+// offered in the first `refuse_for` of the exchange (JS "behind").
 std::vector<Event> CaptureLive(int refuse, size_t batch_bytes, const std::string& request,
                                const std::string& response, CaptureStats* stats,
-                               const std::string& interface = "lo", bool ipv6 = false) {
+                               const std::string& interface = "lo", bool ipv6 = false,
+                               std::chrono::milliseconds refuse_for = 0ms, int ring_bytes = 4 << 20) {
   LoopbackServer server(ipv6);
   CaptureOptions o = LiveOptions(interface, server.port());
   o.batch_bytes = batch_bytes;
+  o.buffer_bytes = ring_bytes;
   CaptureStatus st;
   std::unique_ptr<Capture> cap = Capture::Open(o, &st);
   EXPECT_TRUE(cap != nullptr) << st.message;
@@ -33,6 +36,7 @@ std::vector<Event> CaptureLive(int refuse, size_t batch_bytes, const std::string
   out.refuse = refuse;
   cap->Start(&out);
   std::this_thread::sleep_for(100ms);
+  out.refuse_until = std::chrono::steady_clock::now() + refuse_for;
   server.Exchange(request, response);
   // Wait until the close is captured (both FINs), then stop.
   for (int i = 0; i < 100; ++i) {
@@ -185,14 +189,60 @@ TEST(LiveCapture, StopRightAfterTheTrafficDeliversEveryConnectionOnceAndWhole) {
   EXPECT_GT(out.batches(), sent.size());  // the 16 KiB batches really split the traffic
 }
 
-TEST(LiveCapture, RefusedBatchesAreShedAsGapsAndCounted) {
+TEST(LiveCapture, StopWhileARefusedBatchWaitsDeliversItAndEverythingAfter) {
+  // Every live hand-over is refused: the batch waits in the thread, the rest in the ring. Stop()
+  // must deliver all of it (once stopping, hand-overs wait for room), with nothing shed.
+  LoopbackServer server;
+  CaptureOptions o = LiveOptions("lo", server.port());
+  o.batch_bytes = 16 << 10;
+  o.buffer_bytes = 64 << 20;  // an allowance far longer than the exchange and the stop take
+  CaptureStatus st;
+  std::unique_ptr<Capture> cap = Capture::Open(o, &st);
+  ASSERT_TRUE(cap != nullptr) << st.message;
+  Collector out;
+  out.refuse_until = std::chrono::steady_clock::now() + 1h;
+  cap->Start(&out);
+  std::this_thread::sleep_for(100ms);
+  Recorded r;
+  r.response = "HTTP/1.1 200 OK\r\n\r\n" + Pattern(200'000, 7);
+  server.Exchange(r.request, r.response);
+  cap->Stop();
+  ASSERT_TRUE(out.WaitEnd(10s));
+  cap->Join();
+  ASSERT_TRUE(out.status().ok()) << out.status().message;
+  CaptureStats stats = cap->Stats();
+  EXPECT_GE(stats.batches_refused, 1u);
+  EXPECT_GE(stats.ring_waits, 1u);
+  EXPECT_EQ(stats.bytes_shed, 0u);
+  EXPECT_EQ(stats.kernel_dropped, 0u);
+  ExpectTheExchange(out.Events(), r, CloseReason::kFin);
+}
+
+TEST(LiveCapture, RefusedBatchesWaitInTheRingWhileItHasRoomAndNothingIsShed) {
+  // A consumer briefly behind: the thread leaves the packets in the kernel's ring (large enough
+  // here to allow far longer than three refusals take) and hands them over once there is room.
+  Recorded r;
+  r.response = "HTTP/1.1 200 OK\r\n\r\n" + Pattern(300'000, 5);
+  CaptureStats stats;
+  std::vector<Event> ev = CaptureLive(3, 16 << 10, r.request, r.response, &stats, "lo", false, 0ms, 32 << 20);
+  EXPECT_GE(stats.batches_refused, 3u);
+  EXPECT_GE(stats.ring_waits, 1u);
+  EXPECT_EQ(stats.bytes_shed, 0u);
+  EXPECT_EQ(stats.kernel_dropped, 0u);
+  ExpectTheExchange(ev, r, CloseReason::kFin);
+}
+
+TEST(LiveCapture, RefusedBatchesPastTheRingsAllowanceAreShedAsGapsAndCounted) {
+  // Refused for far longer than half of a 4 MiB ring allows: the thread waits first, then reads
+  // on and sheds.
   Recorded r;
   r.response = "HTTP/1.1 200 OK\r\n\r\n" + Pattern(3'000'000, 3);
   CaptureStats stats;
-  std::vector<Event> ev = CaptureLive(3, 16 << 10, r.request, r.response, &stats);
+  std::vector<Event> ev = CaptureLive(0, 16 << 10, r.request, r.response, &stats, "lo", false, 1500ms);
   ASSERT_GE(ev.size(), 3u);
   EXPECT_GT(stats.bytes_shed, 0u);
   EXPECT_GE(stats.batches_refused, 3u);
+  EXPECT_GE(stats.ring_waits, 1u);
   uint64_t conn = ev[0].conn;
   bool saw_gap = false;
   uint64_t gap_bytes = 0;

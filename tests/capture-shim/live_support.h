@@ -44,7 +44,7 @@ inline CaptureOptions TestOptions() {
   o.idle_timeout_ms = 60000;
   o.max_buffered_bytes = 128ull << 20;
   o.batch_bytes = 256 << 10;
-  o.max_queued_batches = 64;
+  o.max_queued_bytes = 16 << 20;
   return o;
 }
 
@@ -64,6 +64,7 @@ class Collector : public BatchConsumer {
       --refuse;
       return false;
     }
+    if (std::chrono::steady_clock::now() < refuse_until) return false;
     Take(batch);
     return true;
   }
@@ -118,6 +119,7 @@ class Collector : public BatchConsumer {
   }
 
   int refuse = 0;   // TryDeliver refusals to make before accepting
+  std::chrono::steady_clock::time_point refuse_until{};  // and refusals until then
   int slow_ms = 0;  // Deliver's delay: an offline reader must wait, not shed
 
  private:

@@ -30,12 +30,16 @@ export const LIMITS = {
     /** The largest snapshot libpcap takes: whole segments, even offloaded ones. */
     snaplen: 262_144,
     batchBytes: 256 * 1024,
-    maxQueuedBatches: 64,
+    /**
+     * Live: the batches queued toward JS, in bytes. When it is full the capture leaves the packets in the
+     * kernel's ring while the ring has room, then sheds payload as counted gaps (capture-shim/README.md).
+     */
+    maxQueuedBytes: 16 * 1024 * 1024,
     /**
      * Reading a file the reader waits instead of shedding, so a deep queue buys nothing: a few batches keep
      * both threads busy, and the batches stay warm in the cache (docs/performance.md, "Offline comparison").
      */
-    offlineQueuedBatches: 4,
+    offlineQueuedBytes: 5 * 256 * 1024,
   },
   /** Batches the pipeline holds (copied) while an output is backpressured. */
   pipelineMaxQueuedBytes: 32 * 1024 * 1024,

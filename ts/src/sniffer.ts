@@ -25,7 +25,7 @@ interface CaptureOptions {
   connectionIdleTimeoutMs: number;
   maxBufferedBytes: number;
   batchBytes: number;
-  maxQueuedBatches: number;
+  maxQueuedBytes: number;
   reuseBatches: boolean;
 }
 type CaptureHandle = object;
@@ -207,7 +207,7 @@ class SnifferRuntime implements Sniffer {
       connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs,
       maxBufferedBytes: cfg.maxBufferedBytes,
       batchBytes: LIMITS.capture.batchBytes,
-      maxQueuedBatches: cfg.captureFile !== undefined ? LIMITS.capture.offlineQueuedBatches : LIMITS.capture.maxQueuedBatches,
+      maxQueuedBytes: cfg.captureFile !== undefined ? LIMITS.capture.offlineQueuedBytes : LIMITS.capture.maxQueuedBytes,
       // The pipeline copies a batch into wasm memory during onBatch (or copies it when it must wait),
       // so the shim's warm batch memory can be reused.
       reuseBatches: true,

@@ -44,7 +44,7 @@ async function addonVerdict(key: string, value: number): Promise<string> {
     file, ports: cfg.ports, snaplen: LIMITS.capture.snaplen, captureBufferBytes: cfg.captureBufferBytes,
     sampleRate: cfg.sampleRate, maxConcurrentConnections: cfg.maxConcurrentConnections,
     connectionIdleTimeoutMs: cfg.connectionIdleTimeoutMs, maxBufferedBytes: cfg.maxBufferedBytes,
-    batchBytes: LIMITS.capture.batchBytes, maxQueuedBatches: LIMITS.capture.maxQueuedBatches, reuseBatches: true,
+    batchBytes: LIMITS.capture.batchBytes, maxQueuedBytes: LIMITS.capture.maxQueuedBytes, reuseBatches: true,
     [key]: value,
   };
   let onEnd!: (e: Error | null) => void;
