@@ -7,6 +7,11 @@ namespace {
 
 // The window the consumption rate is measured over: long enough to span several block wake-ups.
 constexpr int64_t kRateWindowUs = 50'000;
+// A ring is busy when it fills at least this fraction of a block per block timeout (the estimate
+// still counts a whole block per timeout at least: four times the rate that makes it busy).
+constexpr double kBusyFraction = 4;
+// How long a busy window's rate is remembered: a lull shorter than this does not lower the estimate.
+constexpr int64_t kPeakMemoryUs = 500'000;
 
 }  // namespace
 
@@ -20,29 +25,37 @@ void RingHold::OnRingEmpty(int64_t now_us) {
   if (window_start_ < 0) {
     window_start_ = now_us;
     window_bytes_ = 0;
-    fill_rate_ = timeout_rate_;
     return;
   }
-  // The ring was empty at both ends of the window, so what was read in it is what arrived: the
-  // rate until the next empty ring is the faster of this window's and the last whole one's (a
-  // window just begun is short and so, if anything, high). Not updated between waits: a window
-  // that holds waits would measure the reads, not the arrivals.
-  int64_t elapsed = std::max<int64_t>(now_us - window_start_, kRateWindowUs / 10);
+  // The ring was empty at both ends of the window, so what was read in it is what arrived (a window
+  // just begun is short and so, if anything, high; counted as at least a block timeout long). Not
+  // updated between waits: a window that holds waits would measure the reads, not the arrivals.
+  int64_t elapsed = std::max<int64_t>(now_us - window_start_, kRateWindowUs / 5);
   double current = window_bytes_ * 1e6 / elapsed;
-  // Blocks fill by bytes, or, slower than a block per timeout, are retired part-filled by it.
-  fill_rate_ = std::max({last_rate_, current, timeout_rate_});
   if (now_us - window_start_ >= kRateWindowUs) {
-    last_rate_ = current;
+    if (current >= peak_rate_ || now_us - peak_at_ > kPeakMemoryUs) {
+      peak_rate_ = current;
+      peak_at_ = now_us;
+    }
     window_start_ = now_us;
     window_bytes_ = 0;
   }
+  double recent = std::max(now_us - peak_at_ <= kPeakMemoryUs ? peak_rate_ : 0, current);
+  busy_ = recent >= timeout_rate_ / kBusyFraction;
+  // Blocks fill by bytes, or, slower than a block per timeout, are retired part-filled by it.
+  fill_rate_ = std::max(recent, timeout_rate_);
 }
 
 int64_t RingHold::Remaining(int64_t now_us) const {
-  // A block may be partly filled already when the wait starts.
   if (empty_at_ < 0 || half_ring_bytes_ <= kRingBlockBytes) return 0;
-  double allowed_us =
-      static_cast<double>(half_ring_bytes_ - kRingBlockBytes + read_since_empty_) * 1e6 / fill_rate_;
+  // A read still going (a backlog after the thread was kept from running) measures the rate too:
+  // what it read arrived since the ring was last empty, at least.
+  int64_t since = std::max<int64_t>(now_us - empty_at_, kRateWindowUs / 5);
+  double reading = read_since_empty_ * 1e6 / since;
+  if (!busy_ && reading < timeout_rate_ / kBusyFraction) return 0;
+  // A block may be partly filled already when the wait starts.
+  double allowed_us = static_cast<double>(half_ring_bytes_ - kRingBlockBytes + read_since_empty_) *
+                      1e6 / std::max(fill_rate_, reading);
   return std::max<int64_t>(0, static_cast<int64_t>(allowed_us) - (now_us - empty_at_));
 }
 

@@ -6,9 +6,13 @@
 // view of the ring's fill, so it is estimated: what arrived since the thread last found the ring
 // empty, at the rate the ring was consumed recently, less what it has read since (the reads between
 // waits). The rate is counted conservatively: every packet's frame overhead, and at least a whole
-// block per block timeout, since the kernel retires a block that is not full after kBlockTimeoutMs. The wait ends when that estimate reaches half the ring; from then on
-// payload is shed as before (counted). So the ring gives JS up to half its size of extra slack,
-// and the kernel drops only if the traffic more than doubles during the wait.
+// block per block timeout, since the kernel retires a block that is not full after kBlockTimeoutMs.
+// Only a busy ring is waited on, one that filled at least a quarter block per block timeout in a
+// window of the last 0.5 s (whose rate then counts) or in the read still going: a rate measured in
+// a lull says nothing of the burst after it. The wait ends when
+// the estimate reaches half the ring; from then on payload is shed as before (counted). So the ring
+// gives JS up to half its size of extra slack, and the kernel drops only if the traffic more than
+// doubles during the wait.
 #ifndef CAPTURE_SHIM_RING_HOLD_H_
 #define CAPTURE_SHIM_RING_HOLD_H_
 
@@ -39,11 +43,13 @@ class RingHold {
  private:
   uint64_t half_ring_bytes_;
   double timeout_rate_;          // a block per block timeout, in bytes per second
-  int64_t empty_at_ = -1;        // when the ring was last found empty; -1: never
+  int64_t empty_at_ = -1;        // when the ring was last found empty
   uint64_t read_since_empty_ = 0;
   int64_t window_start_ = -1;
   uint64_t window_bytes_ = 0;
-  double last_rate_ = 0;         // bytes per second over the last whole window
+  double peak_rate_ = 0;         // bytes per second: the fastest recent whole window
+  int64_t peak_at_ = 0;
+  bool busy_ = false;            // a recent window filled blocks faster than the timeout
   double fill_rate_ = 0;         // the estimate since the ring was last found empty
 };
 

@@ -292,7 +292,7 @@ child.stdout.once('data', (d) => {
   const conns = new Map();
   const conn = (id) => { if (!conns.has(id)) conns.set(id, { open: 0, close: 0, bytes: [0, 0], gaps: 0 }); return conns.get(id); };
   // A ring that holds the whole burst: this test is about the queue toward JS, not kernel drops.
-  const h = SHIM.start(OPTS({ interface: 'lo', ports: [port], batchBytes: 4096, maxQueuedBatches: 1,
+  const h = SHIM.start(OPTS({ interface: 'lo', ports: [port], batchBytes: 4096, maxQueuedBytes: 1,
     captureBufferBytes: 32 << 20 }), (b) => {
     for (let o = 0; o < b.length; o += 24 + U32(b, o + 4)) {
       const c = conn(U64(b, o + 8)), kind = b[o], len = U32(b, o + 4);
