@@ -45,7 +45,7 @@ class Session : public BatchConsumer {
   uint64_t max_queued_bytes = 0;
   std::shared_ptr<Session> self;    // keeps the session alive until the TSFN is finalized
 
-  // Live: refused when the batch does not fit; the capture waits or sheds (capture.h).
+  // Live: refused when the batch does not fit; the capture sheds (capture.h).
   bool TryDeliver(Batch* batch) override {
     if (!Reserve(Charge(*batch), false)) return false;
     return Call(batch);
@@ -70,7 +70,6 @@ class Session : public BatchConsumer {
       queued_bytes_ -= bytes;
     }
     room_.notify_all();
-    capture->NotifyRoom();
   }
 
   // The environment is going away: nothing waits for room any more.
@@ -349,7 +348,7 @@ Napi::Value StartJs(const Napi::CallbackInfo& info) {
           // Usually the thread has queued its end and is returning. But the environment may be
           // going away under a capture that still runs (a Worker terminated, the process exiting):
           // then nothing else will stop it, and joining alone would wait forever (and a thread
-          // waiting for room would wait for a JS thread that is gone).
+          // waiting for room in the queue would wait for a JS thread that is gone).
           s->Close();
           s->capture->Stop();
           s->capture->Join();

@@ -59,20 +59,17 @@ struct Capture::Loop {
   Loop(Capture* c, int link)
       : capture(c),
         link_type(link),
-        tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats),
-        ring_hold(c->options_.buffer_bytes, kBlockTimeoutMs) {
+        tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats) {
     *writer.mutable_buffer() = capture->pool_->Take();
   }
 
   // pcap_dispatch's callback.
   static void OnPacket(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
     Loop* loop = reinterpret_cast<Loop*>(user);
-    loop->ring_hold.OnPacket(h->caplen);
     loop->Handle(h, bytes);
     // While shedding, hand-overs are retried once per read of the ring, not after every packet.
-    // Refused and allowed to wait: the rest stays in the ring until there is room.
     if (loop->writer.size() >= loop->capture->options_.batch_bytes && !loop->tracker.shedding() &&
-        (!loop->Flush(false) || loop->waiting)) {
+        !loop->Flush(false)) {
       pcap_breakloop(loop->capture->handle_);
     }
   }
@@ -101,8 +98,7 @@ struct Capture::Loop {
   }
 
   // Reads every packet the ring holds now (live) or the next kOfflinePacketsPerRead (offline).
-  // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone, or live, a
-  // refused batch waits for room: `waiting`).
+  // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone).
   int Read() {
     pcap_t* handle = capture->handle_;
     if (!capture->live_) {
@@ -117,9 +113,8 @@ struct Capture::Loop {
     return total;
   }
 
-  // Hands the current batch over. Live: a refusal sets `waiting` while the ring has room for it
-  // (ring_hold.h), else turns shedding on until a hand-over succeeds. Offline, the final batch, and
-  // once Stop() is asked: waits. False when the consumer is gone.
+  // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
+  // Offline, the final batch, and once Stop() is asked: waits. False when the consumer is gone.
   bool Flush(bool final_batch) {
     Batch& buf = *writer.mutable_buffer();
     bool ok = true;
@@ -128,20 +123,12 @@ struct Capture::Loop {
         if (capture->consumer_->TryDeliver(&buf)) {
           ++stats.batches_delivered;
           tracker.SetShedding(false);
-          waiting = false;
         } else {
+          // The batch stays here and keeps growing only by events the tracker bounds.
           ++stats.batches_refused;
-          if (ring_hold.Remaining(MonotonicUs()) > 0) {
-            if (!waiting) ++stats.ring_waits;
-            waiting = true;
-          } else {
-            // The batch stays here and keeps growing only by events the tracker bounds.
-            waiting = false;
-            tracker.SetShedding(true);
-          }
+          tracker.SetShedding(true);
         }
       } else {
-        waiting = false;
         ok = capture->consumer_->Deliver(&buf);
         if (ok) ++stats.batches_delivered;
         buf.clear();  // when the consumer is gone the bytes have nowhere to go
@@ -171,8 +158,6 @@ struct Capture::Loop {
   CaptureStats stats;
   EventWriter writer;
   ConnectionTracker tracker;
-  RingHold ring_hold;
-  bool waiting = false;  // a refused batch waits for room; the ring is not read meanwhile
   int64_t last_ts = -1;
   bool consumer_alive = true;
 };
@@ -211,20 +196,6 @@ void Capture::Stop() {
   }
 }
 
-void Capture::NotifyRoom() {
-  if (!waiting_for_room_.load(std::memory_order_acquire) || wake_fd_ < 0) return;
-  uint64_t one = 1;
-  ssize_t ignored = write(wake_fd_, &one, sizeof one);
-  (void)ignored;
-}
-
-void Capture::DrainWakeFd() {
-  // So that the next poll waits; a Stop() it carried is seen through stop_.
-  uint64_t count;
-  ssize_t ignored = read(wake_fd_, &count, sizeof count);
-  (void)ignored;
-}
-
 void Capture::Join() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
@@ -258,39 +229,30 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   int64_t last_packet = MonotonicUs();
   int timeout_ms = kQuietWakeMs;
   for (;;) {
-    int n = 0;
-    const bool waited = loop->waiting;
-    if (waited) {
-      WaitForRoom(loop);
-    } else {
-      // Stopping: the wake-up fd stays readable, so wait on the ring alone.
-      if (poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms) > 0 && stop_at < 0 && (fds[1].revents & POLLIN)) {
-        DrainWakeFd();  // a late NotifyRoom(), or Stop() (seen through stop_ below)
-      }
-      n = loop->Read();
-      if (n == PCAP_ERROR) {
-        loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
-        return CaptureFailure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
-      }
-      if (n == PCAP_ERROR_BREAK && !loop->waiting) break;  // the consumer is gone
+    // Stopping: the wake-up fd stays readable, so wait on the ring alone.
+    poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
+    int n = loop->Read();
+    if (n == PCAP_ERROR) {
+      loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
+      return CaptureFailure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));
     }
+    if (n == PCAP_ERROR_BREAK) break;  // the consumer is gone
     int64_t now = MonotonicUs();  // once per wake-up, never per packet
-    if (!waited && !loop->waiting) loop->ring_hold.OnRingEmpty(now);  // read to the end
-    if (n != 0) last_packet = now;
-    if (n == 0 && !waited) {
+    if (n > 0) last_packet = now;
+    if (n == 0) {
       loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
       if (now - last_packet >= kQuietWakeMs * 1000) pool_->Trim();  // the burst's memory goes back
     }
     if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) stop_at = now + kStopGraceMs * 1000;
     // At most one timed hand-over per kHandOverIntervalMs (batch_bytes may fill one sooner, in
     // Read): under load, fewer, larger batches cost less per byte to hand over; on a quiet link the
-    // first batch in a while goes at once. A batch waiting for room is retried after each wait.
+    // first batch in a while goes at once.
     if (loop->writer.empty()) {
       due = -1;
     } else if (due < 0) {
       due = std::max(now, last_hand_over + kHandOverIntervalMs * 1000);
     }
-    if (waited || (due >= 0 && now >= due)) {
+    if (due >= 0 && now >= due) {
       loop->Flush(false);
       last_hand_over = now;
       due = loop->writer.empty() ? -1 : now + kHandOverIntervalMs * 1000;  // refused: retry then
@@ -303,18 +265,6 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   }
   loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
   return CaptureStatus{};
-}
-
-void Capture::WaitForRoom(Loop* loop) {
-  // The ring's fd is readable (that is why the thread waits): only the wake-up fd, which the
-  // consumer signals when it takes a batch off its queue, and Stop() when asked. Retried at least
-  // every hand-over interval, and never past the ring's allowance.
-  waiting_for_room_.store(true, std::memory_order_release);
-  int64_t left_us = loop->ring_hold.Remaining(MonotonicUs());
-  int wait_ms = static_cast<int>(std::min<int64_t>(kHandOverIntervalMs, (left_us + 999) / 1000));
-  pollfd wake = {wake_fd_, POLLIN, 0};
-  if (!stop_.load(std::memory_order_relaxed) && poll(&wake, 1, wait_ms) > 0) DrainWakeFd();
-  waiting_for_room_.store(false, std::memory_order_release);
 }
 
 CaptureStatus Capture::RunOffline(Loop* loop) {

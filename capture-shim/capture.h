@@ -5,10 +5,10 @@
 // thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
 // reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes,
 // or after the read, at most once per kHandOverIntervalMs. No system call or clock read per packet: packet
-// timestamps drive the tracker; the clock is read once per wake-up. When the consumer refuses a
-// batch (its queue is full) the thread stops reading and waits for room while the kernel's ring
-// surely has room left (ring_hold.h); past that the tracker sheds payload as gaps until a hand-over
-// succeeds again. Once Stop() is asked, hand-overs wait for room instead.
+// timestamps drive the tracker; the clock is read once per wake-up. The loop never waits on
+// the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
+// a hand-over succeeds again. Once Stop() is asked, hand-overs wait for room instead: the JS
+// thread is running, and what is read then is the end of the capture.
 // Offline: the loop waits for the consumer; nothing is shed.
 // At end of file, on a read error, and at Stop(): every connection is closed (reason shutdown),
 // the last batch delivered, then End() is called once with the outcome. A live Stop() first reads
@@ -27,7 +27,6 @@
 #include "batch_pool.h"
 #include "capture_stats.h"
 #include "event_writer.h"
-#include "ring_hold.h"
 
 typedef struct pcap pcap_t;
 
@@ -120,9 +119,6 @@ class Capture {
   uint64_t ShareBudget(uint64_t core_held);
   // Where consumers may return spent batches (optional, shared so it outlives the capture).
   std::shared_ptr<BatchPool> pool() const { return pool_; }
-  // The consumer made room (took a batch off its queue): wakes the thread if it waits for room.
-  // Any thread; a system call only while the thread waits.
-  void NotifyRoom();
 
  private:
   struct Loop;
@@ -131,9 +127,6 @@ class Capture {
   void Run();
   CaptureStatus RunLive(Loop* loop);
   CaptureStatus RunOffline(Loop* loop);
-  // Live: a refused batch waits for the consumer's room (or the ring's allowance, or a stop).
-  void WaitForRoom(Loop* loop);
-  void DrainWakeFd();
 
   CaptureOptions options_;
   pcap_t* handle_;
@@ -141,7 +134,6 @@ class Capture {
   int link_type_;
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> waiting_for_room_{false};
   std::thread thread_;
   BatchConsumer* consumer_ = nullptr;
   std::shared_ptr<BatchPool> pool_;

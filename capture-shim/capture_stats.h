@@ -40,7 +40,6 @@ struct CaptureStats {
   // Batches.
   uint64_t batches_delivered = 0;
   uint64_t batches_refused = 0;        // hand-overs refused because the queue was full (live)
-  uint64_t ring_waits = 0;             // times the ring was left unread, waiting for room (live)
 };
 
 // Calls fn(name, value) for every counter, with the JS key names.
@@ -79,7 +78,6 @@ void ForEachCounter(const CaptureStats& s, Fn&& fn) {
   fn("bufferedBytes", s.buffered_bytes);
   fn("batchesDelivered", s.batches_delivered);
   fn("batchesRefused", s.batches_refused);
-  fn("ringWaits", s.ring_waits);
 }
 
 }  // namespace capture_shim

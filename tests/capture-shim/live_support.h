@@ -97,12 +97,6 @@ class Collector : public BatchConsumer {
     std::lock_guard<std::mutex> lock(mu_);
     return batches_.size();
   }
-  // From now on: `n` refusals, and refusals for `d`.
-  void Refuse(int n, std::chrono::milliseconds d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    refuse = n;
-    refuse_until = std::chrono::steady_clock::now() + d;
-  }
   // Live hand-overs tried, taken or refused.
   size_t offered() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -31,8 +31,9 @@ export const LIMITS = {
     snaplen: 262_144,
     batchBytes: 256 * 1024,
     /**
-     * Live: the batches queued toward JS, in bytes. When it is full the capture leaves the packets in the
-     * kernel's ring while the ring has room, then sheds payload as counted gaps (capture-shim/README.md).
+     * Live: the batches queued toward JS, in bytes, each counted with its whole buffer (batchBytes + 64 KiB):
+     * 51 buffers, where the 64 batches counted before could hold 20 MiB. Beyond it the capture sheds payload
+     * as counted gaps (capture-shim/README.md; docs/performance.md, "conns: batch memory").
      */
     maxQueuedBytes: 16 * 1024 * 1024,
     /**
