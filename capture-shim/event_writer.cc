@@ -8,10 +8,10 @@
 namespace capture_shim {
 
 void* MapBatchMemory(size_t bytes) {
-  // Populated at once: one system call instead of a page fault per 4 KiB as the batch fills (the
-  // capture thread spent a fifth of its time in those). The queue toward JS counts the whole
-  // capacity (addon.cc), so populating it all changes no bound.
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  // Not populated: a batch's pages become resident only as far as it is written (populating the whole
+  // buffer cut the capture thread's page faults but added a fifth to the batches' resident memory:
+  // docs/performance.md, "conns: batch memory"); warm buffers are reused instead (batch_pool.h).
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return p;
 }

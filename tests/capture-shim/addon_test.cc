@@ -26,7 +26,7 @@ std::string Temp(const std::string& name) {
 const char* kOptions = R"JS(
 const OPTS = (o) => Object.assign({ snaplen: 262144, captureBufferBytes: 4 << 20, sampleRate: 1,
   maxConcurrentConnections: 10000, connectionIdleTimeoutMs: 60000, maxBufferedBytes: 134217728,
-  batchBytes: 262144, maxQueuedBytes: 16 << 20, reuseBatches: false }, o);
+  batchBytes: 262144, maxQueuedBytes: 20 << 20, reuseBatches: false }, o);
 // A batch is a plain Uint8Array (no Buffer methods): the event's little-endian u32 at `o`.
 const U32 = (b, o) => (b[o] | b[o + 1] << 8 | b[o + 2] << 16 | b[o + 3] << 24) >>> 0;
 const U64 = (b, o) => BigInt(U32(b, o)) | BigInt(U32(b, o + 4)) << 32n;

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     o.idle_timeout_ms = 60000;
     o.max_buffered_bytes = 128ull << 20;
     o.batch_bytes = 256 << 10;
-    o.max_queued_bytes = 16 << 20;
+    o.max_queued_bytes = 20 << 20;
     capture_shim::CaptureStatus status;
     auto t0 = std::chrono::steady_clock::now();
     auto cap = capture_shim::Capture::Open(o, &status);

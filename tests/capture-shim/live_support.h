@@ -44,7 +44,7 @@ inline CaptureOptions TestOptions() {
   o.idle_timeout_ms = 60000;
   o.max_buffered_bytes = 128ull << 20;
   o.batch_bytes = 256 << 10;
-  o.max_queued_bytes = 16 << 20;
+  o.max_queued_bytes = 20 << 20;
   return o;
 }
 

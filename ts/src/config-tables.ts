@@ -32,10 +32,10 @@ export const LIMITS = {
     batchBytes: 256 * 1024,
     /**
      * Live: the batches queued toward JS, in bytes, each counted with its whole buffer (batchBytes + 64 KiB):
-     * 51 buffers, where the 64 batches counted before could hold 20 MiB. Beyond it the capture sheds payload
-     * as counted gaps (capture-shim/README.md; docs/performance.md, "conns: batch memory").
+     * 64 buffers, as many as the batch count it replaces (16 MiB shed more: docs/performance.md, "conns:
+     * batch memory"). Beyond it the capture sheds payload as counted gaps (capture-shim/README.md).
      */
-    maxQueuedBytes: 16 * 1024 * 1024,
+    maxQueuedBytes: 20 * 1024 * 1024,
     /**
      * Reading a file the reader waits instead of shedding, so a deep queue buys nothing: a few batches keep
      * both threads busy, and the batches stay warm in the cache (docs/performance.md, "Offline comparison").
