@@ -134,7 +134,7 @@ async function captureBatches(file) {
   const out = [];
   await new Promise((resolveEnd, reject) => addon.start({
     file, ports: [], snaplen: 262144, captureBufferBytes: 16 << 20, sampleRate: 1, maxConcurrentConnections: 100000,
-    connectionIdleTimeoutMs: 60000, maxBufferedBytes: 128 << 20, batchBytes: 256 << 10, maxQueuedBatches: 4, reuseBatches: true,
+    connectionIdleTimeoutMs: 60000, maxBufferedBytes: 128 << 20, batchBytes: 256 << 10, maxQueuedBytes: 5 * 256 << 10, reuseBatches: true,
   }, (batch) => out.push(batch.slice()), (err) => (err ? reject(err) : resolveEnd())));
   return out;
 }
