@@ -15,10 +15,6 @@ declare const __TCP_SNIFFER_VERSION__: string;
 
 /** Capture files larger than this are decoded with V8's optimising tier (compileWasmForFile). */
 const OPTIMISE_OFFLINE_FROM_BYTES = 512 * 1024 * 1024;
-/** V8 11's default budget of work between a JavaScript function's tier-up checks (its `--interrupt-budget`). */
-const V8_INTERRUPT_BUDGET = 66 * 1024;
-/** Reading a file, a function must do this many times that much work before V8 optimises it (tierJsForFile). */
-const OFFLINE_INTERRUPT_BUDGET_FACTOR = 32;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let log: Logger = createLogger({ secrets: secretsOf(env) });
@@ -62,7 +58,6 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
     compileWasmAhead();
   } else {
     compileWasmForFile(config.captureFile);
-    tierJsForFile();
   }
   const sniffer = createSnifferWith(config, { logger: log, env });
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -106,23 +101,6 @@ function compileWasmForFile(path: string): void {
   }
   if (size > OPTIMISE_OFFLINE_FROM_BYTES) return;
   compileWasmUnder(['--liftoff-only']);
-}
-
-/**
- * Reading a file, V8 optimises the JavaScript of the per-message path (the loader's copy of each message,
- * Buffer's copy and indexOf) only after some 100,000 messages instead of a few thousand: TurboFan's compiles
- * of it cost 40-70 ms of CPU, about what its faster code saves over 100,000 messages, so a smaller capture
- * (the common case) is decoded sooner on baseline code alone, and a larger one pays at most that much
- * more (docs/performance.md, "Offline: JavaScript's optimising tier"). V8 checks whether to optimise a
- * function each time it has spent its interrupt budget; a larger budget makes the checks, and so the
- * optimisation, come later. Live captures keep V8's default: they run for days.
- */
-function tierJsForFile(): void {
-  // The flag is V8 11's (Node 20: elsewhere V8 would print an error on stderr). Later V8s count calls
-  // instead, and on Node 24, where Maglev compiles the per-message path cheaply first, holding TurboFan
-  // back measured within noise: they keep their defaults.
-  if (!process.versions.v8.startsWith('11.')) return;
-  setFlagsFromString(`--interrupt-budget=${OFFLINE_INTERRUPT_BUDGET_FACTOR * V8_INTERRUPT_BUDGET}`);
 }
 
 /** Compiles the HTTP core now under V8 `flags` (each `--x` or `--no-x`), then sets each back to its opposite. */

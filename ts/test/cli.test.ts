@@ -169,39 +169,6 @@ describe('--read', () => {
     expect(withMetrics.files).toContain(lazyMetrics);
   });
 
-  // TurboFan's compiles of the per-message path cost more CPU than they save below some 100,000 messages
-  // (docs/performance.md, "Offline: JavaScript's optimising tier"); V8's default optimises it within 3,000.
-  it('optimises no JavaScript for the messages of a capture of 4,000 (V8 lists what it optimises)', async () => {
-    const many = join(tempDir('cli'), 'many.pcap');
-    await captureDemo(many, 400);
-    const optimised = async (file: string): Promise<{ functions: string[]; messages: number }> => {
-      // No output: V8's trace is then all of stdout (the core still hands every message to the outputs' path).
-      const proc = spawn(process.execPath, ['--trace-opt', CLI, '--read', file], {
-        env: cleanEnv({ OUTPUT_STDOUT: 'false' }), stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const code = await new Promise<number | null>((r) => proc.on('close', r));
-      expect(code, stderr).toBe(0);
-      const stopped = logsOf(stderr).find((l) => l.message === 'stopped') as { messages: number };
-      // Node's wrappers of its own validators (wrappedFn) are made, and given V8's budget, before the CLI runs.
-      const functions = [...stdout.matchAll(/\[completed optimizing \S+ <JSFunction (\S*)/g)].map((m) => m[1]!);
-      return { functions: functions.filter((f) => f !== 'wrappedFn'), messages: stopped.messages };
-    };
-    const few = await optimised(capture);
-    const lots = await optimised(many);
-    expect(few.messages).toBe(20);
-    expect(lots.messages).toBe(4000);
-    // Only V8 11 (Node 20) takes the budget; later V8s keep their defaults (and every stderr line above
-    // was a JSON log record: no complaint about an unknown flag).
-    if (process.versions.v8.startsWith('11.')) {
-      expect(lots.functions).toEqual([]);
-      expect(few.functions).toEqual([]);
-    }
-  }, 60_000);
-
   it('a file damaged partway: emits what decoded, then exits 2 with libpcap\'s message', async () => {
     const damaged = join(tempDir('cli'), 'damaged.pcap');
     copyFileSync(capture, damaged);
