@@ -90,7 +90,10 @@ function compileWasmAhead(): void {
  * optimising tier's recompile of llhttp's state machine costs 0.5-1 CPU s (more than the whole decode of
  * the benchmark's 35 MB captures) and saves about a third of the core's CPU per MB after it: it pays back
  * only past a few hundred MB of message-dense capture (docs/performance.md, "Offline comparison"). A file
- * that cannot be read is left to the capture to report.
+ * that cannot be read is left to the capture to report. `--liftoff-only` on Node's command line also turns
+ * off tier-up (V8's implications of the flag), but setFlagsFromString applies no implications, and V8 13
+ * (Node 24) checks the two tier-up flags when a function's tiering budget runs out, during the read: they
+ * are turned off by name and stay off (docs/performance.md, "Offline on Node 24: the core stays on Liftoff").
  */
 function compileWasmForFile(path: string): void {
   let size: number;
@@ -100,6 +103,8 @@ function compileWasmForFile(path: string): void {
     return;
   }
   if (size > OPTIMISE_OFFLINE_FROM_BYTES) return;
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
   compileWasmUnder(['--liftoff-only']);
 }
 

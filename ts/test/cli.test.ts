@@ -169,6 +169,27 @@ describe('--read', () => {
     expect(withMetrics.files).toContain(lazyMetrics);
   });
 
+  // On V8 13 (Node 24) the core, compiled under --liftoff-only alone, was recompiled by TurboFan during the
+  // read: 14-36 functions, 0.2-0.4 CPU s (docs/performance.md, "Offline on Node 24: the core stays on Liftoff").
+  it('reading a file, runs the core on Liftoff only, also after thousands of messages (V8 lists its compiles)', async () => {
+    const many = join(tempDir('cli'), 'many.pcap');
+    await captureDemo(many, 400);
+    // No output: V8's trace is then all of stdout (the core still hands every message to the outputs' path).
+    const proc = spawn(process.execPath, ['--trace-wasm-compilation-times', CLI, '--read', many], {
+      env: cleanEnv({ OUTPUT_STDOUT: 'false' }), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => proc.on('close', r));
+    expect(code, stderr).toBe(0);
+    expect((logsOf(stderr).find((l) => l.message === 'stopped') as { messages: number }).messages).toBe(4000);
+    const tiers = [...stdout.matchAll(/^Compiled function \S+ using (\w+)/gm)].map((m) => m[1]!);
+    expect(tiers.filter((t) => t === 'Liftoff').length).toBeGreaterThan(10); // the functions the read ran
+    expect(tiers.filter((t) => t !== 'Liftoff')).toEqual([]);
+  }, 60_000);
+
   it('a file damaged partway: emits what decoded, then exits 2 with libpcap\'s message', async () => {
     const damaged = join(tempDir('cli'), 'damaged.pcap');
     copyFileSync(capture, damaged);
