@@ -82,7 +82,17 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
  * settles in Node 24).
  */
 function compileWasmAhead(): void {
-  compileWasmUnder(['--no-liftoff', '--no-wasm-lazy-compilation']);
+  compileWasmUnder(['--no-liftoff', '--no-wasm-lazy-compilation', ...compileMemoryFlags()]);
+}
+
+/**
+ * V8 11 (Node 20) unrolls loops in the optimised compile of llhttp's state machine, and that compile's
+ * zone set the process's peak RSS, about 19 MiB above what it is without: the unrolled code measured no
+ * faster (docs/performance.md, "Live capture: the start-up compile's peak memory"). Node 24's compiler
+ * peaks lower without the flag and higher with it, so it keeps V8's default.
+ */
+function compileMemoryFlags(): string[] {
+  return process.versions.v8.startsWith('11.') ? ['--no-wasm-loop-unrolling'] : [];
 }
 
 /**
