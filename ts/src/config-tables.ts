@@ -47,6 +47,9 @@ export const LIMITS = {
   /** Stream-event payloads are at most this long where TS writes them (decoder, tcpflow reader). */
   maxDataEventBytes: 1024 * 1024,
   statsIntervalMs: 60_000,
+  /** Live, the capture's loss counters are read this often, and a loss is warned of at most this often (loss-watch.ts). */
+  lossCheckMs: 1_000,
+  lossWarnEveryMs: 10_000,
   /** Decoded bytes per coded byte past which a body's decoding stops (docs/bodies-and-har.md). */
   bodyDecodeMaxRatio: 100,
   https: {

@@ -8,6 +8,7 @@ import { LIMITS, validateConfig, ValidationError, type ResolvedConfig } from './
 import { describeConfig, warnAboutConfig } from './config-summary.js';
 import { bodyDecoding, openCore, Pipeline } from './pipeline.js';
 import { createLogger, type Logger } from './log.js';
+import { LossWatch } from './loss-watch.js';
 import { createOutputs, type Output } from './outputs/index.js';
 import type { MetricsEndpoint } from './metrics/index.js';
 import type { Sniffer, SnifferConfig, SnifferStats } from './types.js';
@@ -104,6 +105,7 @@ class SnifferRuntime implements Sniffer {
   private pipelineError: Error | null = null;
   private readonly finished = deferred();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private lossWatch: LossWatch | undefined;
   private metrics: MetricsEndpoint | undefined;
 
   constructor(cfg: ResolvedConfig, log: Logger) {
@@ -127,6 +129,17 @@ class SnifferRuntime implements Sniffer {
   }
 
   /** What /healthz reports: capturing, and neither the capture nor the pipeline failed. */
+  private refreshCaptureStats(): Record<string, number> {
+    if (this.capture !== undefined && !this.captureEndedYet) {
+      try {
+        this.lastCaptureStats = this.capture.addon.stats(this.capture.handle);
+      } catch {
+        // the handle is closing; the last figures stand
+      }
+    }
+    return this.lastCaptureStats;
+  }
+
   private healthy(): boolean {
     return this.running && this.stopPromise === undefined && this.pipelineError === null && this.captureError === null;
   }
@@ -136,13 +149,7 @@ class SnifferRuntime implements Sniffer {
   }
 
   stats(): SnifferStats {
-    if (this.capture !== undefined && !this.captureEndedYet) {
-      try {
-        this.lastCaptureStats = this.capture.addon.stats(this.capture.handle);
-      } catch {
-        // the handle is closing; the last figures stand
-      }
-    }
+    this.refreshCaptureStats();
     const outputs: Record<string, Record<string, number>> = {};
     for (const o of this.outputs) outputs[o.name] = o.stats();
     const pipeline = this.pipeline?.stats();
@@ -230,6 +237,9 @@ class SnifferRuntime implements Sniffer {
     this.log.info('capturing', cfg.captureFile !== undefined ? { captureFile: cfg.captureFile } : { interface: cfg.interface });
     this.statsTimer = setInterval(() => this.log.info('stats', this.stats()), LIMITS.statsIntervalMs);
     this.statsTimer.unref();
+    if (cfg.captureFile === undefined) {
+      this.lossWatch = new LossWatch(() => this.refreshCaptureStats(), this.log, LIMITS.lossCheckMs, LIMITS.lossWarnEveryMs);
+    }
   }
 
   /** The capture's open errors, in the user's terms: a bad value is a ValidationError naming the field. */
@@ -307,6 +317,7 @@ class SnifferRuntime implements Sniffer {
     let failure: unknown = null;
     try {
       clearInterval(this.statsTimer);
+      this.lossWatch?.stop();
       const capture = this.capture!;
       if (!this.captureEndedYet) {
         capture.addon.stop(capture.handle);
