@@ -82,17 +82,22 @@ async function runSniffer(config: SnifferConfig, env: Record<string, string | un
  * settles in Node 24).
  */
 function compileWasmAhead(): void {
-  compileWasmUnder(['--no-liftoff', '--no-wasm-lazy-compilation', ...compileMemoryFlags()]);
+  limitWasmCompileMemory();
+  compileWasmUnder(['--no-liftoff', '--no-wasm-lazy-compilation']);
 }
 
 /**
- * V8 11 (Node 20) unrolls loops in the optimised compile of llhttp's state machine, and that compile's
- * zone set the process's peak RSS, about 19 MiB above what it is without: the unrolled code measured no
- * faster (docs/performance.md, "Live capture: the start-up compile's peak memory"). Node 24's compiler
- * peaks lower without the flag and higher with it, so it keeps V8's default.
+ * The optimised compile of llhttp's state machine (one ~34 KB function) sets the sidecar's peak RSS: its
+ * compiler zone grows with the graph, and loop unrolling (V8 11, Node 20) or wasm-into-wasm inlining (on
+ * by default in V8 13, Node 24; off in V8 11) multiply the graph. Without them the idle peak is 19 MiB
+ * lower on Node 20 and 13 MiB lower on Node 24, for no measurable loss of the core's speed on Node 20 and
+ * about 3% on Node 24 (docs/performance.md, "Live capture: the start-up compile's peak memory"). Left
+ * set for the process's life (not put back like compileWasmUnder's): the default differs between V8s, and
+ * any later optimised wasm compile here is better off the same way.
  */
-function compileMemoryFlags(): string[] {
-  return process.versions.v8.startsWith('11.') ? ['--no-wasm-loop-unrolling'] : [];
+function limitWasmCompileMemory(): void {
+  setFlagsFromString('--no-wasm-loop-unrolling');
+  setFlagsFromString('--no-wasm-inlining');
 }
 
 /**
