@@ -21,7 +21,8 @@ export class LossWatch {
     checkEveryMs: number,
     private readonly warnEveryMs: number,
   ) {
-    for (const name of LOSS_COUNTERS) this.reported.set(name, this.counters()[name] ?? 0);
+    const start = this.counters();
+    for (const name of LOSS_COUNTERS) this.reported.set(name, start[name] ?? 0);
     this.timer = setInterval(() => this.check(), checkEveryMs);
     this.timer.unref();
   }
