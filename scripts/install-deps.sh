@@ -20,6 +20,7 @@ TEST_PACKAGES=(
   chromium                                    # the decoder tested in a real browser
   python3 time                                # e2e: a second real HTTP server kind; bench: CPU seconds
   wrk                                         # injector benchmark
+  ethtool                                     # bench/make-capture.sh with BENCH_MTU: loopback offloads off
   podman runc uidmap mmdebstrap              # images: build and run them, base images from Debian's archive
 )
 APT_PACKAGES=("${BUILD_PACKAGES[@]}")
