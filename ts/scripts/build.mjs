@@ -4,8 +4,8 @@
 //                    decompressors with brotli-dec-wasm, for a Node without process.getBuiltinModule)
 //   dist/decoder.js  dist/decoder.mjs             the decoder: platform neutral, no Node built-ins
 //   dist/types/      declarations (tsc --emitDeclarationOnly)
-// The .wasm is embedded in every bundle from ../native/http_core.wasm (built by the top-level CMake);
-// the addon is loaded at run time from ../native/capture_shim.node relative to dist/.
+// The .wasm (../native/http_core.wasm, built by the top-level CMake) is embedded in the decoder's bundles; the
+// Node bundles read it at run time from ../native/ relative to dist/, as they load the addon from there.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
@@ -45,12 +45,30 @@ const lazyFiles = {
       a.kind === 'dynamic-import' ? { path: `./lazy/${lazy[a.path]}.js`, external: true } : undefined);
   },
 };
+// The Node bundles read the .wasm where the package ships it, beside dist/ (package.json "files"), on first
+// use, instead of embedding it: embedded, its 172 KB of base64 were read, parsed and decoded at every start,
+// 6-10 ms of CPU (docs/performance.md, "Offline: start-up, again").
+const wasmFile = {
+  name: 'wasm-file',
+  setup(b) {
+    b.onResolve({ filter: /\/http_core\.wasm$/ }, () => ({ path: 'http_core.wasm', namespace: 'wasm-file' }));
+    b.onLoad({ filter: /.*/, namespace: 'wasm-file' }, () => ({
+      loader: 'js',
+      contents: `let bytes;
+Object.defineProperty(exports, '__esModule', { value: true });
+Object.defineProperty(exports, 'default', {
+  enumerable: true,
+  get: () => (bytes ??= require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'native', 'http_core.wasm'))),
+});`,
+    }));
+  },
+};
 // Neutral: esbuild then refuses any Node built-in, which is the portability check we want.
 const neutral = { ...common, platform: 'neutral', mainFields: ['module', 'main'], define: node.define };
 
 await Promise.all([
-  build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', plugins: [lazyFiles] }),
-  build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyFiles] }),
+  build({ ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', plugins: [lazyFiles, wasmFile] }),
+  build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyFiles, wasmFile] }),
   build({ ...node, entryPoints: ['src/metrics/index.ts'], outfile: 'dist/lazy/metrics.js' }),
   build({ ...node, entryPoints: ['src/bodies/web-codecs.ts'], outfile: 'dist/lazy/web-codecs.js' }),
   build({ ...neutral, entryPoints: ['src/decoder.ts'], outfile: 'dist/decoder.js', format: 'cjs' }),

@@ -4,7 +4,7 @@ import { platformCodecs } from './bodies/codecs.js';
 import { decodeMessageBody, type BodyDecodeOptions } from './bodies/decode.js';
 import { LIMITS, validateDecoderOptions } from './config.js';
 import type { Endpoint, HttpMessage, DecoderOptions } from './types.js';
-import { CoreModule, HttpCore, type CoreLogRecord, type CoreOutput } from './wasm/core.js';
+import { CoreModule, HttpCore, type CoreLogRecord } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
 import {
   CLOSE_FIN, CLOSE_PAYLOAD_BYTES, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES,
@@ -251,30 +251,46 @@ class StreamDecoder implements Decoder {
   }
 
   private feed(ptr: number, len: number): void {
-    const { status, output } = this.core.feedInput(ptr, len);
+    let logs: CoreLogRecord[] = [];
+    let messages: HttpMessage[] = [];
+    const status = this.core.feedInput(ptr, len, (output) => {
+      logs = output.logs;
+      messages = this.parse(output.jsonl);
+    });
     // Our own encoder wrote the batch, so a rejection is a bug on one side of the contract.
     if (status < 0) throw new Error(`http-core rejected a stream event (status ${status})`);
-    this.dispatch(output);
+    this.dispatch(logs, messages);
   }
 
-  /** Delivers everything first, then rethrows the first error a callback threw. */
-  private dispatch(output: CoreOutput): void {
-    let firstError: unknown;
-    let failed = false;
-    for (const record of output.logs) {
-      try {
-        this.onLog?.(record);
-      } catch (e) {
-        if (!failed) (failed = true), (firstError = e);
-      }
-    }
-    const { jsonl } = output;
+  /**
+   * The block's lines as messages, all parsed before any callback runs: a callback may feed this decoder
+   * again, and the block is the core's memory, valid only until the next call into it.
+   */
+  private parse(jsonl: Uint8Array): HttpMessage[] {
+    const messages: HttpMessage[] = [];
     for (let start = 0; start < jsonl.length;) {
       let end = jsonl.indexOf(0x0a /* \n */, start);
       if (end < 0) end = jsonl.length;
       const message = JSON.parse(this.utf8.decode(jsonl.subarray(start, end))) as HttpMessage;
       start = end + 1;
       message.connectionId = this.idOfConn.get(message.connectionId) ?? message.connectionId;
+      messages.push(message);
+    }
+    return messages;
+  }
+
+  /** Delivers everything first, then rethrows the first error a callback threw. */
+  private dispatch(logs: CoreLogRecord[], messages: HttpMessage[]): void {
+    let firstError: unknown;
+    let failed = false;
+    for (const record of logs) {
+      try {
+        this.onLog?.(record);
+      } catch (e) {
+        if (!failed) (failed = true), (firstError = e);
+      }
+    }
+    for (const message of messages) {
       if (this.decodesBodies) {
         this.deliverLater(message);
         continue;

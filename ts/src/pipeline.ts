@@ -8,7 +8,7 @@ import { BodyStage } from './bodies/stage.js';
 import { LIMITS, type ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
-import { CoreModule, HttpCore, type ByteOps, type CoreOutput } from './wasm/core.js';
+import { CoreModule, HttpCore, type CoreOutput } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
 
 
@@ -30,9 +30,6 @@ export interface PipelineStats {
   [counter: string]: number;
 }
 
-/** Node's Buffer: allocated without zero-filling, and the outputs write it as it is. */
-export const NODE_BYTE_OPS: ByteOps = { alloc: (len) => Buffer.allocUnsafe(len) };
-
 /** The HTTP core for a validated configuration: every option it takes comes from `cfg`. */
 export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
   const module = await CoreModule.instantiate(await embeddedModule());
@@ -49,7 +46,6 @@ export async function openCore(cfg: ResolvedConfig): Promise<HttpCore> {
       allowMethods: cfg.filters.allowMethods,
     },
     placement: cfg.placement,
-    byteOps: NODE_BYTE_OPS,
   });
 }
 
@@ -159,7 +155,7 @@ export class Pipeline {
     }
     this.finished = true;
     this.feedQueued();
-    this.dispatch(this.core.finish(tsMicros));
+    this.core.finish(tsMicros, this.dispatchOutput);
     await this.bodies?.flush(deadline);
   }
 
@@ -178,7 +174,7 @@ export class Pipeline {
   private feed(batch: Uint8Array): void {
     this.counters.batches++;
     this.counters.batchBytes += batch.length;
-    const { status, output } = this.core.feed(batch);
+    const status = this.core.feed(batch, this.dispatchOutput);
     if (this.shareBudget !== undefined) {
       // The core's share is what the capture does not hold; the capture's is what the core does not.
       this.captureHeld = this.shareBudget(this.core.balance(this.captureHeld));
@@ -187,11 +183,14 @@ export class Pipeline {
       this.counters.malformedBatches++;
       this.log.warn('pipeline: malformed batch, rest of it dropped', { status, bytes: batch.length });
     }
-    this.dispatch(output);
     this.watchBackpressure();
   }
 
-  private dispatch(output: CoreOutput): void {
+  /**
+   * What a feed produced, to the metrics, the body stage and the outputs, while the core's bytes are
+   * valid (CoreOutput.jsonl): none of them calls into the core before it is done with the block.
+   */
+  private readonly dispatchOutput = (output: CoreOutput): void => {
     for (const record of output.logs) {
       const { level, message, ...fields } = record;
       this.log[level](message, fields);
@@ -208,7 +207,7 @@ export class Pipeline {
     }
     if (this.bodies !== null) this.bodies.push(output.jsonl, output.count);
     else this.toOutputs(output.jsonl, output.count);
-  }
+  };
 
   private toOutputs(jsonl: Uint8Array, count: number): void {
     for (const out of this.outputs) {

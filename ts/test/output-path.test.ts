@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createOutputs } from '../src/outputs/index.js';
-import { bodyDecoding, NODE_BYTE_OPS, Pipeline } from '../src/pipeline.js';
+import { bodyDecoding, Pipeline } from '../src/pipeline.js';
 import type { HttpMessage, Placement } from '../src/types.js';
-import { CoreModule, HttpCore } from '../src/wasm/core.js';
+import { CoreModule, HttpCore, type CoreOutput } from '../src/wasm/core.js';
 import {
   CLOSE_FIN, DIR_CLIENT_TO_SERVER, DIR_SERVER_TO_CLIENT, EVENT_HEADER_BYTES, KIND_CLOSE, KIND_DATA, KIND_OPEN,
   OPEN_PAYLOAD_BYTES, OPEN_SAMPLED, parseIp, writeEventHeader, writeOpenPayload,
@@ -76,7 +76,7 @@ async function pipelineFor(placement: Placement | undefined, onHttpMessage: (m: 
   const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes } });
   const core = new HttpCore(await CoreModule.instantiate(wasm), {
     maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
-    placement: cfg.placement, byteOps: NODE_BYTE_OPS,
+    placement: cfg.placement,
   });
   return { core, outputs, pipeline: new Pipeline(core, outputs, log) };
 }
@@ -122,7 +122,7 @@ describe('one output path', () => {
 
   it('the core\'s log records reach the logs, apart from the messages, which come out whole and counted', async () => {
     const core = new HttpCore(await CoreModule.instantiate(wasm), {
-      maxBodySize: 65536, maxBufferedBytes: 64 << 20, redactHeaders: [], placement: { pod: 'web-1' }, byteOps: NODE_BYTE_OPS,
+      maxBodySize: 65536, maxBufferedBytes: 64 << 20, redactHeaders: [], placement: { pod: 'web-1' },
     });
     // A TLS connection (a record header first), then an HTTP one, in one feed.
     const tls = connectionBatch(1n, Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5), Uint8Array.of(0x16, 0x03, 0x03, 0, 1, 0));
@@ -130,7 +130,13 @@ describe('one output path', () => {
     const batch = new Uint8Array(tls.length + http.length);
     batch.set(tls);
     batch.set(http, tls.length);
-    const { status, output } = core.feed(batch);
+    // The block is the core's memory, valid while the callback runs: copied to be read after it.
+    const feed = (b: Uint8Array) => {
+      let output!: CoreOutput;
+      const status = core.feed(b, (o) => (output = { ...o, jsonl: o.jsonl.slice() }));
+      return { status, output };
+    };
+    const { status, output } = feed(batch);
     expect(status).toBe(0);
     expect(output.logs).toEqual([{ level: 'debug', message: 'connection is not HTTP', connectionId: '1', reason: 'tls' }]);
     expect(output.count).toBe(6);
@@ -141,7 +147,7 @@ describe('one output path', () => {
       connectionId: '2', direction: i < 3 ? 'request' : 'response', exchange: (i % 3) + 1, placement: { pod: 'web-1' },
     })));
     // A broken batch: a warn record and no message.
-    const broken = core.feed(Uint8Array.of(2, 0, 0, 0, 255, 255, 0, 0));
+    const broken = feed(Uint8Array.of(2, 0, 0, 0, 255, 255, 0, 0));
     expect(broken.status).toBeLessThan(0);
     expect(broken.output.count).toBe(0);
     expect(broken.output.jsonl).toHaveLength(0);
@@ -194,7 +200,7 @@ describe('decoded bodies on the one output path', () => {
     const log = createLogger({ level: 'error', write: () => {} });
     const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never } });
     const core = new HttpCore(await CoreModule.instantiate(wasm), {
-      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders, byteOps: NODE_BYTE_OPS,
+      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
     });
     const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
     pipeline.onBatch(codedBatch(1n));

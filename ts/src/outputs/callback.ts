@@ -24,15 +24,22 @@ export class CallbackOutput implements Output {
     private readonly maxInFlight: number = LIMITS.callback.maxInFlight,
   ) {}
 
-  /** The one place a message line becomes an object: each line is parsed here, then handed to the callback. */
+  /**
+   * The one place a message line becomes an object: each line is parsed here, then handed to the callback.
+   * Every line of the block is parsed before the first call: the callback is the user's code, which may
+   * call into the sniffer (stats()), and `jsonl` is the HTTP core's memory, which such a call may move.
+   */
   deliver(jsonl: Uint8Array): void {
     const block = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
+    const messages: HttpMessage[] = [];
     for (let start = 0; start < block.length;) {
       let end = block.indexOf(0x0a /* \n */, start);
       if (end < 0) end = block.length;
-      this.call(block, start, end);
+      const msg = this.parse(block, start, end);
+      if (msg !== undefined) messages.push(msg);
       start = end + 1;
     }
+    for (const msg of messages) this.call(msg);
   }
 
   ready(): Promise<void> | null {
@@ -53,22 +60,24 @@ export class CallbackOutput implements Output {
     return { delivered: this.delivered, failed: this.failed, dropped: this.dropped, inFlight: this.inFlight };
   }
 
-  private call(block: Buffer, start: number, end: number): void {
-    if (this.inFlight >= this.maxInFlight) {
-      this.dropped++;
-      this.limiter.log(this.log, 'warn', 'full', 'onHttpMessage has too many promises pending; message dropped', {
-        output: this.name, inFlight: this.inFlight, dropped: this.dropped,
-      });
-      return;
-    }
-    let msg: HttpMessage;
+  private parse(block: Buffer, start: number, end: number): HttpMessage | undefined {
     try {
-      msg = JSON.parse(block.toString('utf8', start, end)) as HttpMessage;
+      return JSON.parse(block.toString('utf8', start, end)) as HttpMessage;
     } catch {
       // The core checked the braces; a line that still does not parse is a core bug, not the user's.
       this.dropped++;
       this.limiter.log(this.log, 'error', 'unreadable', 'http-core wrote a message line that is not JSON; dropped', {
         output: this.name, length: end - start, dropped: this.dropped,
+      });
+      return undefined;
+    }
+  }
+
+  private call(msg: HttpMessage): void {
+    if (this.inFlight >= this.maxInFlight) {
+      this.dropped++;
+      this.limiter.log(this.log, 'warn', 'full', 'onHttpMessage has too many promises pending; message dropped', {
+        output: this.name, inFlight: this.inFlight, dropped: this.dropped,
       });
       return;
     }

@@ -13,8 +13,10 @@ export interface Output {
   readonly name: string;
   /**
    * Hands over `count` messages: `jsonl` is their JSON lines, UTF-8, each `\n`-terminated, placement
-   * included (docs/internals.md §4). `jsonl` is reused once this returns: an output that keeps the bytes
-   * longer copies them. Never throws; a message the output cannot take is dropped and counted.
+   * included (docs/internals.md §4). `jsonl` is the HTTP core's own memory, valid until this returns and
+   * until the next call into the core: an output that keeps the bytes longer copies them, and one that
+   * runs code that may call into the sniffer (the user's callback) reads them all first. Never throws; a
+   * message the output cannot take is dropped and counted.
    */
   deliver(jsonl: Uint8Array, count: number): void;
   /**

@@ -37,8 +37,11 @@ const REQUIRED_FUNCTIONS = [
 export interface CoreOutput {
   /**
    * The messages, each a JSON object with `placement` (when one was given), `\n`-terminated, UTF-8, as
-   * the core wrote them. Copied out of the module into a scratch block that the next feed overwrites: a
-   * reader that keeps bytes copies them.
+   * the core wrote them: a view of the module's own memory, not a copy (a copy per feed cost a memmove of
+   * every message and the first touch of the block it went to: docs/performance.md). Valid only until
+   * the delivery callback returns and until any other call into the module (a call can move the memory):
+   * a reader that keeps the bytes, or that runs code that may call into the core before it is done with
+   * them, copies them first.
    */
   jsonl: Uint8Array;
   /** How many messages `jsonl` holds. */
@@ -70,17 +73,10 @@ export interface CoreOptions {
     allowHost?: Uint8Array;
     allowMethods?: string[];
   };
-  /** How the message block is allocated; default a Uint8Array. */
-  byteOps?: ByteOps;
 }
 
-/** How the loader allocates the block the messages are copied into (Node's Buffer: NODE_BYTE_OPS in pipeline.ts). */
-export interface ByteOps {
-  /** A new block of `len` bytes; need not be zeroed. */
-  alloc(len: number): Uint8Array;
-}
-
-const PORTABLE_BYTE_OPS: ByteOps = { alloc: (len) => new Uint8Array(len) };
+/** Receives what a feed (or finish) produced, while its bytes are valid (CoreOutput.jsonl). */
+export type OutputReader = (output: CoreOutput) => void;
 
 const NO_BYTES = new Uint8Array(0);
 const WASM_PAGE_BYTES = 65536;
@@ -88,8 +84,11 @@ const WASM_PAGE_BYTES = 65536;
 const MAX_MEMORY_BYTES = 2 ** 31;
 /** Besides what maxBufferedBytes lets the core hold: connection state, the output, the input buffer. */
 const RESERVE_BESIDES_BUDGET = 64 * 1024 * 1024;
-/** Past this a feed's message block is allocated for that feed alone rather than kept for reuse. */
-const MAX_SCRATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Up to this size the loader grows the memory by doubling it (keepAhead): growths to about 24 MiB in all
+ * cost V8 no collection; the next growth goes to the whole reserve at once.
+ */
+const SMALL_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** One instance of the module. Its input buffer is shared by every handle (JS is single-threaded). */
 export class CoreModule {
@@ -97,9 +96,14 @@ export class CoreModule {
   private inputPtr = 0;
   private inputCapacity = 0;
   private readonly utf8 = new TextDecoder('utf-8');
+  /** The most the loader grows the memory to (reserve). */
+  private ceiling = 0;
+  /** The memory's size when the loader last looked (keepAhead). */
+  private grownTo: number;
 
   private constructor(exports: CoreExports) {
     this.exports = exports;
+    this.grownTo = exports.memory.buffer.byteLength;
   }
 
   /** Compiles (when given bytes) and instantiates the module. Imports the module lists are stubbed. */
@@ -122,6 +126,7 @@ export class CoreModule {
       const want = Math.max(size, Math.min(this.inputCapacity * 2, 0x7fffffff), 64 * 1024);
       // Pointers come back as signed i32; >>> 0 reads them as the u32 offsets they are.
       const ptr = this.exports.http_core_input(want) >>> 0;
+      this.keepAhead();
       if (ptr === 0) throw new Error(`http-core: out of memory for an input buffer of ${want} bytes`);
       this.inputPtr = ptr;
       this.inputCapacity = want;
@@ -130,19 +135,35 @@ export class CoreModule {
   }
 
   /**
-   * Grows the module's memory to at least `bytes` (capped at its 2 GiB maximum) in one step. Left to
-   * itself the module grows it a few pages at a time, and each growth costs V8 a garbage collection:
-   * holding 128 MiB of partial messages took 2.5x the CPU of decoding them (docs/performance.md, "One
-   * budget"). Pages grown and never written are not resident, so this costs no RSS. A runtime that
-   * refuses (a small browser tab) keeps growing page by page instead.
+   * Lets the loader grow the module's memory ahead of the module, up to `bytes` in all (capped at its
+   * 2 GiB maximum). Left to itself the module grows it a few pages at a time, and past a few tens of MiB
+   * each growth costs V8 a garbage collection: holding 128 MiB of partial messages took 2.5x the CPU of
+   * decoding them (docs/performance.md, "One budget"). Grown to `bytes` at once, as the loader did, the
+   * growth itself costs a full collection at start-up, and on a live capture that collection arms V8's
+   * memory reducer, whose second one then falls in the traffic; most captures never need more than a few
+   * MiB (docs/performance.md, "The core's memory, grown as needed"). So the loader grows it only once the
+   * module has grown it itself (keepAhead): doubled while small, which costs no collection, then to
+   * `bytes` in one step. Pages grown and never written are not resident either way.
    */
   reserve(bytes: number): void {
+    this.ceiling = Math.max(this.ceiling, Math.min(bytes, MAX_MEMORY_BYTES));
+  }
+
+  /**
+   * After a call into the module: when the module grew its memory itself, doubles it up to
+   * SMALL_MEMORY_BYTES, and past that grows it to the reserve. A runtime that refuses (a small browser
+   * tab) leaves the module growing page by page.
+   */
+  keepAhead(): void {
     const memory = this.exports.memory;
-    const want = Math.min(bytes, MAX_MEMORY_BYTES);
     const have = memory.buffer.byteLength;
+    if (have <= this.grownTo) return;
+    this.grownTo = have;
+    const want = Math.min(2 * have <= SMALL_MEMORY_BYTES ? 2 * have : MAX_MEMORY_BYTES, this.ceiling);
     if (want <= have) return;
     try {
       memory.grow(Math.ceil((want - have) / WASM_PAGE_BYTES));
+      this.grownTo = memory.buffer.byteLength;
     } catch {
       // RangeError: not now; the module grows as it needs
     }
@@ -166,15 +187,8 @@ export class CoreModule {
 export class HttpCore {
   private readonly core: CoreModule;
   private handle: number;
-  private readonly ops: ByteOps;
-  /**
-   * The message block, reused by every feed: a fresh block per feed costs a page fault per 4 KiB
-   * (docs/performance.md).
-   */
-  private scratch: Uint8Array = NO_BYTES;
   constructor(core: CoreModule, options: CoreOptions) {
     this.core = core;
-    this.ops = options.byteOps ?? PORTABLE_BYTE_OPS;
     const enc = new TextEncoder();
     const redact = enc.encode(options.redactHeaders.join(','));
     const { ptr } = core.input(redact.length);
@@ -209,26 +223,32 @@ export class HttpCore {
     }
   }
 
-  /** Copies a batch of stream events into the module and feeds it. */
-  feed(batch: Uint8Array): { status: number; output: CoreOutput } {
+  /**
+   * Copies a batch of stream events into the module and feeds it; `read` gets what it produced. Returns
+   * the core's status (negative: the batch was malformed from there on).
+   */
+  feed(batch: Uint8Array, read: OutputReader): number {
     const { ptr, bytes } = this.core.input(batch.length);
     bytes.set(batch);
-    return this.feedInput(ptr, batch.length);
+    return this.feedInput(ptr, batch.length, read);
   }
 
   /**
    * Feeds `len` bytes already written at `ptr` (from CoreModule.input): the decoder encodes events
    * straight into the input buffer instead of building a batch and copying it.
    */
-  feedInput(ptr: number, len: number): { status: number; output: CoreOutput } {
+  feedInput(ptr: number, len: number, read: OutputReader): number {
     const status = this.core.exports.http_core_engine_feed(this.liveHandle(), ptr, len);
-    return { status, output: this.takeOutput() };
+    this.core.keepAhead();
+    this.handOutput(read);
+    return status;
   }
 
   /** End of input: every open connection is closed (reason shutdown) at `tsMicros` (negative = unknown). */
-  finish(tsMicros: number): CoreOutput {
+  finish(tsMicros: number, read: OutputReader): void {
     this.core.exports.http_core_engine_finish(this.liveHandle(), tsMicros);
-    return this.takeOutput();
+    this.core.keepAhead();
+    this.handOutput(read);
   }
 
   /**
@@ -238,6 +258,7 @@ export class HttpCore {
    */
   balance(otherHeldBytes: number): number {
     const held = this.core.exports.http_core_engine_balance(this.liveHandle(), otherHeldBytes);
+    this.core.keepAhead();
     if (held < 0) throw new Error(`http-core: http_core_engine_balance refused ${otherHeldBytes}`);
     return held;
   }
@@ -246,6 +267,7 @@ export class HttpCore {
   stats(): Record<string, unknown> {
     if (this.handle === 0) return {};
     const ptr = this.core.exports.http_core_engine_stats(this.handle) >>> 0;
+    this.core.keepAhead();
     if (ptr === 0) return {};
     try {
       return JSON.parse(this.core.cString(ptr)) as Record<string, unknown>;
@@ -267,6 +289,7 @@ export class HttpCore {
     bytes.set(body, type.length);
     const ex = this.core.exports;
     const len = ex.http_core_redact_body(handle, ptr, type.length, ptr + type.length, body.length, cut ? 1 : 0);
+    this.core.keepAhead();
     if (len < 0) throw new Error('http-core: http_core_redact_body refused its arguments');
     if (len === 0) return null;
     return new Uint8Array(ex.memory.buffer, ex.http_core_redacted_ptr() >>> 0, len).slice();
@@ -284,32 +307,29 @@ export class HttpCore {
   }
 
   /**
-   * What the core wrote since the last clear: its message lines, final as they are (placement included),
-   * copied out of the module in one piece, and its log records parsed.
+   * What the core wrote since the last clear, to `read`: its message lines, final as they are (placement
+   * included), as a view of the module's memory, and its log records parsed. Cleared only after `read`
+   * returns: the clear may free the block.
    */
-  private takeOutput(): CoreOutput {
+  private handOutput(read: OutputReader): void {
     const ex = this.core.exports;
     const h = this.handle;
     const output: CoreOutput = { jsonl: NO_BYTES, count: 0, logs: [] };
-    const len = ex.http_core_output_len(h) >>> 0;
-    if (len > 0) {
-      output.jsonl = this.block(len);
-      output.jsonl.set(new Uint8Array(ex.memory.buffer, ex.http_core_output_ptr(h) >>> 0, len));
-      output.count = ex.http_core_output_count(h) >>> 0;
-    }
     const recordsLen = ex.http_core_records_len(h) >>> 0;
     if (recordsLen > 0) {
       const text = this.core.text(new Uint8Array(ex.memory.buffer, ex.http_core_records_ptr(h) >>> 0, recordsLen), 0, recordsLen);
       for (const line of text.split('\n')) if (line !== '') output.logs.push(parseLogRecord(line));
     }
-    ex.http_core_output_clear(h);
-    return output;
-  }
-
-  private block(len: number): Uint8Array {
-    if (len > MAX_SCRATCH_BYTES) return this.ops.alloc(len);
-    if (this.scratch.length < len) this.scratch = this.ops.alloc(Math.min(MAX_SCRATCH_BYTES, Math.max(len, 2 * this.scratch.length)));
-    return this.scratch.subarray(0, len);
+    const len = ex.http_core_output_len(h) >>> 0;
+    if (len > 0) {
+      output.jsonl = new Uint8Array(ex.memory.buffer, ex.http_core_output_ptr(h) >>> 0, len);
+      output.count = ex.http_core_output_count(h) >>> 0;
+    }
+    try {
+      read(output);
+    } finally {
+      ex.http_core_output_clear(h);
+    }
   }
 }
 
