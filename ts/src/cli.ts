@@ -8,16 +8,18 @@ import { ValidationError } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createSnifferWith } from './sniffer.js';
 import { compileEmbeddedModuleNow } from './wasm/embedded.js';
+import { writeAll } from './outputs/stdout-fd.js';
 import { readTcpflowDirectory } from './tcpflow-reader.js';
 import type { SnifferConfig } from './types.js';
 
 declare const __TCP_SNIFFER_VERSION__: string;
 
+const STDERR_FD = 2;
 /** Capture files larger than this are decoded with V8's optimising tier (compileWasmForFile). */
 const OPTIMISE_OFFLINE_FROM_BYTES = 512 * 1024 * 1024;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  let log: Logger = createLogger({ secrets: secretsOf(env) });
+  let log: Logger = createLogger({ secrets: secretsOf(env), write: writeStderr });
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
     parsed = parseCommandLine(argv, env);
@@ -25,14 +27,14 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     return failure(log, e);
   }
   if (parsed.help) {
-    await writeOut(helpText);
+    await writeOut(helpText());
     return 0;
   }
   if (parsed.version) {
     await writeOut(`${__TCP_SNIFFER_VERSION__}\n`);
     return 0;
   }
-  log = createLogger({ level: parsed.logLevel, secrets: [...secretsOf(env), ...(parsed.config.outputUrlAuthToken ? [parsed.config.outputUrlAuthToken] : [])] });
+  log = createLogger({ level: parsed.logLevel, write: writeStderr, secrets: [...secretsOf(env), ...(parsed.config.outputUrlAuthToken ? [parsed.config.outputUrlAuthToken] : [])] });
   try {
     if (parsed.readTcpflow !== undefined) {
       await readTcpflowDirectory(parsed.readTcpflow, parsed.config, env, log);
@@ -131,6 +133,15 @@ function compileWasmUnder(flags: readonly string[]): void {
   } finally {
     for (const flag of flags) setFlagsFromString(flag.startsWith('--no-') ? `--${flag.slice(5)}` : `--no-${flag.slice(2)}`);
   }
+}
+
+/**
+ * A log line to stderr's descriptor, at once: process.stderr would make Node build a stream around the
+ * descriptor first (a net.Socket for a pipe), 1-2 ms of every start, for what is a synchronous write on
+ * Linux anyway (docs/performance.md, "Offline: start-up, again").
+ */
+function writeStderr(line: string): void {
+  writeAll(STDERR_FD, Buffer.from(line + '\n'));
 }
 
 function secretsOf(env: Record<string, string | undefined>): string[] {

@@ -53,7 +53,8 @@ const PLACEMENT_ENV: ReadonlyArray<[keyof Placement, string]> = [
   ['pod', 'POD_NAME'], ['namespace', 'NAMESPACE'], ['node', 'NODE_NAME'], ['podIp', 'POD_IP'],
 ];
 
-export const helpText = ((): string => {
+/** The --help text; built when asked, not at every start. */
+export function helpText(): string {
   const rows: Array<[string, string]> = OPTIONS.map((o) => o.flag
     ? [`${o.flag}${o.arg ? ' ' + o.arg : ''}`, `${o.help}${o.env ? ` [${o.env}]` : ''}`]
     : [`[${o.env}]`, o.help]);
@@ -88,7 +89,7 @@ export const helpText = ((): string => {
     'Exit status: 0 clean stop (end of --read, SIGTERM, SIGINT), 1 configuration error, 2 runtime error.',
     '',
   ].join('\n');
-})();
+}
 
 export interface CommandLine {
   config: SnifferConfig;

@@ -177,11 +177,11 @@ describe('helpText', () => {
 
   it('lists every flag and variable', () => {
     for (const o of OPTIONS) {
-      if (o.flag) expect(helpText).toContain(o.flag);
-      if (o.env) expect(helpText).toContain(`[${o.env}]`);
+      if (o.flag) expect(helpText()).toContain(o.flag);
+      if (o.env) expect(helpText()).toContain(`[${o.env}]`);
     }
     for (const v of ['POD_NAME', 'NAMESPACE', 'NODE_NAME', 'POD_IP', 'TCP_SNIFFER_PRODUCTION', '--help', '--version']) {
-      expect(helpText).toContain(v);
+      expect(helpText()).toContain(v);
     }
   });
 });
