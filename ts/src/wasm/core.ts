@@ -85,8 +85,9 @@ const MAX_MEMORY_BYTES = 2 ** 31;
 /** Besides what maxBufferedBytes lets the core hold: connection state, the output, the input buffer. */
 const RESERVE_BESIDES_BUDGET = 64 * 1024 * 1024;
 /**
- * Up to this size the loader grows the memory by doubling it (keepAhead): growths to about 24 MiB in all
- * cost V8 no collection; the next growth goes to the whole reserve at once.
+ * Up to this size the loader grows the memory by doubling it (keepAhead): 4, 8, then 16 MiB cost V8 no
+ * collection (32 would: V8 counts the old sizes too until it collects); the next growth goes to the whole
+ * reserve at once.
  */
 const SMALL_MEMORY_BYTES = 16 * 1024 * 1024;
 
@@ -159,7 +160,7 @@ export class CoreModule {
     const have = memory.buffer.byteLength;
     if (have <= this.grownTo) return;
     this.grownTo = have;
-    const want = Math.min(2 * have <= SMALL_MEMORY_BYTES ? 2 * have : MAX_MEMORY_BYTES, this.ceiling);
+    const want = Math.min(have < SMALL_MEMORY_BYTES ? Math.min(2 * have, SMALL_MEMORY_BYTES) : MAX_MEMORY_BYTES, this.ceiling);
     if (want <= have) return;
     try {
       memory.grow(Math.ceil((want - have) / WASM_PAGE_BYTES));
