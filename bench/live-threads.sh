@@ -2,7 +2,9 @@
 # Where one build's CPU goes under a load of bench/live.sh (wrk, the default, or conns): the sniffer's CPU
 # per completed exchange split by thread (the JS main thread and V8's helper threads are all named "node";
 # the capture thread "tcp-sniffer-cap"), from /proc/PID/task/*/stat once it is capturing until the load ends (and 1 s after), with the context
-# switches per exchange of each thread name (each one a wake-up taken from the load's two cores); then the
+# switches per exchange of each thread name (each one a wake-up taken from the load's two cores), its
+# minor page faults (a first touch costs 15-17 us of CPU on this VM: bench/first-touch.mjs) and the same CPU
+# from /proc/PID/task/*/schedstat (nanoseconds, where the ticks count 10 ms at a time); then the
 # CPU from the stop to the exit (/usr/bin/time less the last reading: the drain and the exit, which
 # bench/live.sh counts and this split does not). With --perf, also a perf profile
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     --scenario) scenario=$2; shift 2 ;;
     --perf) perf_out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -60,12 +62,15 @@ for _ in $(seq 50); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && bre
 for _ in $(seq 200); do grep -q '"capturing"' "$tmp/sniffer.log" && break; sleep 0.1; done
 grep -q '"capturing"' "$tmp/sniffer.log" || { cat "$tmp/sniffer.log" >&2; exit 1; }
 
-# CPU ticks and context switches (voluntary + involuntary) per thread name, summed over its threads.
+# CPU ticks, context switches (voluntary + involuntary), minor page faults and run time in ns
+# (schedstat: finer than the ticks' 10 ms) per thread name, summed over its threads.
 threads() {
   for t in /proc/"$pid"/task/*; do
     echo "$(tr ' ' _ < "$t/comm") $(awk '{ print $14 + $15 }' "$t/stat") \
-$(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status")"
-  done | awk '{ a[$1] += $2; v[$1] += $3; n[$1] += $4 } END { for (k in a) print k, a[k], v[k], n[k] }' | sort
+$(awk '/^voluntary_ctxt_switches/ { v = $2 } /^nonvoluntary_ctxt_switches/ { n = $2 } END { print v, n }' "$t/status") \
+$(awk '{ print $10 }' "$t/stat") $(awk '{ print $1 }' "$t/schedstat")"
+  done | awk '{ a[$1] += $2; v[$1] += $3; n[$1] += $4; f[$1] += $5; r[$1] += $6 }
+    END { for (k in a) print k, a[k], v[k], n[k], f[k], r[k] }' | sort
 }
 threads > "$tmp/before"
 perf_pid=''
@@ -97,9 +102,10 @@ echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut
 echo "$scenario $rate exchanges/s, $completed completed, \
 $(grep -c '"direction":"response"' "$out") responses emitted, $(($(stat -c %s "$out") / completed)) bytes on stdout per exchange"
 join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
-  { us = ($5 - $2) * 1e6 / hz / ex; total += us; vol = ($6 - $3) / ex; inv = ($7 - $4) / ex
-    if (us > 0) printf "  %-16s %6.1f us/exchange, context switches per exchange %.3f voluntary, %.3f involuntary\n", $1, us, vol, inv }
-  END { printf "  %-16s %6.1f us/exchange\n", "all threads", total }'
+  { us = ($7 - $2) * 1e6 / hz / ex; total += us; vol = ($8 - $3) / ex; inv = ($9 - $4) / ex
+    rt = ($11 - $6) / 1000 / ex; rtotal += rt
+    if (us > 0 || rt > 0.05) printf "  %-16s %6.1f us/exchange (%.2f by schedstat), context switches per exchange %.3f voluntary, %.3f involuntary, %d minor faults\n", $1, us, rt, vol, inv, $10 - $5 }
+  END { printf "  %-16s %6.1f us/exchange (%.2f by schedstat)\n", "all threads", total, rtotal }'
 awk -v ex="$completed" -v t0="$(cat "$tmp/at-stop")" '
   { printf "  %-16s %6.1f us/exchange (%.2f CPU s); peak RSS %.0f MiB\n", "stop to exit", ($1 + $2 - t0) * 1e6 / ex, $1 + $2 - t0, $3 / 1024 }' "$tmp/time"
 read -r received dropped stdout_dropped shed <<< "$(node "$BENCH/stop-stats.mjs" "$tmp/sniffer.log")"
