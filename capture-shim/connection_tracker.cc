@@ -47,7 +47,8 @@ ConnectionTracker::ConnectionTracker(const TrackerConfig& config, EventWriter* o
       stats_(stats),
       budget_(config.max_buffered_bytes, config.held_elsewhere),
       ctx_{config.reassembly, &budget_, &stats->reassembly, this},
-      table_(config.max_connections) {
+      table_(config.max_connections),
+      closed_(config.max_connections) {
   int64_t interval = std::min<int64_t>(1'000'000, config.idle_timeout_us / 4);
   interval = std::min<int64_t>(interval, config.reassembly.hole_timeout_us / 2);
   sweep_interval_us_ = std::max<int64_t>(1000, interval);
@@ -63,18 +64,19 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
   Advance(ts);
   bool source_is_lo;
   FlowKey key = MakeFlowKey(seg, &source_is_lo);
+  const uint64_t hash = SymmetricFlowHash(key);  // once: the table, sampling and closed tuples
   bool syn = seg.flags & kTcpSyn;
   bool ack = seg.flags & kTcpAck;
   bool rst = seg.flags & kTcpRst;
   bool fin = seg.flags & kTcpFin;
 
   bool bare_syn = syn && !ack && !rst;
-  Connection* c = table_.Find(key);
+  Connection* c = table_.Find(key, hash);
   if (c != nullptr && c->pending_syn && c->DirectionOf(source_is_lo) != c->pending_syn->dir) {
     c = AnswerPendingSyn(c, seg, ts);
   }
   if (c == nullptr) {
-    if (!IsSampled(key, config_.sample_rate)) {
+    if (!IsSampledHash(hash, config_.sample_rate)) {
       ++stats_->packets_unsampled;
       if (syn && !ack && !rst) ++stats_->connections_unsampled;
       return;
@@ -85,11 +87,11 @@ void ConnectionTracker::OnSegment(const TcpSegment& seg, int64_t ts) {
       ++stats_->packets_without_connection;
       return;
     }
-    if (!(syn && !ack) && RecentlyClosed(key, ts)) {
+    if (!(syn && !ack) && closed_.ClosedSince(key, hash, ts - kClosedLingerUs)) {
       ++stats_->packets_after_close;
       return;
     }
-    c = Create(seg, key, source_is_lo, ts);
+    c = Create(seg, key, hash, source_is_lo, ts);
   }
   Direction dir = c->DirectionOf(source_is_lo);
   // A bare SYN restarts nothing on a connection that carried data, and anchors a stream not yet
@@ -177,11 +179,12 @@ Connection* ConnectionTracker::AnswerPendingSyn(Connection* c, const TcpSegment&
   // or RST was lost, or it sat in TIME_WAIT). The new one starts at the SYN, as if just seen.
   bool fin_seen = c->dirs[0].fin_seen() || c->dirs[1].fin_seen();
   FlowKey key = c->key;
+  const uint64_t hash = c->hash();
   Close(c, fin_seen ? CloseReason::kFin : CloseReason::kEvicted, ts);
   if (!fin_seen) ++stats_->connections_evicted;
   bool syn_is_lo;
   MakeFlowKey(p->syn, &syn_is_lo);
-  Connection* fresh = Create(p->syn, key, syn_is_lo, p->ts);
+  Connection* fresh = Create(p->syn, key, hash, syn_is_lo, p->ts);
   Direction dir = fresh->DirectionOf(syn_is_lo);
   fresh->windows.Observe(dir, p->syn);
   fresh->dirs[Index(dir)].OnSyn(p->syn.seq);
@@ -194,13 +197,13 @@ void ConnectionTracker::TakeOpeningSyn(Connection* c) {
   c->dirs[Index(p->dir)].OnSyn(p->syn.seq);
 }
 
-Connection* ConnectionTracker::Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo,
-                                      int64_t ts) {
+Connection* ConnectionTracker::Create(const TcpSegment& seg, const FlowKey& key, uint64_t hash,
+                                      bool source_is_lo, int64_t ts) {
   if (table_.full()) {
     ++stats_->connections_evicted;
     Close(table_.EvictionCandidate(), CloseReason::kEvicted, ts);
   }
-  Connection* c = table_.Insert(key, ts);
+  Connection* c = table_.Insert(key, hash, ts);
   c->id = NextConnectionId();
   bool sender_is_server = SenderIsServer(seg, config_.ports);
   c->client_is_lo = sender_is_server ? !source_is_lo : source_is_lo;
@@ -290,27 +293,10 @@ void ConnectionTracker::Close(Connection* c, CloseReason reason, int64_t ts) {
   }
   if (c->announced) out_->Close(c->id, reason, ts);
   if (c->pending_syn) stats_->syn_ignored += c->pending_syn->copies;  // never answered
-  if (reason == CloseReason::kFin || reason == CloseReason::kRst) RememberClosed(c->key, ts);
-  table_.Remove(c);
-}
-
-void ConnectionTracker::RememberClosed(const FlowKey& key, int64_t ts) {
-  if (closed_order_.size() >= config_.max_connections) {
-    const auto& [oldest_key, oldest_ts] = closed_order_.front();
-    auto it = closed_.find(oldest_key);
-    if (it != closed_.end() && it->second == oldest_ts) closed_.erase(it);
-    closed_order_.pop_front();
+  if (reason == CloseReason::kFin || reason == CloseReason::kRst) {
+    closed_.Remember(c->key, c->hash(), ts);
   }
-  closed_[key] = ts;
-  closed_order_.emplace_back(key, ts);
-}
-
-bool ConnectionTracker::RecentlyClosed(const FlowKey& key, int64_t ts) {
-  auto it = closed_.find(key);
-  if (it == closed_.end()) return false;
-  if (ts - it->second <= kClosedLingerUs) return true;
-  closed_.erase(it);
-  return false;
+  table_.Remove(c);
 }
 
 void ConnectionTracker::CloseIfFinished(Connection* c, int64_t ts) {

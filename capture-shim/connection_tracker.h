@@ -35,10 +35,9 @@
 #define CAPTURE_SHIM_CONNECTION_TRACKER_H_
 
 #include <cstdint>
-#include <deque>
-#include <unordered_map>
 
 #include "capture_stats.h"
+#include "closed_tuples.h"
 #include "event_writer.h"
 #include "flow_table.h"
 #include "packet_decoder.h"
@@ -83,7 +82,8 @@ class ConnectionTracker : private BudgetReclaimer {
  private:
   class DirectionSink;
 
-  Connection* Create(const TcpSegment& seg, const FlowKey& key, bool source_is_lo, int64_t ts);
+  Connection* Create(const TcpSegment& seg, const FlowKey& key, uint64_t hash, bool source_is_lo,
+                     int64_t ts);
   // A bare SYN on an established connection: held until its receiver answers.
   void HoldSyn(Connection* c, const TcpSegment& seg, Direction dir, int64_t ts);
   // A segment from the receiver of `c`'s pending SYN: a SYN-ACK for it ends `c` and returns the new
@@ -95,8 +95,6 @@ class ConnectionTracker : private BudgetReclaimer {
   void Close(Connection* c, CloseReason reason, int64_t ts);
   void CloseIfFinished(Connection* c, int64_t ts);
   void Sweep(int64_t now);
-  void RememberClosed(const FlowKey& key, int64_t ts);
-  bool RecentlyClosed(const FlowKey& key, int64_t ts);
   // Writes `open` if not yet written; false when the connection's events are suppressed.
   bool Announce(Connection* c);
   void WritePendingShed(Connection* c, Direction dir, int64_t ts);
@@ -112,9 +110,7 @@ class ConnectionTracker : private BudgetReclaimer {
   ReassemblyContext ctx_;
   FlowTable table_;
   bool shedding_ = false;
-  // Recently closed 4-tuples, oldest first in `closed_order_`; at most max_connections of them.
-  std::unordered_map<FlowKey, int64_t, FlowKeyHash> closed_;
-  std::deque<std::pair<FlowKey, int64_t>> closed_order_;
+  ClosedTuples closed_;  // at most max_connections of them
   int64_t now_ = INT64_MIN;
   int64_t next_sweep_ = INT64_MIN;
   int64_t sweep_interval_us_;

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <random>
+#include <utility>
 
 namespace capture_shim {
 namespace {
@@ -62,8 +64,6 @@ uint64_t SymmetricFlowHash(const FlowKey& k, uint64_t seed) {
   return Mix(h ^ (uint64_t{k.port_lo} << 16 | k.port_hi));
 }
 
-size_t FlowKeyHash::operator()(const FlowKey& k) const { return SymmetricFlowHash(k); }
-
 FlowKey MakeFlowKey(const TcpSegment& seg, bool* source_is_lo) {
   FlowKey k;
   k.ip_version = seg.ip_version;
@@ -81,9 +81,14 @@ FlowKey MakeFlowKey(const TcpSegment& seg, bool* source_is_lo) {
 
 bool IsSampled(const FlowKey& key, double sample_rate) {
   if (sample_rate >= 1.0) return true;
+  return IsSampledHash(SymmetricFlowHash(key), sample_rate);
+}
+
+bool IsSampledHash(uint64_t hash, double sample_rate) {
+  if (sample_rate >= 1.0) return true;
   if (!(sample_rate > 0.0)) return false;
-  // The top 53 bits as a uniform fraction in [0, 1).
-  double u = static_cast<double>(SymmetricFlowHash(key) >> 11) * 0x1.0p-53;
+  // The top 53 bits as a uniform fraction in [0, 1) (the index uses the low bits).
+  double u = static_cast<double>(hash >> 11) * 0x1.0p-53;
   return u < sample_rate;
 }
 
@@ -99,26 +104,32 @@ bool SenderIsServer(const TcpSegment& first, const PortSet& ports) {
   return first.src_port < first.dst_port;
 }
 
-FlowTable::FlowTable(size_t max_connections) : max_connections_(std::max<size_t>(1, max_connections)) {
-  map_.reserve(std::min<size_t>(max_connections_, 1 << 16));
+FlowTable::FlowTable(size_t max_connections) : max_connections_(std::max<size_t>(1, max_connections)) {}
+
+FlowTable::~FlowTable() {
+  index_.ForEach([](Connection* c) { delete c; });
+  while (spare_ != nullptr) delete std::exchange(spare_, spare_->newer_);
 }
 
-FlowTable::~FlowTable() = default;
-
-Connection* FlowTable::Find(const FlowKey& key) {
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : it->second.get();
+Connection* FlowTable::Find(const FlowKey& key, uint64_t hash) const {
+  return index_.Find(hash, [&key](const Connection& c) { return c.key == key; });
 }
 
-Connection* FlowTable::Insert(const FlowKey& key, int64_t ts) {
-  auto c = std::make_unique<Connection>();
+Connection* FlowTable::Insert(const FlowKey& key, uint64_t hash, int64_t ts) {
+  Connection* c = spare_;
+  if (c != nullptr) {
+    spare_ = std::exchange(c->newer_, nullptr);
+    --spares_;
+  } else {
+    c = new Connection();
+  }
   c->key = key;
+  c->hash_ = hash;
   c->first_ts = ts;
   c->last_ts = ts;
-  Connection* raw = c.get();
-  map_.emplace(key, std::move(c));
-  PushNewest(embryonic_, raw);
-  return raw;
+  index_.Insert(hash, c);
+  PushNewest(embryonic_, c);
+  return c;
 }
 
 void FlowTable::Unlink(RecencyList& list, Connection* c) {
@@ -167,7 +178,13 @@ Connection* FlowTable::IdleCandidate(int64_t cutoff) const {
 
 void FlowTable::Remove(Connection* c) {
   Unlink(ListOf(c), c);
-  map_.erase(c->key);  // destroys c
+  index_.Remove(c->hash_, c);
+  // Reset in place: what the connection held is freed, and its object stays for the next one.
+  c->~Connection();
+  new (c) Connection();
+  c->newer_ = spare_;
+  spare_ = c;
+  ++spares_;
 }
 
 }  // namespace capture_shim

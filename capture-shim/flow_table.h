@@ -5,16 +5,23 @@
 // (no payload seen yet: handshakes, SYN floods, port scans) and `established`. Eviction takes the
 // least recently active embryonic connection first, so a flood of half-open connections evicts its
 // own kind before it touches a connection that carries traffic.
+//
+// Lookup goes through a flat open-addressing index (flow_index.h) keyed by the seeded symmetric hash;
+// the key itself is compared in the Connection. A removed Connection is reset and kept as a spare for
+// the next one, so a table that has once held N connections holds N objects (live and spare) from
+// then on, never more than `max_connections`: new connections reuse memory already mapped instead of
+// faulting in fresh pages, which on a VM costs far more than the work done on them
+// (docs/performance.md, "The flow table").
 #ifndef CAPTURE_SHIM_FLOW_TABLE_H_
 #define CAPTURE_SHIM_FLOW_TABLE_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "endpoint.h"
+#include "flow_index.h"
 #include "packet_decoder.h"
 #include "reassembler.h"
 #include "receive_window.h"
@@ -35,10 +42,6 @@ struct FlowKey {
   bool operator==(const FlowKey& o) const;
 };
 
-struct FlowKeyHash {
-  size_t operator()(const FlowKey& k) const;
-};
-
 // The key of a segment's connection; `*source_is_lo` tells which side of the key sent it.
 FlowKey MakeFlowKey(const TcpSegment& seg, bool* source_is_lo);
 
@@ -56,6 +59,8 @@ uint64_t SymmetricFlowHash(const FlowKey& key, uint64_t seed);
 // Whether a connection is kept at `sample_rate` in [0, 1]. Decided by the hash alone, so every
 // packet of a connection, in either direction, gets the same answer without any state.
 bool IsSampled(const FlowKey& key, double sample_rate);
+// The same, given the key's SymmetricFlowHash.
+bool IsSampledHash(uint64_t hash, double sample_rate);
 
 // The `ports` of the configuration. Empty means every port.
 class PortSet {
@@ -106,13 +111,16 @@ struct Connection {
   // A bare SYN on this established connection, waiting for its receiver's answer. Null when none.
   std::unique_ptr<PendingSyn> pending_syn;
 
+  uint64_t hash() const { return hash_; }  // SymmetricFlowHash(key)
+
   Direction DirectionOf(bool source_is_lo) const {
     return source_is_lo == client_is_lo ? Direction::kClientToServer : Direction::kServerToClient;
   }
 
  private:
   friend class FlowTable;
-  Connection* newer_ = nullptr;
+  uint64_t hash_ = 0;
+  Connection* newer_ = nullptr;  // a spare: the next spare
   Connection* older_ = nullptr;
 };
 
@@ -123,9 +131,12 @@ class FlowTable {
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
-  Connection* Find(const FlowKey& key);
+  // `hash` is SymmetricFlowHash(key): the tracker computes it once per segment.
+  Connection* Find(const FlowKey& key, uint64_t hash) const;
+  Connection* Find(const FlowKey& key) const { return Find(key, SymmetricFlowHash(key)); }
   // REQUIRES: !full() and no connection with this key.
-  Connection* Insert(const FlowKey& key, int64_t ts);
+  Connection* Insert(const FlowKey& key, uint64_t hash, int64_t ts);
+  Connection* Insert(const FlowKey& key, int64_t ts) { return Insert(key, SymmetricFlowHash(key), ts); }
   // Records activity at `ts`: the connection becomes the most recent of its list.
   void Touch(Connection* c, int64_t ts);
   // Moves a connection that carried payload to the established list.
@@ -135,16 +146,24 @@ class FlowTable {
   // The least recently active connection of either list whose last activity is at or before
   // `cutoff`, or null.
   Connection* IdleCandidate(int64_t cutoff) const;
-  // Destroys the connection.
+  // Ends the connection: `c` is reset (what it held is freed) and kept as a spare.
   void Remove(Connection* c);
 
-  size_t size() const { return map_.size(); }
-  bool full() const { return map_.size() >= max_connections_; }
+  size_t size() const { return index_.size(); }
+  bool full() const { return index_.size() >= max_connections_; }
   size_t max_connections() const { return max_connections_; }
+  // Connection objects kept for reuse; size() + spares() <= max_connections().
+  size_t spares() const { return spares_; }
+  // The table's own memory: the index and every Connection object, live or spare (not what a
+  // connection's reassemblers hold, which the BufferBudget counts).
+  size_t memory_bytes() const {
+    return index_.memory_bytes() + (index_.size() + spares_) * sizeof(Connection);
+  }
 
+  // Calls fn(Connection*) for every connection. REQUIRES: fn does not insert or remove.
   template <typename Fn>
   void ForEach(Fn&& fn) {
-    for (auto& [key, c] : map_) fn(c.get());
+    index_.ForEach(fn);
   }
 
  private:
@@ -157,7 +176,9 @@ class FlowTable {
   static void PushNewest(RecencyList& list, Connection* c);
 
   size_t max_connections_;
-  std::unordered_map<FlowKey, std::unique_ptr<Connection>, FlowKeyHash> map_;
+  FlowIndex<Connection> index_;
+  Connection* spare_ = nullptr;  // linked through newer_
+  size_t spares_ = 0;
   RecencyList embryonic_;
   RecencyList established_;
 };

@@ -36,7 +36,7 @@ TEST(FlowKey, BothDirectionsShareOneKey) {
   FlowKey kb = MakeFlowKey(b, &b_lo);
   EXPECT_TRUE(ka == kb);
   EXPECT_NE(a_lo, b_lo);
-  EXPECT_EQ(FlowKeyHash()(ka), FlowKeyHash()(kb));
+  EXPECT_EQ(SymmetricFlowHash(ka), SymmetricFlowHash(kb));
   // Same address, ports differ: still one key per connection.
   TcpSegment c = Seg(0x0100007f, 80, 0x0100007f, 51000, kTcpAck);
   bool c_lo, d_lo;
