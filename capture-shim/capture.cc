@@ -97,20 +97,13 @@ struct Capture::Loop {
     }
   }
 
-  // Reads every packet the ring holds now (live) or the next kOfflinePacketsPerRead (offline).
+  // Reads the ready blocks of the ring (live) or the next kOfflinePacketsPerRead (offline).
   // Returns the number read, or PCAP_ERROR / PCAP_ERROR_BREAK (the consumer is gone).
   int Read() {
-    pcap_t* handle = capture->handle_;
-    if (!capture->live_) {
-      return pcap_dispatch(handle, kOfflinePacketsPerRead, OnPacket, reinterpret_cast<u_char*>(this));
-    }
-    // Each call returns the packets of one ready block (0 when none is): loop until the ring is empty.
-    int total = 0;
-    for (int n; (n = pcap_dispatch(handle, -1, OnPacket, reinterpret_cast<u_char*>(this))) != 0;) {
-      if (n < 0) return n;
-      total += n;
-    }
-    return total;
+    // Live, one call reads every block ready now. RunLive calls it only when poll() says a block
+    // is ready: called with none, libpcap polls the socket itself, a second system call per wake-up.
+    return pcap_dispatch(capture->handle_, capture->live_ ? -1 : kOfflinePacketsPerRead, OnPacket,
+                         reinterpret_cast<u_char*>(this));
   }
 
   // Hands the current batch over. Live: a refusal turns shedding on until a hand-over succeeds.
@@ -140,8 +133,13 @@ struct Capture::Loop {
     return ok;
   }
 
-  void Publish() {
-    if (capture->live_) {
+  // `final`: the end of the capture, when the kernel's counters are read whatever their age.
+  void Publish(bool final = false) {
+    // The kernel's counters cost a system call (getsockopt), which on a VM costs more than the
+    // packets of a wake-up: read at most once per quiet wake-up interval, so they stay as fresh
+    // as a quiet link's.
+    if (capture->live_ && (final || MonotonicUs() >= kernel_stats_due)) {
+      kernel_stats_due = MonotonicUs() + kQuietWakeMs * 1000;
       pcap_stat ps;
       if (pcap_stats(capture->handle_, &ps) == 0) {
         stats.kernel_received = ps.ps_recv;
@@ -159,6 +157,7 @@ struct Capture::Loop {
   EventWriter writer;
   ConnectionTracker tracker;
   int64_t last_ts = -1;
+  int64_t kernel_stats_due = INT64_MIN;  // monotonic µs
   bool consumer_alive = true;
 };
 
@@ -217,7 +216,7 @@ void Capture::Run() {
   Loop loop(this, link_type_);
   CaptureStatus status = live_ ? RunLive(&loop) : RunOffline(&loop);
   if (loop.consumer_alive) loop.Flush(true);
-  loop.Publish();
+  loop.Publish(true);
   consumer_->End(status);
 }
 
@@ -230,8 +229,8 @@ CaptureStatus Capture::RunLive(Loop* loop) {
   int timeout_ms = kQuietWakeMs;
   for (;;) {
     // Stopping: the wake-up fd stays readable, so wait on the ring alone.
-    poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
-    int n = loop->Read();
+    int ready = poll(fds, stop_at >= 0 ? 1 : 2, timeout_ms);
+    int n = ready > 0 && fds[0].revents != 0 ? loop->Read() : 0;
     if (n == PCAP_ERROR) {
       loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
       return CaptureFailure(CaptureErrorCode::kReadFailed, pcap_geterr(handle_));

@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -18,13 +22,51 @@ void* MapBatchMemory(size_t bytes) {
 
 void UnmapBatchMemory(void* p, size_t bytes) { munmap(p, bytes); }
 
+namespace {
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it
+#endif
+
+// Cleared when the kernel refuses MADV_POPULATE_WRITE (before Linux 5.14): pages then fault in as
+// they are written, as before.
+std::atomic<bool> g_populate_works{true};
+
+constexpr size_t kPageBytes = 4096;
+
+}  // namespace
+
+void EventWriter::Prefault(size_t end) {
+  const size_t capacity = buf_.capacity();
+  if (buf_.data() != prefaulted_base_) {
+    prefaulted_base_ = buf_.data();
+    // Smaller buffers are malloc's (BatchAllocator), not worth a system call.
+    prefaulted_ = capacity >= kMappedBatchMinBytes && g_populate_works.load(std::memory_order_relaxed)
+                      ? 0
+                      : SIZE_MAX;
+  }
+  if (end <= prefaulted_) return;
+  // A mapping starts on a page, so offsets from the start are page-aligned too.
+  size_t to = std::min(capacity, (end + kBatchPrefaultBytes + kPageBytes - 1) / kPageBytes * kPageBytes);
+  if (madvise(buf_.data() + prefaulted_, to - prefaulted_, MADV_POPULATE_WRITE) != 0) {
+    if (errno == EINVAL) g_populate_works.store(false, std::memory_order_relaxed);  // before 5.14
+    // Either way this buffer's pages fault in as they are written (if memory is short, the write
+    // is where it shows, as it did before).
+    prefaulted_ = SIZE_MAX;
+    return;
+  }
+  prefaulted_ = to;
+}
+
 namespace format = stream_format;
 
 uint8_t* EventWriter::Append(EventKind kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts) {
   size_t at = buf_.size();
-  // resize() leaves the new bytes uninitialised; the header is fully written and the payload by
-  // the caller.
-  buf_.resize(at + format::kHeaderSize + len);
+  const size_t end = at + format::kHeaderSize + len;
+  // resize() leaves the new bytes uninitialised (nothing is written to them yet); the header is fully
+  // written and the payload by the caller.
+  buf_.resize(end);
+  if (end > prefaulted_ || buf_.data() != prefaulted_base_) Prefault(end);
   uint8_t* h = buf_.data() + at;
   format::EncodeHeader(h, {static_cast<uint8_t>(kind), arg, len, conn, ts});
   return h + format::kHeaderSize;

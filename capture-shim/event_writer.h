@@ -29,6 +29,10 @@ using stream_format::EventKind;
 void* MapBatchMemory(size_t bytes);
 void UnmapBatchMemory(void* p, size_t bytes);
 constexpr size_t kMappedBatchMinBytes = 64 << 10;
+// A mapped batch's pages are made resident this far ahead of what is written, in one system call
+// (MADV_POPULATE_WRITE) rather than one page fault per 4 KiB page: on a VM a page fault costs about
+// twice what the same page costs populated (docs/performance.md, "conns: the capture thread").
+constexpr size_t kBatchPrefaultBytes = 32 << 10;
 
 template <typename T>
 struct BatchAllocator {
@@ -85,8 +89,13 @@ class EventWriter {
 
  private:
   uint8_t* Append(EventKind kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts);
+  // Makes the buffer's pages up to `end` (and a little beyond) resident before they are written.
+  void Prefault(size_t end);
 
   Batch buf_;
+  // Pages of `buf_` made resident by Prefault: [0, prefaulted_) of the buffer at prefaulted_base_.
+  const uint8_t* prefaulted_base_ = nullptr;
+  size_t prefaulted_ = 0;
 };
 
 }  // namespace capture_shim
