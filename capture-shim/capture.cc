@@ -260,7 +260,14 @@ CaptureStatus Capture::RunLive(Loop* loop) {
     }
     if (stop_at >= 0 && now >= stop_at) break;
     timeout_ms = stop_at >= 0 ? kBlockTimeoutMs : kQuietWakeMs;
-    if (due >= 0) timeout_ms = std::min<int64_t>(timeout_ms, (due - now + 999) / 1000);
+    if (due >= 0) {
+      // While packets flow the next block wakes the thread within kBlockTimeoutMs and the batch goes
+      // then: a wake-up of its own for the hand-over would be a second one per block (each costs
+      // more than a block's packets here: docs/performance.md, "conns: the capture thread"). So
+      // the timer is only a backstop, one block timeout late, for a flow that stopped.
+      int64_t wait_us = due - now + (n > 0 ? kBlockTimeoutMs * 1000 : 0);
+      timeout_ms = std::min<int64_t>(timeout_ms, (wait_us + 999) / 1000);
+    }
   }
   loop->tracker.CloseAll(std::max(WallClockUs(), loop->last_ts));
   return CaptureStatus{};

@@ -50,7 +50,7 @@ struct CaptureOptions {
 
 // The kernel's block timeout (pcap_set_timeout): on a quiet link a packet waits at most about this
 // long in a block before the thread can read it. The latency bound in README.md derives from it.
-constexpr int kBlockTimeoutMs = 10;
+constexpr int kBlockTimeoutMs = 20;
 // Live: at most one timed hand-over per this interval (a batch that reaches batch_bytes goes at
 // once); the first batch after a quiet spell goes without waiting.
 constexpr int kHandOverIntervalMs = 10;
