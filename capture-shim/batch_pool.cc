@@ -4,19 +4,21 @@
 
 namespace capture_shim {
 
-Batch BatchPool::Take() {
+Batch BatchPool::Take(size_t* warm_bytes) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!spare_.empty()) {
-      Batch b = std::move(spare_.back());
+      Spare s = std::move(spare_.back());
       spare_.pop_back();
-      spare_bytes_ -= b.capacity();
-      b.clear();
-      return b;
+      spare_bytes_ -= s.batch.capacity();
+      s.batch.clear();
+      if (warm_bytes != nullptr) *warm_bytes = s.warm_bytes;
+      return std::move(s.batch);
     }
   }
   Batch b;
   b.reserve(capacity_);
+  if (warm_bytes != nullptr) *warm_bytes = 0;
   return b;
 }
 
@@ -26,7 +28,8 @@ void BatchPool::Give(Batch&& spent) {
     std::lock_guard<std::mutex> lock(mu_);
     if (spent.capacity() >= capacity_ && spare_bytes_ + spent.capacity() <= max_spare_bytes_) {
       spare_bytes_ += spent.capacity();
-      spare_.push_back(std::move(spent));
+      const size_t warm = spent.size();  // written, so resident
+      spare_.push_back(Spare{std::move(spent), warm});
       return;
     }
     freed = std::move(spent);
@@ -34,7 +37,7 @@ void BatchPool::Give(Batch&& spent) {
 }
 
 void BatchPool::Trim() {
-  std::vector<Batch> freed;
+  std::vector<Spare> freed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     freed.swap(spare_);

@@ -19,8 +19,9 @@ class BatchPool {
   // Buffers reserve `capacity` bytes; at most `max_spare_bytes` of them are kept.
   BatchPool(size_t capacity, size_t max_spare_bytes)
       : capacity_(capacity), max_spare_bytes_(max_spare_bytes) {}
-  // An empty batch with at least `capacity` bytes reserved: a spare if there is one.
-  Batch Take();
+  // An empty batch with at least `capacity` bytes reserved: a spare if there is one. `*warm_bytes`
+  // (if given) is how much of it is known to be resident: what it held when it was given back.
+  Batch Take(size_t* warm_bytes = nullptr);
   // Keeps `spent` for reuse if it fits the bound, else frees it.
   void Give(Batch&& spent);
   // Frees every spare.
@@ -28,8 +29,13 @@ class BatchPool {
   size_t spare_bytes();
 
  private:
+  struct Spare {
+    Batch batch;
+    size_t warm_bytes;
+  };
+
   std::mutex mu_;
-  std::vector<Batch> spare_;
+  std::vector<Spare> spare_;
   size_t spare_bytes_ = 0;
   size_t capacity_;
   size_t max_spare_bytes_;

@@ -60,7 +60,14 @@ struct Capture::Loop {
       : capture(c),
         link_type(link),
         tracker(MakeTrackerConfig(c->options_, &c->core_held_), &writer, &stats) {
-    *writer.mutable_buffer() = capture->pool_->Take();
+    TakeBuffer();
+  }
+
+  // The next buffer to write into, warm from the pool if it has one.
+  void TakeBuffer() {
+    size_t warm_bytes;
+    Batch b = capture->pool_->Take(&warm_bytes);
+    writer.Reset(std::move(b), warm_bytes);
   }
 
   // pcap_dispatch's callback.
@@ -126,7 +133,7 @@ struct Capture::Loop {
         if (ok) ++stats.batches_delivered;
         buf.clear();  // when the consumer is gone the bytes have nowhere to go
       }
-      if (buf.capacity() == 0) buf = capture->pool_->Take();  // the batch was taken
+      if (buf.capacity() == 0) TakeBuffer();  // the batch was taken
     }
     Publish();
     consumer_alive = consumer_alive && ok;

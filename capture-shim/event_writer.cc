@@ -36,15 +36,23 @@ constexpr size_t kPageBytes = 4096;
 
 }  // namespace
 
+void EventWriter::Reset(Batch&& buffer, size_t warm_bytes) {
+  buf_ = std::move(buffer);
+  buf_.clear();
+  StartPrefault(warm_bytes / kPageBytes * kPageBytes);
+}
+
+void EventWriter::StartPrefault(size_t resident) {
+  prefaulted_base_ = buf_.data();
+  // Smaller buffers are malloc's (BatchAllocator), not worth a system call.
+  prefaulted_ = buf_.capacity() >= kMappedBatchMinBytes && g_populate_works.load(std::memory_order_relaxed)
+                    ? resident
+                    : SIZE_MAX;
+}
+
 void EventWriter::Prefault(size_t end) {
   const size_t capacity = buf_.capacity();
-  if (buf_.data() != prefaulted_base_) {
-    prefaulted_base_ = buf_.data();
-    // Smaller buffers are malloc's (BatchAllocator), not worth a system call.
-    prefaulted_ = capacity >= kMappedBatchMinBytes && g_populate_works.load(std::memory_order_relaxed)
-                      ? 0
-                      : SIZE_MAX;
-  }
+  if (buf_.data() != prefaulted_base_) StartPrefault(0);  // a new buffer, not known to be resident
   if (end <= prefaulted_) return;
   // A mapping starts on a page, so offsets from the start are page-aligned too.
   size_t to = std::min(capacity, (end + kBatchPrefaultBytes + kPageBytes - 1) / kPageBytes * kPageBytes);

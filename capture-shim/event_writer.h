@@ -86,11 +86,16 @@ class EventWriter {
 
   // The batch being written; a consumer may move it out (leaving it empty) to take the batch.
   Batch* mutable_buffer() { return &buf_; }
+  // Writes from now on into `buffer` (empty), of which the first `warm_bytes` are known to be
+  // resident (BatchPool::Take).
+  void Reset(Batch&& buffer, size_t warm_bytes);
 
  private:
   uint8_t* Append(EventKind kind, uint8_t arg, uint32_t len, uint64_t conn, int64_t ts);
   // Makes the buffer's pages up to `end` (and a little beyond) resident before they are written.
   void Prefault(size_t end);
+  // Starts tracking a new buffer whose first `resident` bytes (page-aligned) are resident.
+  void StartPrefault(size_t resident);
 
   Batch buf_;
   // Pages of `buf_` made resident by Prefault: [0, prefaulted_) of the buffer at prefaulted_base_.

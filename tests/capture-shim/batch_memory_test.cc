@@ -29,5 +29,18 @@ TEST(BatchPool, KeepsSpentBuffersUpToItsBoundInBytesAndTrimFreesThem) {
   EXPECT_EQ(pool.spare_bytes(), 0u);
 }
 
+TEST(BatchPool, ASpareSaysHowMuchOfItWasWritten) {
+  constexpr size_t kCapacity = 320 << 10;
+  BatchPool pool(kCapacity, 4 * kCapacity);
+  size_t warm = 1;
+  Batch a = pool.Take(&warm);
+  EXPECT_EQ(warm, 0u);  // fresh memory
+  a.resize(100 << 10);
+  pool.Give(std::move(a));
+  Batch again = pool.Take(&warm);
+  EXPECT_EQ(warm, 100u << 10);
+  EXPECT_TRUE(again.empty());
+}
+
 }  // namespace
 }  // namespace capture_shim
