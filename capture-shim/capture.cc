@@ -21,6 +21,12 @@ constexpr int kOfflinePacketsPerRead = 1024;
 // A quiet live link: how often the thread wakes anyway, to let capture time pass (idle connections,
 // stale holes), publish the kernel's counters and retry a refused hand-over.
 constexpr int kQuietWakeMs = 50;
+// How long the link must be quiet before the spare batches are freed. Long enough that the phases of
+// one burst (a connection storm, its exchanges, its closes, each a few hundred ms apart) reuse the
+// same warm buffers, since fresh memory costs far more than the bytes written into it; short enough
+// that a burst's memory does not stay resident on an idle sidecar (docs/performance.md, "conns: the
+// capture thread").
+constexpr int kTrimQuietMs = 1000;
 // A batch reserves batch_bytes and this much more, so the event that crosses batch_bytes fits.
 constexpr size_t kBatchReserveBytes = 64 << 10;
 // Spare batches kept warm at least (batch_pool.h); freed once the link is quiet.
@@ -247,7 +253,7 @@ CaptureStatus Capture::RunLive(Loop* loop) {
     if (n > 0) last_packet = now;
     if (n == 0) {
       loop->tracker.Advance(WallClockUs());  // quiet link: time still passes
-      if (now - last_packet >= kQuietWakeMs * 1000) pool_->Trim();  // the burst's memory goes back
+      if (now - last_packet >= kTrimQuietMs * 1000) pool_->Trim();  // the burst's memory goes back
     }
     if (stop_at < 0 && stop_.load(std::memory_order_relaxed)) stop_at = now + kStopGraceMs * 1000;
     // At most one timed hand-over per kHandOverIntervalMs (batch_bytes may fill one sooner, in
