@@ -1,53 +1,33 @@
 #include "event_writer.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <atomic>
-#include <cstdint>
 #include <cstring>
 #include <new>
+
+#include "memory_pages.h"
 
 namespace capture_shim {
 
 void* MapBatchMemory(size_t bytes) {
   // Not populated: a batch's pages become resident only as far as it is written (populating the whole
   // buffer cut the capture thread's page faults but added a fifth to the batches' resident memory:
-  // docs/performance.md, "conns: batch memory"); warm buffers are reused instead (batch_pool.h).
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return p;
+  // docs/performance.md, "conns: batch memory"); the writer populates a little ahead of itself
+  // instead (kBatchPrefaultBytes), and warm buffers are reused (batch_pool.h).
+  return MapPages(bytes);
 }
 
-void UnmapBatchMemory(void* p, size_t bytes) { munmap(p, bytes); }
-
-namespace {
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it
-#endif
-
-// Cleared when the kernel refuses MADV_POPULATE_WRITE (before Linux 5.14): pages then fault in as
-// they are written, as before.
-std::atomic<bool> g_populate_works{true};
-
-constexpr size_t kPageBytes = 4096;
-
-}  // namespace
+void UnmapBatchMemory(void* p, size_t bytes) { UnmapPages(p, bytes); }
 
 void EventWriter::Reset(Batch&& buffer, size_t warm_bytes) {
   buf_ = std::move(buffer);
   buf_.clear();
-  StartPrefault(warm_bytes / kPageBytes * kPageBytes);
+  StartPrefault(warm_bytes / kPageBytes * kPageBytes);  // whole pages
 }
 
 void EventWriter::StartPrefault(size_t resident) {
   prefaulted_base_ = buf_.data();
   // Smaller buffers are malloc's (BatchAllocator), not worth a system call.
-  prefaulted_ = buf_.capacity() >= kMappedBatchMinBytes && g_populate_works.load(std::memory_order_relaxed)
-                    ? resident
-                    : SIZE_MAX;
+  prefaulted_ = buf_.capacity() >= kMappedBatchMinBytes ? resident : SIZE_MAX;
 }
 
 void EventWriter::Prefault(size_t end) {
@@ -55,15 +35,10 @@ void EventWriter::Prefault(size_t end) {
   if (buf_.data() != prefaulted_base_) StartPrefault(0);  // a new buffer, not known to be resident
   if (end <= prefaulted_) return;
   // A mapping starts on a page, so offsets from the start are page-aligned too.
-  size_t to = std::min(capacity, (end + kBatchPrefaultBytes + kPageBytes - 1) / kPageBytes * kPageBytes);
-  if (madvise(buf_.data() + prefaulted_, to - prefaulted_, MADV_POPULATE_WRITE) != 0) {
-    if (errno == EINVAL) g_populate_works.store(false, std::memory_order_relaxed);  // before 5.14
-    // Either way this buffer's pages fault in as they are written (if memory is short, the write
-    // is where it shows, as it did before).
-    prefaulted_ = SIZE_MAX;
-    return;
-  }
-  prefaulted_ = to;
+  size_t to = std::min(capacity, RoundUpToPage(end + kBatchPrefaultBytes));
+  // When it cannot, this buffer's pages fault in as they are written, as they did before (and if
+  // memory is short, the write is where it shows).
+  prefaulted_ = PopulatePages(buf_.data() + prefaulted_, to - prefaulted_) ? to : SIZE_MAX;
 }
 
 namespace format = stream_format;

@@ -8,6 +8,8 @@
 #include <random>
 #include <utility>
 
+#include "memory_pages.h"
+
 namespace capture_shim {
 namespace {
 
@@ -28,6 +30,9 @@ uint64_t HashBytes(uint64_t h, const uint8_t* p, size_t n) {
   }
   return h;
 }
+
+// The slab is made resident this far ahead of the objects in use (about 200 connections).
+constexpr size_t kSlabChunkBytes = 64 << 10;
 
 uint64_t DrawSeed() {
   uint64_t seed = 0;
@@ -107,8 +112,28 @@ bool SenderIsServer(const TcpSegment& first, const PortSet& ports) {
 FlowTable::FlowTable(size_t max_connections) : max_connections_(std::max<size_t>(1, max_connections)) {}
 
 FlowTable::~FlowTable() {
-  index_.ForEach([](Connection* c) { delete c; });
-  while (spare_ != nullptr) delete std::exchange(spare_, spare_->newer_);
+  for (size_t i = 0; i < slab_used_; ++i) slab_[i].~Connection();
+  if (slab_ != nullptr) UnmapPages(slab_, slab_bytes_);
+}
+
+Connection* FlowTable::NewConnection() {
+  if (Connection* c = spare_) {
+    spare_ = std::exchange(c->newer_, nullptr);
+    --spares_;
+    return c;
+  }
+  if (slab_ == nullptr) {
+    slab_bytes_ = RoundUpToPage(max_connections_ * sizeof(Connection));
+    slab_ = static_cast<Connection*>(MapPages(slab_bytes_));
+  }
+  const size_t end = (slab_used_ + 1) * sizeof(Connection);  // REQUIRES of Insert: not full
+  if (end > slab_resident_) {
+    size_t to = std::min(slab_bytes_, RoundUpToPage(end + kSlabChunkBytes));
+    // When it cannot, the pages fault in as the objects are constructed.
+    PopulatePages(reinterpret_cast<uint8_t*>(slab_) + slab_resident_, to - slab_resident_);
+    slab_resident_ = to;
+  }
+  return new (&slab_[slab_used_++]) Connection();
 }
 
 Connection* FlowTable::Find(const FlowKey& key, uint64_t hash) const {
@@ -116,13 +141,7 @@ Connection* FlowTable::Find(const FlowKey& key, uint64_t hash) const {
 }
 
 Connection* FlowTable::Insert(const FlowKey& key, uint64_t hash, int64_t ts) {
-  Connection* c = spare_;
-  if (c != nullptr) {
-    spare_ = std::exchange(c->newer_, nullptr);
-    --spares_;
-  } else {
-    c = new Connection();
-  }
+  Connection* c = NewConnection();
   c->key = key;
   c->hash_ = hash;
   c->first_ts = ts;

@@ -7,11 +7,12 @@
 // own kind before it touches a connection that carries traffic.
 //
 // Lookup goes through a flat open-addressing index (flow_index.h) keyed by the seeded symmetric hash;
-// the key itself is compared in the Connection. A removed Connection is reset and kept as a spare for
-// the next one, so a table that has once held N connections holds N objects (live and spare) from
-// then on, never more than `max_connections`: new connections reuse memory already mapped instead of
-// faulting in fresh pages, which on a VM costs far more than the work done on them
-// (docs/performance.md, "The flow table").
+// the key itself is compared in the Connection. The Connection objects live in one address range
+// reserved for `max_connections` of them, made resident a chunk at a time (memory_pages.h) as the
+// table first grows into it. A removed Connection is reset and kept as a spare for the next one, so
+// a table that has once held N connections keeps N objects (live and spare), never more than
+// `max_connections`: new connections reuse warm memory instead of fresh pages, whose first write on
+// a VM costs far more than the work done on them (docs/performance.md, "The flow table").
 #ifndef CAPTURE_SHIM_FLOW_TABLE_H_
 #define CAPTURE_SHIM_FLOW_TABLE_H_
 
@@ -154,11 +155,10 @@ class FlowTable {
   size_t max_connections() const { return max_connections_; }
   // Connection objects kept for reuse; size() + spares() <= max_connections().
   size_t spares() const { return spares_; }
-  // The table's own memory: the index and every Connection object, live or spare (not what a
-  // connection's reassemblers hold, which the BufferBudget counts).
-  size_t memory_bytes() const {
-    return index_.memory_bytes() + (index_.size() + spares_) * sizeof(Connection);
-  }
+  // The table's own resident memory at most: the index and the objects' pages made resident, at most
+  // one chunk beyond the objects ever used at once (not what a connection's reassemblers hold,
+  // which the BufferBudget counts).
+  size_t memory_bytes() const { return index_.memory_bytes() + slab_resident_; }
 
   // Calls fn(Connection*) for every connection. REQUIRES: fn does not insert or remove.
   template <typename Fn>
@@ -175,8 +175,15 @@ class FlowTable {
   static void Unlink(RecencyList& list, Connection* c);
   static void PushNewest(RecencyList& list, Connection* c);
 
+  // A spare if there is one, else the next object of the slab.
+  Connection* NewConnection();
+
   size_t max_connections_;
   FlowIndex<Connection> index_;
+  Connection* slab_ = nullptr;   // room for max_connections_ objects, mapped at the first Insert
+  size_t slab_bytes_ = 0;
+  size_t slab_used_ = 0;         // objects [0, slab_used_) constructed: live or spare
+  size_t slab_resident_ = 0;     // bytes of the slab made resident
   Connection* spare_ = nullptr;  // linked through newer_
   size_t spares_ = 0;
   RecencyList embryonic_;
