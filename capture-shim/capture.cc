@@ -277,8 +277,10 @@ CaptureStatus Capture::RunLive(Loop* loop) {
       // While packets flow the next block wakes the thread within kBlockTimeoutMs and the batch goes
       // then: a wake-up of its own for the hand-over would be a second one per block (each costs
       // more than a block's packets here: docs/performance.md, "conns: the capture thread"). So
-      // the timer is only a backstop, one block timeout late, for a flow that stopped.
-      int64_t wait_us = due - now + (n > 0 ? kBlockTimeoutMs * 1000 : 0);
+      // the timer is only a backstop, one block timeout late, for a flow that stopped. Not while
+      // shedding: every byte until the retry is lost, so the retry keeps its time.
+      bool slack = n > 0 && !loop->tracker.shedding();
+      int64_t wait_us = due - now + (slack ? kBlockTimeoutMs * 1000 : 0);
       timeout_ms = std::min<int64_t>(timeout_ms, (wait_us + 999) / 1000);
     }
   }
