@@ -148,9 +148,8 @@ struct Capture::Loop {
 
   // `final`: the end of the capture, when the kernel's counters are read whatever their age.
   void Publish(bool final = false) {
-    // The kernel's counters cost a system call (getsockopt), which on a VM costs more than the
-    // packets of a wake-up: read at most once per quiet wake-up interval, so they stay as fresh
-    // as a quiet link's.
+    // The kernel's counters cost a system call (getsockopt): read at most once per quiet wake-up
+    // interval rather than at every hand-over, so they stay as fresh as a quiet link's.
     if (capture->live_ && (final || MonotonicUs() >= kernel_stats_due)) {
       kernel_stats_due = MonotonicUs() + kQuietWakeMs * 1000;
       pcap_stat ps;
@@ -275,8 +274,8 @@ CaptureStatus Capture::RunLive(Loop* loop) {
     timeout_ms = stop_at >= 0 ? kBlockTimeoutMs : kQuietWakeMs;
     if (due >= 0) {
       // While packets flow the next block wakes the thread within kBlockTimeoutMs and the batch goes
-      // then: a wake-up of its own for the hand-over would be a second one per block (each costs
-      // more than a block's packets here: docs/performance.md, "conns: the capture thread"). So
+      // then: a wake-up of its own for the hand-over would be a second one per block (each costs as
+      // much as a few dozen packets here: docs/performance.md, "conns: the capture thread"). So
       // the timer is only a backstop, one block timeout late, for a flow that stopped. Not while
       // shedding: every byte until the retry is lost, so the retry keeps its time.
       bool slack = n > 0 && !loop->tracker.shedding();

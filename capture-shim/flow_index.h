@@ -7,7 +7,7 @@
 // tombstones: removal moves later entries of the same run back (backward shift), so runs never
 // lengthen with churn. The capacity is a power of two kept at most 3/4 full, doubled when needed and
 // never shrunk, so it is bounded by what the owner bounds: 16 bytes per slot, at most
-// 2 x 4/3 x 16 bytes (under 43) per entry at the peak (docs/performance.md, "The flow table").
+// 2 x 4/3 x 16 bytes (under 43) per entry at the peak (docs/performance.md, "conns: the capture thread").
 //
 // The hashes must be seeded (flow_table.h's SymmetricFlowHash): linear probing with hashes a client
 // could predict would let it build one long run.

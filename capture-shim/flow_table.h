@@ -12,7 +12,7 @@
 // table first grows into it. A removed Connection is reset and kept as a spare for the next one, so
 // a table that has once held N connections keeps N objects (live and spare), never more than
 // `max_connections`: new connections reuse warm memory instead of fresh pages, whose first write on
-// a VM costs far more than the work done on them (docs/performance.md, "The flow table").
+// a VM costs far more than the work done on them (docs/performance.md, "conns: the capture thread").
 #ifndef CAPTURE_SHIM_FLOW_TABLE_H_
 #define CAPTURE_SHIM_FLOW_TABLE_H_
 
