@@ -3,13 +3,18 @@
 // stderr). With --repeat it also measures throughput.
 //
 //   http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] [--repeat N] [--stats]
-//                    CLIENT SERVER
+//                    [--conns N [--rounds R]] CLIENT SERVER
 //
 // The options are the tool's (a body size to compare with tshark; no budget by default, since one
 // connection's bodies are already bounded by --max-body-size), not the sniffer's defaults.
 //
 // Without times the client's bytes go first, then the server's (like decodeStreams), in --chunk
 // sized data events (default: one event per 64 KiB). The end of the files is a FIN.
+//
+// --conns N (with --repeat) measures the shape of bench/live.sh's conns scenario instead: N
+// connections open at once, each carrying the two files (one exchange, e.g. make_bench_streams.mjs
+// --nginx): every connection's client bytes, then every connection's server bytes, R times
+// (--rounds, default 2), then every close; the events in batches of about 256 KiB.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -44,10 +49,74 @@ void AddStream(http_core::BatchWriter& w, Direction dir, const std::string& byte
   }
 }
 
+// Like the TS engine adapter: batches of about 256 KiB.
+class Batches {
+ public:
+  http_core::BatchWriter& writer() { return w_; }
+  void Cut() {
+    if (w_.bytes().size() >= 262144) Flush();
+  }
+  std::vector<std::vector<uint8_t>> Take() {
+    Flush();
+    return std::move(batches_);
+  }
+
+ private:
+  void Flush() {
+    if (w_.bytes().empty()) return;
+    batches_.push_back(w_.bytes());
+    w_.Clear();
+  }
+  http_core::BatchWriter w_;
+  std::vector<std::vector<uint8_t>> batches_;
+};
+
+const uint8_t kClientIp[4] = {10, 0, 0, 1}, kServerIp[4] = {10, 0, 0, 2};
+
+std::vector<std::vector<uint8_t>> OneConnection(const std::string& client, const std::string& server,
+                                                size_t chunk) {
+  Batches b;
+  b.writer().Open(1, kClientIp, 40000, kServerIp, 80);
+  for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
+    const std::string& bytes = dir == Direction::kClientToServer ? client : server;
+    for (size_t off = 0; off < bytes.size(); off += chunk) {
+      b.writer().Data(1, dir, std::string_view(bytes).substr(off, chunk));
+      b.Cut();
+    }
+  }
+  b.writer().Close(1, CloseReason::kFin);
+  return b.Take();
+}
+
+std::vector<std::vector<uint8_t>> ManyConnections(const std::string& client, const std::string& server,
+                                                  uint32_t conns, uint32_t rounds) {
+  Batches b;
+  int64_t ts = 1700000000000000;
+  for (uint32_t k = 1; k <= conns; ++k) {
+    const uint8_t ip[4] = {127, 0, 1, static_cast<uint8_t>(1 + k % 4)};
+    b.writer().Open(k, ip, static_cast<uint16_t>(1024 + k % 60000), kServerIp, 8080, ts += 10);
+    b.Cut();
+  }
+  for (uint32_t r = 0; r < rounds; ++r) {
+    for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
+      const std::string& bytes = dir == Direction::kClientToServer ? client : server;
+      for (uint32_t k = 1; k <= conns; ++k) {
+        b.writer().Data(k, dir, bytes, ts += 10);
+        b.Cut();
+      }
+    }
+  }
+  for (uint32_t k = 1; k <= conns; ++k) {
+    b.writer().Close(k, CloseReason::kFin, ts += 10);
+    b.Cut();
+  }
+  return b.Take();
+}
+
 int Usage() {
   std::fprintf(stderr,
                "usage: http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] "
-               "[--repeat N] [--stats] CLIENT SERVER\n");
+               "[--repeat N] [--stats] [--conns N [--rounds R]] CLIENT SERVER\n");
   return 2;
 }
 
@@ -59,6 +128,7 @@ int main(int argc, char** argv) {
   size_t chunk = 65536;
   long repeat = 0;
   bool stats = false;
+  uint32_t conns = 0, rounds = 2;
   const char* files[2] = {nullptr, nullptr};
   int nfiles = 0;
   for (int i = 1; i < argc; ++i) {
@@ -72,6 +142,10 @@ int main(int argc, char** argv) {
       if (chunk == 0) return Usage();
     } else if (std::strcmp(a, "--repeat") == 0 && i + 1 < argc) {
       repeat = std::strtol(argv[++i], nullptr, 10);
+    } else if (std::strcmp(a, "--conns") == 0 && i + 1 < argc) {
+      conns = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--rounds") == 0 && i + 1 < argc) {
+      rounds = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(a, "--stats") == 0) {
       stats = true;
     } else if (nfiles < 2 && a[0] != '-') {
@@ -80,7 +154,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (nfiles != 2) return Usage();
+  if (nfiles != 2 || (conns > 0 && repeat <= 0)) return Usage();
   std::string client, server;
   for (int k = 0; k < 2; ++k) {
     if (!ReadFile(files[k], k == 0 ? &client : &server)) {
@@ -88,31 +162,10 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  const uint8_t client_ip[4] = {10, 0, 0, 1}, server_ip[4] = {10, 0, 0, 2};
-  http_core::BatchWriter w;
-  w.Open(1, client_ip, 40000, server_ip, 80);
-  AddStream(w, Direction::kClientToServer, client, chunk);
-  AddStream(w, Direction::kServerToClient, server, chunk);
-  w.Close(1, CloseReason::kFin);
-
   http_core::EngineOptions options(max_body, max_buffered);
   if (repeat > 0) {
-    // Like the TS engine adapter: batches of about 256 KiB, output taken and cleared after each.
-    std::vector<std::vector<uint8_t>> batches;
-    {
-      http_core::BatchWriter b;
-      b.Open(1, client_ip, 40000, server_ip, 80);
-      auto flush = [&] { batches.push_back(b.bytes()); b.Clear(); };
-      for (Direction dir : {Direction::kClientToServer, Direction::kServerToClient}) {
-        const std::string& bytes = dir == Direction::kClientToServer ? client : server;
-        for (size_t off = 0; off < bytes.size(); off += chunk) {
-          b.Data(1, dir, std::string_view(bytes).substr(off, chunk));
-          if (b.bytes().size() >= 262144) flush();
-        }
-      }
-      b.Close(1, CloseReason::kFin);
-      flush();
-    }
+    const std::vector<std::vector<uint8_t>> batches =
+        conns > 0 ? ManyConnections(client, server, conns, rounds) : OneConnection(client, server, chunk);
     uint64_t messages = 0, output_bytes = 0;
     // CPU time as well as wall time: on a shared machine the wall clock also counts other work.
     const std::clock_t cpu_start = std::clock();
@@ -129,13 +182,21 @@ int main(int argc, char** argv) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu_secs = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    const double mb = static_cast<double>(client.size() + server.size()) * repeat / 1e6;
-    std::printf("{\"bytes\":%zu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
-                "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f}\n",
-                client.size() + server.size(), repeat, secs, mb / secs,
-                static_cast<double>(messages) / secs, cpu_secs, mb / cpu_secs);
+    const uint64_t copies = conns > 0 ? uint64_t{conns} * rounds : 1;
+    const uint64_t pass_bytes = (client.size() + server.size()) * copies;
+    const double mb = static_cast<double>(pass_bytes) * repeat / 1e6;
+    std::printf("{\"bytes\":%llu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
+                "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f,\"cpuUsPerMessage\":%.3f}\n",
+                static_cast<unsigned long long>(pass_bytes), repeat, secs, mb / secs,
+                static_cast<double>(messages) / secs, cpu_secs, mb / cpu_secs,
+                messages ? cpu_secs * 1e6 / static_cast<double>(messages) : 0.0);
     return 0;
   }
+  http_core::BatchWriter w;
+  w.Open(1, kClientIp, 40000, kServerIp, 80);
+  AddStream(w, Direction::kClientToServer, client, chunk);
+  AddStream(w, Direction::kServerToClient, server, chunk);
+  w.Close(1, CloseReason::kFin);
   http_core::Engine engine(options);
   engine.Feed(w.bytes().data(), w.bytes().size());
   // Messages on stdout, log records on stderr: each buffer is already JSON lines.
