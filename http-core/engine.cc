@@ -20,7 +20,7 @@ Engine::Engine(const EngineOptions& options)
     for (char& c : lower) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
-    ctx_.redaction.names.push_back(std::move(lower));
+    ctx_.redaction.Add(std::move(lower));
   }
 }
 

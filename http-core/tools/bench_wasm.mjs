@@ -2,13 +2,17 @@
 // 256 KiB copied into the module's input buffer, output read out and cleared after each call.
 //
 //   node bench_wasm.mjs HTTP_CORE_WASM CLIENT_FILE SERVER_FILE [REPEAT] [--core-only]
-//                       [--query-params CSV] [--body-fields CSV] [--conns N [--rounds R]]
+//                       [--redact-headers CSV] [--query-params CSV] [--body-fields CSV] [--conns N [--rounds R]]
+//   node bench_wasm.mjs HTTP_CORE_WASM [REPEAT] --batches FILE [--core-only] [...]
+// --batches FILE: the batches of a capture as the CLI's --read feeds them (dump_batches.mjs writes them:
+// each a u32 little-endian length and its bytes), instead of the two files; MB/s then counts batch bytes.
+// --redact-headers / --query-params / --body-fields configure the engine's redaction lists
+// (http_core_engine_new, http_core_engine_configure) as the TS layer does with its defaults
+// (docs/configuration.md, "Redaction").
 // --conns N: the shape of bench/live.sh's conns scenario, as http-core-decode --conns builds it: N
 // connections open at once, each carrying the two files (one exchange: make_bench_streams.mjs --nginx),
 // every connection's client bytes, then every connection's server bytes, R times (default 2), then
 // every close.
-// --query-params / --body-fields configure the engine's redaction lists (http_core_engine_configure), as
-// the TS layer does with its defaults (docs/configuration.md, "Redaction").
 // --core-only leaves the output undecoded (its length is read, the buffer cleared): the figure to
 // set beside the native http-core-decode --repeat, which does the same.
 // Three untimed passes come first: V8 starts the module in its baseline compiler and moves hot
@@ -27,13 +31,18 @@ const option = (name) => {
   args.splice(i, 2);
   return value;
 };
+const redactHeaders = option('--redact-headers');
+const batchFile = option('--batches');
 const queryParams = option('--query-params');
 const bodyFields = option('--body-fields');
 const conns = Number(option('--conns') ?? 0);
 const rounds = Number(option('--rounds') ?? 2);
-const [wasmPath, clientPath, serverPath, repeatArg] = args.filter((a) => a !== '--core-only');
+const positional = args.filter((a) => a !== '--core-only');
+const [wasmPath, clientPath, serverPath, repeatArg] = batchFile === undefined ? positional
+  : [positional[0], undefined, undefined, positional[1]];
 const repeat = Number(repeatArg ?? 5);
-const client = readFileSync(clientPath), server = readFileSync(serverPath);
+const client = clientPath === undefined ? new Uint8Array(0) : readFileSync(clientPath);
+const server = serverPath === undefined ? new Uint8Array(0) : readFileSync(serverPath);
 const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmPath)), {});
 if (x._initialize) x._initialize();
 
@@ -49,7 +58,14 @@ let parts = [], size = 0;
 const push = (p) => { parts.push(p); size += p.length; };
 const flush = () => { const b = new Uint8Array(size); let o = 0; for (const p of parts) { b.set(p, o); o += p.length; } batches.push(b); parts = []; size = 0; };
 const cut = () => { if (size >= 262144) flush(); };
-if (conns > 0) {
+if (batchFile !== undefined) {
+  const all = readFileSync(batchFile);
+  for (let at = 0; at < all.length;) {
+    const len = all.readUInt32LE(at);
+    batches.push(new Uint8Array(all.subarray(at + 4, at + 4 + len)));
+    at += 4 + len;
+  }
+} else if (conns > 0) {
   let ts = 1700000000000000n;
   for (let k = 1; k <= conns; k++) {
     const open = new Uint8Array(40);
@@ -76,7 +92,7 @@ if (conns > 0) {
   }
   push(header(4, 0, 0));
 }
-flush();
+if (batchFile === undefined) flush();
 
 const decoder = new TextDecoder();
 let messages = 0, outChars = 0;
@@ -87,7 +103,10 @@ let t0 = performance.now();
 for (let r = -warmup; r < repeat; r++) {
   if (r === -warmup + 1) firstPassSecs = (performance.now() - t0) / 1000;
   if (r === 0) { t0 = performance.now(); cpu0 = process.cpuUsage(); messages = 0; outChars = 0; }
-  const h = x.http_core_engine_new(65536, 134217728, 0, 0);
+  const names = new TextEncoder().encode(redactHeaders ?? '');
+  const namesPtr = names.length ? x.http_core_input(names.length) : 0;
+  if (names.length) new Uint8Array(x.memory.buffer, namesPtr, names.length).set(names);
+  const h = x.http_core_engine_new(65536, 134217728, namesPtr, names.length);
   for (const [opt, csv] of [[1, queryParams], [2, bodyFields]]) {
     if (csv === undefined) continue;
     const text = new TextEncoder().encode(csv);
@@ -120,7 +139,8 @@ const secs = (performance.now() - t0) / 1000;
 // CPU time of the process as well (on a shared machine the wall clock also counts other work).
 const cpu = process.cpuUsage(cpu0);
 const cpuSecs = (cpu.user + cpu.system) / 1e6;
-const passBytes = (client.length + server.length) * (conns > 0 ? conns * rounds : 1);
+const passBytes = batchFile !== undefined ? batches.reduce((n, b) => n + b.length, 0)
+  : (client.length + server.length) * (conns > 0 ? conns * rounds : 1);
 const mb = passBytes * repeat / 1e6;
 console.log(JSON.stringify({ bytes: passBytes, repeat, seconds: +secs.toFixed(3),
   MBps: +(mb / secs).toFixed(1), messagesPerSec: Math.round(messages / secs),

@@ -4,6 +4,7 @@
 //
 //   http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] [--repeat N] [--stats]
 //                    [--conns N [--rounds R]] CLIENT SERVER
+//   http-core-decode --repeat N [--max-body-size N] --batches FILE
 //
 // The options are the tool's (a body size to compare with tshark; no budget by default, since one
 // connection's bodies are already bounded by --max-body-size), not the sniffer's defaults.
@@ -15,6 +16,10 @@
 // connections open at once, each carrying the two files (one exchange, e.g. make_bench_streams.mjs
 // --nginx): every connection's client bytes, then every connection's server bytes, R times
 // (--rounds, default 2), then every close; the events in batches of about 256 KiB.
+//
+// --batches FILE (with --repeat) measures the batches of a capture as the CLI's --read feeds them
+// (bench_wasm.mjs's --batches: each a u32 little-endian length and its bytes), with the CLI's default
+// redaction lists (docs/configuration.md, "Redaction").
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -113,10 +118,36 @@ std::vector<std::vector<uint8_t>> ManyConnections(const std::string& client, con
   return b.Take();
 }
 
+// The CLI's default redaction lists (ts/src/config-tables.ts, ts/src/rules-config.ts).
+const char kCliRedactHeaders[] = "authorization,proxy-authorization,cookie,set-cookie";
+const char kCliQueryParams[] =
+    "token,access_token,refresh_token,id_token,api_key,apikey,api-key,key,password,passwd,pwd,secret,"
+    "client_secret,signature,sig,code,auth,session,sessionid,jwt,x-amz-signature,x-amz-credential,"
+    "x-amz-security-token";
+const char kCliBodyFields[] =
+    "password,passwd,pwd,secret,token,access_token,refresh_token,id_token,client_secret,api_key,apikey,"
+    "private_key,credit_card,card_number,cardnumber,cvv,cvc,ssn";
+
+bool ReadBatches(const char* path, std::vector<std::vector<uint8_t>>* out) {
+  std::string all;
+  if (!ReadFile(path, &all)) return false;
+  for (size_t at = 0; at < all.size();) {
+    if (all.size() - at < 4) return false;
+    uint32_t len;
+    std::memcpy(&len, all.data() + at, 4);  // little-endian, as this machine
+    at += 4;
+    if (len > all.size() - at) return false;
+    out->emplace_back(all.begin() + static_cast<std::ptrdiff_t>(at), all.begin() + static_cast<std::ptrdiff_t>(at + len));
+    at += len;
+  }
+  return true;
+}
+
 int Usage() {
   std::fprintf(stderr,
                "usage: http-core-decode [--max-body-size N] [--max-buffered-bytes N] [--chunk N] "
-               "[--repeat N] [--stats] [--conns N [--rounds R]] CLIENT SERVER\n");
+               "[--repeat N] [--stats] [--conns N [--rounds R]] CLIENT SERVER\n"
+               "       http-core-decode --repeat N [--max-body-size N] --batches FILE\n");
   return 2;
 }
 
@@ -129,6 +160,7 @@ int main(int argc, char** argv) {
   long repeat = 0;
   bool stats = false;
   uint32_t conns = 0, rounds = 2;
+  const char* batch_file = nullptr;
   const char* files[2] = {nullptr, nullptr};
   int nfiles = 0;
   for (int i = 1; i < argc; ++i) {
@@ -146,6 +178,8 @@ int main(int argc, char** argv) {
       conns = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(a, "--rounds") == 0 && i + 1 < argc) {
       rounds = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(a, "--batches") == 0 && i + 1 < argc) {
+      batch_file = argv[++i];
     } else if (std::strcmp(a, "--stats") == 0) {
       stats = true;
     } else if (nfiles < 2 && a[0] != '-') {
@@ -154,24 +188,38 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (nfiles != 2 || (conns > 0 && repeat <= 0)) return Usage();
+  if (batch_file != nullptr ? (nfiles != 0 || repeat <= 0) : (nfiles != 2 || (conns > 0 && repeat <= 0))) {
+    return Usage();
+  }
   std::string client, server;
-  for (int k = 0; k < 2; ++k) {
+  for (int k = 0; k < nfiles; ++k) {
     if (!ReadFile(files[k], k == 0 ? &client : &server)) {
       std::fprintf(stderr, "http-core-decode: cannot read %s\n", files[k]);
       return 1;
     }
   }
   http_core::EngineOptions options(max_body, max_buffered);
+  if (batch_file != nullptr) options.redact_csv = kCliRedactHeaders;
   if (repeat > 0) {
-    const std::vector<std::vector<uint8_t>> batches =
-        conns > 0 ? ManyConnections(client, server, conns, rounds) : OneConnection(client, server, chunk);
+    std::vector<std::vector<uint8_t>> batches;
+    if (batch_file != nullptr) {
+      if (!ReadBatches(batch_file, &batches)) {
+        std::fprintf(stderr, "http-core-decode: cannot read the batches of %s\n", batch_file);
+        return 1;
+      }
+    } else {
+      batches = conns > 0 ? ManyConnections(client, server, conns, rounds) : OneConnection(client, server, chunk);
+    }
     uint64_t messages = 0, output_bytes = 0;
     // CPU time as well as wall time: on a shared machine the wall clock also counts other work.
     const std::clock_t cpu_start = std::clock();
     const auto start = std::chrono::steady_clock::now();
     for (long r = 0; r < repeat; ++r) {
       http_core::Engine engine(options);
+      if (batch_file != nullptr) {
+        engine.Configure(1, reinterpret_cast<const uint8_t*>(kCliQueryParams), std::strlen(kCliQueryParams));
+        engine.Configure(2, reinterpret_cast<const uint8_t*>(kCliBodyFields), std::strlen(kCliBodyFields));
+      }
       for (const auto& batch : batches) {
         engine.Feed(batch.data(), batch.size());
         output_bytes += engine.output().size();
@@ -183,7 +231,11 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu_secs = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     const uint64_t copies = conns > 0 ? uint64_t{conns} * rounds : 1;
-    const uint64_t pass_bytes = (client.size() + server.size()) * copies;
+    uint64_t pass_bytes = (client.size() + server.size()) * copies;
+    if (batch_file != nullptr) {
+      pass_bytes = 0;
+      for (const auto& b : batches) pass_bytes += b.size();
+    }
     const double mb = static_cast<double>(pass_bytes) * repeat / 1e6;
     std::printf("{\"bytes\":%llu,\"repeat\":%ld,\"seconds\":%.3f,\"MBps\":%.1f,\"messagesPerSec\":%.0f,"
                 "\"cpuSeconds\":%.3f,\"cpuMBps\":%.1f,\"cpuUsPerMessage\":%.3f}\n",
