@@ -7,7 +7,7 @@ size_t BodyBudget::Keep(BodyHolder* holder, const uint8_t* data, size_t len) {
   while (used_ + len > max_) {
     BodyHolder* victim = Largest();
     // Nothing else holds bytes (or the requester is the largest): the requester gives way.
-    if (victim == nullptr || victim->body.size() < holder->body.size() + len) victim = holder;
+    if (victim == nullptr || victim->size() < holder->size() + len) victim = holder;
     Cut(victim);
     if (victim == holder) return 0;
   }
@@ -18,18 +18,26 @@ size_t BodyBudget::Keep(BodyHolder* holder, const uint8_t* data, size_t len) {
     head_ = holder;
     holder->linked = true;
   }
-  holder->body.append(reinterpret_cast<const char*>(data), len);
+  if (holder->size() == 0) {
+    holder->view = reinterpret_cast<const char*>(data);
+    holder->view_len = len;
+  } else {
+    Settle(holder);
+    holder->stored.append(reinterpret_cast<const char*>(data), len);
+  }
   used_ += len;
   return len;
 }
 
 void BodyBudget::Release(BodyHolder* holder) {
-  used_ -= holder->body.size();
+  used_ -= holder->size();
+  holder->view = nullptr;
+  holder->view_len = 0;
   // Large bodies give their memory back; small ones keep capacity for the next message.
-  if (holder->body.capacity() > 1024) {
-    std::string().swap(holder->body);
+  if (holder->stored.capacity() > 1024) {
+    std::string().swap(holder->stored);
   } else {
-    holder->body.clear();
+    holder->stored.clear();
   }
   if (holder->linked) {
     if (holder->prev) holder->prev->next = holder->next; else head_ = holder->next;
@@ -42,14 +50,14 @@ void BodyBudget::Release(BodyHolder* holder) {
 uint64_t BodyBudget::CutLargest() {
   BodyHolder* victim = Largest();
   if (victim == nullptr) return 0;
-  const uint64_t n = victim->body.size();
+  const uint64_t n = victim->size();
   Cut(victim);
   return n;
 }
 
 void BodyBudget::Cut(BodyHolder* holder) {
   ++cuts_;
-  cut_bytes_ += holder->body.size();
+  cut_bytes_ += holder->size();
   Release(holder);
   holder->cut = true;
 }
@@ -57,7 +65,7 @@ void BodyBudget::Cut(BodyHolder* holder) {
 BodyHolder* BodyBudget::Largest() const {
   BodyHolder* best = nullptr;
   for (BodyHolder* h = head_; h; h = h->next) {
-    if (best == nullptr || h->body.size() > best->body.size()) best = h;
+    if (best == nullptr || h->size() > best->size()) best = h;
   }
   return best;
 }

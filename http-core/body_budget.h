@@ -11,13 +11,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace http_core {
 
 class BodyBudget;
 
+// The kept prefix of a message body. While a body's bytes come in one piece, they are not copied:
+// the holder points at them where the parser read them (`view`) until they are settled into
+// `stored` (BodyBudget::Settle), which the parser does before that input goes away. A message
+// whose body arrived in one data event is written from its input and its bytes are never stored.
 struct BodyHolder {
-  std::string body;  // the kept prefix of the message body
+  std::string_view bytes() const { return view ? std::string_view(view, view_len) : std::string_view(stored); }
+  size_t size() const { return view ? view_len : stored.size(); }
+
+  std::string stored;
+  const char* view = nullptr;  // the bytes, not yet stored (stored is then empty)
+  size_t view_len = 0;
   bool cut = false;  // the budget took this holder's bytes away
   BodyHolder* prev = nullptr;
   BodyHolder* next = nullptr;
@@ -28,9 +38,18 @@ class BodyBudget {
  public:
   explicit BodyBudget(uint64_t max_bytes) : max_(max_bytes) {}
 
-  // Appends up to len bytes of data to holder->body unless the budget has cut it (or must cut it to
-  // make room). Returns the number of bytes kept (0 or len).
+  // Appends len bytes of data to the holder's bytes unless the budget has cut it (or must cut it to
+  // make room). Returns the number of bytes kept (0 or len). The first bytes of an empty holder are
+  // only pointed at. REQUIRES: data stays valid until Settle(holder) or Release(holder).
   size_t Keep(BodyHolder* holder, const uint8_t* data, size_t len);
+
+  // Copies the bytes a holder points at into its own storage (what the budget counts is unchanged).
+  void Settle(BodyHolder* holder) {
+    if (holder->view == nullptr) return;
+    holder->stored.assign(holder->view, holder->view_len);
+    holder->view = nullptr;
+    holder->view_len = 0;
+  }
 
   // Releases the holder's bytes and unlinks it (message emitted or discarded).
   void Release(BodyHolder* holder);

@@ -67,6 +67,7 @@ struct CoreContext {
   // Since the last clear: the message lines (one JSON object and a newline each, docs/internals.md §2),
   // how many, and the log records (the same form). Apart, so that the host takes the messages as one block.
   OutputBuffer out;
+  TimestampWriter timestamps;  // the message lines' `timestamp`
   uint32_t out_messages = 0;
   OutputBuffer records;
   // `,"placement":{…}` closing every message (empty: none), set once by Engine::Configure.

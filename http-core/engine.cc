@@ -20,7 +20,7 @@ Engine::Engine(const EngineOptions& options)
     for (char& c : lower) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
-    ctx_.redaction.names.push_back(std::move(lower));
+    ctx_.redaction.Add(std::move(lower));
   }
 }
 
@@ -56,7 +56,7 @@ int Engine::Feed(const uint8_t* batch, size_t len) {
 void Engine::Apply(const StreamEvent& ev) {
   CoreStats& st = ctx_.stats;
   if (ev.kind == EventKind::kOpen) {
-    if (conns_.count(ev.conn) != 0) {
+    if (conns_.Find(ev.conn) != nullptr) {
       ++st.duplicate_opens;
       return;
     }
@@ -64,16 +64,16 @@ void Engine::Apply(const StreamEvent& ev) {
       ++st.connections_refused;
       return;
     }
-    conns_.emplace(ev.conn, std::make_unique<HttpAssembler>(ev.conn, ev.client, ev.server, ctx_));
+    conns_.Insert(ev.conn, std::make_unique<HttpAssembler>(ev.conn, ev.client, ev.server, ctx_));
     ++st.connections_opened;
     return;
   }
-  auto it = conns_.find(ev.conn);
-  if (it == conns_.end()) {
+  HttpAssembler* found = conns_.Find(ev.conn);
+  if (found == nullptr) {
     ++st.unknown_connection_events;
     return;
   }
-  HttpAssembler& conn = *it->second;
+  HttpAssembler& conn = *found;
   switch (ev.kind) {
     case EventKind::kData:
       st.data_bytes += ev.len;
@@ -90,7 +90,7 @@ void Engine::Apply(const StreamEvent& ev) {
     case EventKind::kClose:
       conn.OnClose(static_cast<CloseReason>(ev.arg));
       held_.Remove(&conn.held_entry());
-      conns_.erase(it);
+      conns_.Erase(ev.conn);
       ++st.connections_closed;
       break;
     case EventKind::kOpen:
@@ -99,12 +99,12 @@ void Engine::Apply(const StreamEvent& ev) {
 }
 
 void Engine::Finish() {
-  for (auto& [id, conn] : conns_) {
-    conn->OnClose(CloseReason::kShutdown);
-    held_.Remove(&conn->held_entry());
+  conns_.ForEachById([this](uint64_t, HttpAssembler& conn) {
+    conn.OnClose(CloseReason::kShutdown);
+    held_.Remove(&conn.held_entry());
     ++ctx_.stats.connections_closed;
-  }
-  conns_.clear();
+  });
+  conns_.Clear();
 }
 
 uint64_t Engine::Balance(uint64_t other_bytes) {

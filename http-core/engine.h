@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "connection_table.h"
 #include "core_context.h"
 #include "held_ledger.h"
 #include "http_assembler.h"
@@ -99,7 +99,7 @@ class Engine {
   uint64_t held_cut_bytes_ = 0;
   HeldLedger held_;
   CoreContext ctx_;
-  std::unordered_map<uint64_t, std::unique_ptr<HttpAssembler>> conns_;
+  ConnectionTable conns_;
   std::string stats_json_;
 };
 

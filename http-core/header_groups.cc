@@ -22,18 +22,22 @@ uint64_t NameHash(std::string_view name) {
 
 }  // namespace
 
-// Line indices sorted by (hash, name, index): equal names end up side by side in message order, so
-// one pass over the sorted keys links each line to the next of its name. std::sort's O(n log n)
-// comparisons hold for any names.
+// Up to kInline lines (nearly every message), each line is compared with the later ones by hash:
+// at most 32 * 31 / 2 integer comparisons, cheaper than sorting for so few, and names are compared
+// only where hashes are equal. Beyond that, line indices are sorted by (hash, name, index): equal
+// names end up side by side in message order, so one pass over the sorted keys links each line to
+// the next of its name; std::sort's O(n log n) comparisons hold for any names.
 void HeaderGroups::Build(const Message& msg) {
   const size_t n = msg.headers.size();
-  if (n > kInline) {
-    heap_.reset(new uint32_t[2 * n]);
-    heap_keys_.reset(new Key[n]);
-    next_ = heap_.get();
-    first_ = heap_.get() + n;
-    keys_ = heap_keys_.get();
+  if (n <= kInline) {
+    BuildFew(msg);
+    return;
   }
+  heap_.reset(new uint32_t[2 * n]);
+  heap_keys_.reset(new Key[n]);
+  next_ = heap_.get();
+  first_ = heap_.get() + n;
+  keys_ = heap_keys_.get();
   for (size_t i = 0; i < n; ++i) {
     keys_[i] = Key{NameHash(msg.Text(msg.headers[i].name)), static_cast<uint32_t>(i)};
   }
@@ -54,6 +58,32 @@ void HeaderGroups::Build(const Message& msg) {
     }
     next_[a.index] = same ? keys_[k + 1].index : kEnd;
     if (same) first_[keys_[k + 1].index] = 0;
+  }
+  comparisons_ = comparisons;
+}
+
+void HeaderGroups::BuildFew(const Message& msg) {
+  const size_t n = msg.headers.size();
+  next_ = inline_;
+  first_ = inline_ + kInline;
+  uint64_t hashes[kInline];
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = NameHash(msg.Text(msg.headers[i].name));
+    first_[i] = 1;
+    next_[i] = kEnd;
+  }
+  uint64_t comparisons = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!first_[i]) continue;  // already linked behind an earlier line of its name
+    uint32_t last = static_cast<uint32_t>(i);
+    for (size_t j = i + 1; j < n; ++j) {
+      if (hashes[j] != hashes[i] || !first_[j]) continue;
+      ++comparisons;
+      if (msg.Text(msg.headers[i].name) != msg.Text(msg.headers[j].name)) continue;
+      next_[last] = static_cast<uint32_t>(j);
+      first_[j] = 0;
+      last = static_cast<uint32_t>(j);
+    }
   }
   comparisons_ = comparisons;
 }

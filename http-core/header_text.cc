@@ -18,22 +18,34 @@ inline uint64_t UpperBits(uint64_t w) {
 
 }  // namespace
 
-void LowerAscii(char* p, size_t len) {
-  size_t k = 0;
-  for (; k + 8 <= len; k += 8) {
-    const uint64_t w = Load64(p + k);
-    const uint64_t lowered = w | UpperBits(w);
-    std::memcpy(p + k, &lowered, sizeof lowered);
+bool LowerAscii(char* p, size_t len) {
+  uint64_t special = 0;
+  if (len >= 8) {
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+      const uint64_t w = Load64(p + k);
+      special |= SpecialBits(w);
+      Store64(p + k, w | UpperBits(w));
+    }
+    if (k < len) {  // the tail, through the last eight bytes (lowering twice is harmless)
+      const uint64_t w = Load64(p + len - 8);
+      special |= SpecialBits(w);
+      Store64(p + len - 8, w | UpperBits(w));
+    }
+    return special == 0;
   }
-  if (k < len && len >= 8) {  // the tail, through the last eight bytes (lowering twice is harmless)
-    const uint64_t w = Load64(p + len - 8);
-    const uint64_t lowered = w | UpperBits(w);
-    std::memcpy(p + len - 8, &lowered, sizeof lowered);
-    return;
+  if (len >= 4) {
+    const uint64_t w = LoadEnds(p, len);
+    StoreEnds(p, len, w | UpperBits(w));
+    return SpecialBits(w) == 0;
   }
-  for (; k < len; ++k) {
-    if (p[k] >= 'A' && p[k] <= 'Z') p[k] = static_cast<char>(p[k] - 'A' + 'a');
+  bool plain = true;
+  for (size_t k = 0; k < len; ++k) {
+    const unsigned char c = static_cast<unsigned char>(p[k]);
+    if (c >= 'A' && c <= 'Z') p[k] = static_cast<char>(c - 'A' + 'a');
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') plain = false;
   }
+  return plain;
 }
 
 size_t NormalizeHeaderValue(char* p, size_t len) {

@@ -7,8 +7,9 @@
 
 namespace http_core {
 
-// Lower-cases the ASCII letters of p[0..len).
-void LowerAscii(char* p, size_t len);
+// Lower-cases the ASCII letters of p[0..len). Returns whether every byte is one a JSON string carries
+// as it is (printable ASCII but '"' and '\\'), as a header name's token characters always are.
+bool LowerAscii(char* p, size_t len);
 
 // Turns CR and LF in p[0..len) into spaces and returns the length without trailing SP / HTAB.
 size_t NormalizeHeaderValue(char* p, size_t len);

@@ -16,16 +16,6 @@ std::string_view FindHeader(const Message& m, std::string_view lower_name) {
   return {};
 }
 
-void AppendEndpointJson(std::string& out, const Endpoint& ep) {
-  char ip[64];
-  AppendIpText(ip, sizeof ip, ep);
-  out += "{\"ip\":\"";
-  out += ip;
-  out += "\",\"port\":";
-  AppendUint(out, ep.port);
-  out += '}';
-}
-
 }  // namespace
 
 const char* NonHttpReasonName(NonHttpReason reason) {
@@ -41,11 +31,7 @@ HttpAssembler::HttpAssembler(uint64_t conn_id, const Endpoint& client, const End
                              CoreContext& ctx)
     : ctx_(ctx) {
   held_entry_.owner = this;
-  json_.id = "\"";
-  AppendUint(json_.id, conn_id);
-  json_.id += '"';
-  AppendEndpointJson(json_.client, client);
-  AppendEndpointJson(json_.server, server);
+  json_.Set(conn_id, client, server);
   for (int i = 0; i < 2; ++i) {
     sides_[i].parser.Init(i == 0, &ctx_.limits, &ctx_.budget, &ctx_.messages, this);
   }
@@ -310,7 +296,7 @@ void HttpAssembler::MarkNotHttp(NonHttpReason reason, uint64_t bytes) {
 
 void HttpAssembler::LogNotHttp(NonHttpReason reason) {
   std::string line = "{\"level\":\"debug\",\"message\":\"connection is not HTTP\",\"connectionId\":";
-  line += json_.id;
+  line += json_.id();
   line += ",\"reason\":\"";
   line += NonHttpReasonName(reason);
   line += "\"}\n";
@@ -328,7 +314,7 @@ void HttpAssembler::Emit(Side& s) {
       resume_client_ = true;
     }
   }
-  m.body_truncated = m.body_size > m.held.body.size();
+  m.body_truncated = m.body_size > m.held.size();
   ++messages_;
   if (Filtered(m)) {
     if (!m.is_request && !s.parser.interim()) filtered_.Answered(m.exchange);
@@ -336,7 +322,7 @@ void HttpAssembler::Emit(Side& s) {
     s.parser.Finished();
     return;
   }
-  AppendMessageLine(ctx_.out, m, json_, ctx_.redaction, ctx_.redactor.Apply(m), ctx_.placement);
+  AppendMessageLine(ctx_.out, ctx_.timestamps, m, json_, ctx_.redaction, ctx_.redactor.Apply(m), ctx_.placement);
   ++ctx_.out_messages;
   CoreStats& st = ctx_.stats;
   if (m.is_request) ++st.requests; else ++st.responses;

@@ -34,7 +34,7 @@
 
 namespace http_core {
 
-class HttpAssembler : private MessageParser::Events {
+class HttpAssembler final : private MessageParser::Events {
  public:
   HttpAssembler(uint64_t conn_id, const Endpoint& client, const Endpoint& server, CoreContext& ctx);
   ~HttpAssembler();

@@ -4,6 +4,12 @@
 
 #include "word_bits.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace http_core {
 namespace {
 
@@ -61,28 +67,39 @@ inline char* WriteEscape(char* dst, uint8_t c) {
 
 inline bool NeedsEscape(uint8_t c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// High bit set in some byte unless every byte is one a JSON string carries as it is: ASCII from
-// 0x20, except '"' and '\\'. (A high bit, the start or the middle of a UTF-8 sequence, sends the
-// word to the byte loop.)
-inline uint64_t SpecialBits(uint64_t w) {
-  return ((((w - kOnes * 0x20) & ~w) | w) & kHighBits) | ByteMatchBits(w, '"') | ByteMatchBits(w, '\\');
-}
-
 #if defined(__SSE2__) || defined(__wasm_simd128__)
 // Sixteen bytes in one vector test where the target has 128-bit vectors (SSE2 natively, SIMD128 in
-// the WebAssembly build): the same predicate as SpecialBits. Bytes below 0x20 or from 0x80 are the
-// ones that wrap to 0x60 or more after subtracting 0x20.
+// the WebAssembly build): the same predicate as SpecialBits. Read as signed, the bytes below 0x20 and
+// those from 0x80 are exactly the ones less than 0x20: one compare for both.
 typedef uint8_t Bytes16 __attribute__((vector_size(16)));
-inline bool Plain16(const uint8_t* p) {
+typedef int8_t SignedBytes16 __attribute__((vector_size(16)));
+inline Bytes16 Special16(const uint8_t* p) {
   Bytes16 v;
   std::memcpy(&v, p, sizeof v);
-  const auto special = ((v - 0x20) >= 0x60) | (v == '"') | (v == '\\');
-  uint64_t halves[2];
-  std::memcpy(halves, &special, sizeof halves);
-  return (halves[0] | halves[1]) == 0;
+  SignedBytes16 sv;
+  std::memcpy(&sv, p, sizeof sv);
+  return reinterpret_cast<Bytes16>(sv < 0x20) | reinterpret_cast<Bytes16>(v == '"') |
+         reinterpret_cast<Bytes16>(v == '\\');
+}
+inline bool NoneSet(Bytes16 special) {
+#if defined(__wasm_simd128__)
+  v128_t m;
+  std::memcpy(&m, &special, sizeof m);
+  return !wasm_v128_any_true(m);
+#else
+  __m128i m;
+  std::memcpy(&m, &special, sizeof m);
+  return _mm_movemask_epi8(m) == 0;
+#endif
+}
+inline bool Plain16(const uint8_t* p) { return NoneSet(Special16(p)); }
+// Sixty-four bytes with one test and one branch: bodies are mostly long plain runs.
+inline bool Plain64(const uint8_t* p) {
+  return NoneSet(Special16(p) | Special16(p + 16) | Special16(p + 32) | Special16(p + 48));
 }
 #else
 inline bool Plain16(const uint8_t* p) { return (SpecialBits(Load64(p)) | SpecialBits(Load64(p + 8))) == 0; }
+inline bool Plain64(const uint8_t* p) { return Plain16(p) && Plain16(p + 16) && Plain16(p + 32) && Plain16(p + 48); }
 #endif
 
 // Escapes text into dst. Invalid UTF-8 bytes become U+FFFD when kReplaceInvalid; otherwise the
@@ -91,8 +108,29 @@ template <bool kReplaceInvalid>
 char* WriteEscapedText(char* dst, std::string_view text) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   const size_t len = text.size();
+  // Short texts (most header values) with nothing to escape: at most two loads and two stores.
+  if (len >= 8 && len <= 16) {
+    const uint64_t head = Load64(p), tail = Load64(p + len - 8);
+    if ((SpecialBits(head) | SpecialBits(tail)) == 0) {
+      Store64(dst, head);
+      Store64(dst + len - 8, tail);
+      return dst + len;
+    }
+  } else if (len >= 4 && len < 8) {
+    const uint64_t w = LoadEnds(p, len);
+    if (SpecialBits(w) == 0) {
+      StoreEnds(dst, len, w);
+      return dst + len;
+    }
+  }
   size_t i = 0;
   while (i < len) {
+    if (i + 64 <= len && Plain64(p + i)) {
+      std::memcpy(dst, p + i, 64);
+      dst += 64;
+      i += 64;
+      continue;
+    }
     if (i + 16 <= len && Plain16(p + i)) {
       std::memcpy(dst, p + i, 16);
       dst += 16;
@@ -160,13 +198,30 @@ void AppendWritten(std::string& out, size_t bound, Write write) {
 }  // namespace
 
 char* WriteUint(char* dst, uint64_t value) {
+  // Most numbers in a message line are short (versions, exchanges, status codes, sizes).
+  if (value < 10) {
+    *dst = static_cast<char>('0' + value);
+    return dst + 1;
+  }
+  // Two digits per division.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char buf[20];
   char* const end = buf + sizeof buf;
   char* p = end;
-  do {
-    *--p = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
+  while (value >= 100) {
+    p -= 2;
+    std::memcpy(p, kPairs + 2 * (value % 100), 2);
+    value /= 100;
+  }
+  if (value >= 10) {
+    p -= 2;
+    std::memcpy(p, kPairs + 2 * value, 2);
+  } else {
+    *--p = static_cast<char>('0' + value);
+  }
   const size_t n = static_cast<size_t>(end - p);
   std::memcpy(dst, p, n);
   return dst + n;
@@ -201,6 +256,20 @@ char* WriteIso8601Micros(char* dst, int64_t micros) {
   dst = WritePadded(dst, static_cast<uint64_t>(sec_of_day % 60), 2);
   *dst++ = '.';
   dst = WritePadded(dst, static_cast<uint64_t>(frac), 6);
+  *dst++ = 'Z';
+  return dst;
+}
+
+char* TimestampWriter::Write(char* dst, int64_t micros) {
+  const int64_t second = micros / 1000000;
+  if (second != second_) {
+    char full[27];
+    WriteIso8601Micros(full, second * 1000000);
+    std::memcpy(text_, full, sizeof text_);
+    second_ = second;
+  }
+  std::memcpy(dst, text_, sizeof text_);
+  dst = WritePadded(dst + sizeof text_, static_cast<uint64_t>(micros % 1000000), 6);
   *dst++ = 'Z';
   return dst;
 }

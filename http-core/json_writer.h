@@ -28,6 +28,18 @@ char* WriteUint(char* dst, uint64_t value);
 // REQUIRES: micros >= 0 (callers omit the field for unknown times).
 char* WriteIso8601Micros(char* dst, int64_t micros);
 
+// WriteIso8601Micros with the text up to the second kept from the last call: messages come many to
+// a second of capture time, and the date arithmetic (64-bit divisions) then runs once per second.
+class TimestampWriter {
+ public:
+  // REQUIRES: micros >= 0. The same 27 bytes as WriteIso8601Micros.
+  char* Write(char* dst, int64_t micros);
+
+ private:
+  int64_t second_ = -1;
+  char text_[20] = {};  // "YYYY-MM-DDTHH:MM:SS." of second_
+};
+
 // micros / 1000 as a JSON number with up to three decimals ("12", "0.412"); ≤ 24 bytes.
 // REQUIRES: micros >= 0
 char* WriteMillisFromMicros(char* dst, int64_t micros);

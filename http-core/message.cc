@@ -1,6 +1,7 @@
 #include "message.h"
 
 #include <cstring>
+#include <utility>
 
 #include "header_groups.h"
 #include "json_writer.h"
@@ -22,6 +23,7 @@ void Message::Reset(bool request) {
   path = status_message = Span{};
   status_code = 0;
   http_major = http_minor = 1;
+  names_need_escaping = false;
   held.cut = false;
   body_size = 0;
   body_truncated = false;
@@ -37,11 +39,31 @@ void Message::Reset(bool request) {
   error_text.clear();
 }
 
-bool Redaction::Matches(std::string_view lower_name) const {
-  for (const std::string& n : names) {
-    if (n == lower_name) return true;
+void ConnectionJson::Set(uint64_t conn_id, const Endpoint& client, const Endpoint& server) {
+  // Each endpoint: {"ip":"<at most 45 characters of IPv6 text>","port":65535}, under 80 bytes.
+  char buf[2 + 20 + 2 * 80];
+  char* p = buf;
+  *p++ = '"';
+  p = WriteUint(p, conn_id);
+  *p++ = '"';
+  id_len_ = static_cast<uint8_t>(p - buf);
+  for (const Endpoint* ep : {&client, &server}) {
+    char* const start = p;
+    char ip[64];
+    AppendIpText(ip, sizeof ip, *ep);
+    p = WriteLiteral(p, "{\"ip\":\"");
+    p = WriteBytes(p, ip);
+    p = WriteLiteral(p, "\",\"port\":");
+    p = WriteUint(p, ep->port);
+    *p++ = '}';
+    if (ep == &client) client_len_ = static_cast<uint8_t>(p - start);
   }
-  return false;
+  text_.assign(buf, static_cast<size_t>(p - buf));
+}
+
+void Redaction::Add(std::string lower_name) {
+  lengths_ |= uint64_t{1} << (lower_name.size() & 63);
+  names_.push_back(std::move(lower_name));
 }
 
 namespace {
@@ -64,7 +86,13 @@ char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
     const std::string_view name = msg.Text(msg.headers[i].name);
     if (!first) *p++ = ',';
     first = false;
-    p = WriteJsonString(p, name);
+    if (msg.names_need_escaping) {
+      p = WriteJsonString(p, name);
+    } else {
+      *p++ = '"';
+      p = WriteBytes(p, name);
+      *p++ = '"';
+    }
     *p++ = ':';
     const bool redact = redaction.Matches(name);
     const bool is_set_cookie = name == "set-cookie";
@@ -99,11 +127,11 @@ char* WriteHeaders(char* p, const Message& msg, const Redaction& redaction) {
 constexpr size_t kBodySlice = 16 << 10;
 
 // Writes `,"body":"…","bodyEncoding":…`, as UTF-8 when it is, else as base64.
-void WriteBody(OutputBuffer& out, const std::string& body) {
+void WriteBody(OutputBuffer& out, std::string_view body) {
   const size_t mark = out.size();
   char* p = WriteLiteral(out.Reserve(16), ",\"body\":\"");
   out.Commit(p);
-  std::string_view rest(body);
+  std::string_view rest = body;
   bool utf8 = true;
   while (!rest.empty() && utf8) {
     size_t take = rest.size() < kBodySlice ? rest.size() : kBodySlice;
@@ -126,32 +154,33 @@ void WriteBody(OutputBuffer& out, const std::string& body) {
 
 }  // namespace
 
-void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction, const std::string& body, std::string_view tail) {
+void AppendMessageLine(OutputBuffer& out, TimestampWriter& timestamps, const Message& msg,
+                       const ConnectionJson& conn, const Redaction& redaction, std::string_view body,
+                       std::string_view tail) {
   // Everything before the body: fixed text and numbers (≤ 400 bytes), the connection's JSON, the
   // escaped start-line text and headers.
-  const size_t endpoint = conn.client.size() > conn.server.size() ? conn.client.size()
-                                                                  : conn.server.size();
-  char* p = out.Reserve(400 + conn.id.size() + 3 * endpoint +
+  const size_t endpoint = conn.client().size() > conn.server().size() ? conn.client().size()
+                                                                      : conn.server().size();
+  char* p = out.Reserve(400 + conn.id().size() + 3 * endpoint +
                         kMaxEscapedBytesPer * std::strlen(msg.method) + HeadersBound(msg));
   *p++ = '{';
   if (msg.start_ts >= 0) {
     p = WriteLiteral(p, "\"timestamp\":\"");
-    p = WriteIso8601Micros(p, msg.start_ts);
+    p = timestamps.Write(p, msg.start_ts);
     p = WriteLiteral(p, "\",");
   }
   p = msg.is_request ? WriteLiteral(p, "\"direction\":\"request\"")
                     : WriteLiteral(p, "\"direction\":\"response\"");
   p = WriteLiteral(p, ",\"connectionId\":");
-  p = WriteBytes(p, conn.id);
+  p = WriteBytes(p, conn.id());
   p = WriteLiteral(p, ",\"exchange\":");
   p = WriteUint(p, msg.exchange);
   p = WriteLiteral(p, ",\"source\":");
-  p = WriteBytes(p, msg.is_request ? conn.client : conn.server);
+  p = WriteBytes(p, msg.is_request ? conn.client() : conn.server());
   p = WriteLiteral(p, ",\"destination\":");
-  p = WriteBytes(p, msg.is_request ? conn.server : conn.client);
+  p = WriteBytes(p, msg.is_request ? conn.server() : conn.client());
   p = WriteLiteral(p, ",\"receiver\":");
-  p = WriteBytes(p, conn.server);
+  p = WriteBytes(p, conn.server());
   p = WriteLiteral(p, ",\"httpVersion\":\"");
   p = WriteUint(p, msg.http_major);
   *p++ = '.';

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "body_budget.h"
+#include "json_writer.h"
 #include "output_buffer.h"
+#include "stream_event.h"
 
 namespace http_core {
 
@@ -27,11 +29,19 @@ struct Header {
   Span value;  // trailing whitespace trimmed, obs-fold line breaks turned into spaces
 };
 
-// What the JSON writer needs to know about the connection (prepared once at `open`).
-struct ConnectionJson {
-  std::string id;      // decimal conn id, already a JSON string literal: "\"7\""
-  std::string client;  // {"ip":"…","port":N}
-  std::string server;
+// What the JSON writer needs to know about the connection, written once at `open`, in one string
+// (one allocation per connection).
+class ConnectionJson {
+ public:
+  void Set(uint64_t conn_id, const Endpoint& client, const Endpoint& server);
+  std::string_view id() const { return std::string_view(text_).substr(0, id_len_); }  // "\"7\""
+  std::string_view client() const { return std::string_view(text_).substr(id_len_, client_len_); }  // {"ip":"…","port":N}
+  std::string_view server() const { return std::string_view(text_).substr(id_len_ + client_len_); }
+
+ private:
+  std::string text_;
+  uint8_t id_len_ = 0;
+  uint8_t client_len_ = 0;
 };
 
 struct Message {
@@ -40,6 +50,9 @@ struct Message {
   const char* method = "";  // llhttp's static method name
   Span path, status_message;
   std::vector<Header> headers;
+  // Some header name holds a byte JSON must escape. llhttp passes only token characters in names,
+  // so names are copied into the line as they are, unless this says otherwise.
+  bool names_need_escaping = false;
   uint16_t status_code = 0;
   uint8_t http_major = 1, http_minor = 1;
   BodyHolder held;        // kept body prefix (≤ max_body_size), accounted in the BodyBudget
@@ -60,7 +73,7 @@ struct Message {
 
   std::string_view Text(Span s) const { return std::string_view(arena).substr(s.off, s.len); }
 
-  // Resets every field for the next message. REQUIRES: held.body already released to the budget.
+  // Resets every field for the next message. REQUIRES: held already released to the budget.
   void Reset(bool request);
 
   // After emission: gives back large header storage at once, so an idle connection holds little.
@@ -69,14 +82,28 @@ struct Message {
 };
 
 struct Redaction {
-  std::vector<std::string> names;  // lower-case
-  bool Matches(std::string_view lower_name) const;
+  // REQUIRES: lower-case names.
+  void Add(std::string lower_name);
+  bool Matches(std::string_view lower_name) const {
+    // Most names have a length no listed name has.
+    if (((lengths_ >> (lower_name.size() & 63)) & 1) == 0) return false;
+    for (const std::string& n : names_) {
+      if (n == lower_name) return true;
+    }
+    return false;
+  }
+  bool empty() const { return names_.empty(); }
+
+ private:
+  std::vector<std::string> names_;
+  uint64_t lengths_ = 0;  // bit (length % 64) of every listed name
 };
 
-// Appends `{...}\n` for msg to out, with `body` as its body (msg.held.body, or a redacted copy:
+// Appends `{...}\n` for msg to out, with `body` as its body (msg.held's bytes, or a redacted copy:
 // message_redaction.h) and `tail` (`,"placement":{…}` or empty) before the closing brace.
-void AppendMessageLine(OutputBuffer& out, const Message& msg, const ConnectionJson& conn,
-                       const Redaction& redaction, const std::string& body, std::string_view tail);
+void AppendMessageLine(OutputBuffer& out, TimestampWriter& timestamps, const Message& msg,
+                       const ConnectionJson& conn, const Redaction& redaction, std::string_view body,
+                       std::string_view tail);
 
 }  // namespace http_core
 

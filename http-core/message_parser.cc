@@ -61,6 +61,8 @@ MessageParser::Step MessageParser::Execute(const uint8_t* data, size_t len, int6
   cur_ts_ = ts;
   const char* begin = reinterpret_cast<const char*>(data);
   const llhttp_errno_t err = llhttp_execute(&parser_, begin, len);
+  // A body kept by pointing into data: the message is still open and data goes away after this.
+  if (msg_) budget_->Settle(&msg_->held);
   size_t used = len;
   if (err != HPE_OK) {
     const char* pos = llhttp_get_error_pos(&parser_);
@@ -231,7 +233,7 @@ int MessageParser::OnHeaderFieldComplete(llhttp_t* p) {
   Message& m = *s.msg_;
   if (s.in_trailers_ || m.headers.empty()) return 0;
   Header& h = m.headers.back();
-  LowerAscii(m.arena.data() + h.name.off, h.name.len);
+  if (!LowerAscii(m.arena.data() + h.name.off, h.name.len)) m.names_need_escaping = true;
   h.value = Span{static_cast<uint32_t>(m.arena.size()), 0};
   s.field_open_ = false;
   s.value_open_ = true;
@@ -279,7 +281,7 @@ int MessageParser::OnBody(llhttp_t* p, const char* at, size_t len) {
   m.has_body = true;
   if (m.gap_in_body) return 0;  // a body with a hole keeps only what came before the hole
   const uint32_t max_body = s.limits_->max_body_size;
-  const size_t held = m.held.body.size();
+  const size_t held = m.held.size();
   if (held < max_body && !m.held.cut) {
     const size_t room = max_body - held;
     s.budget_->Keep(&m.held, reinterpret_cast<const uint8_t*>(at), len < room ? len : room);

@@ -109,7 +109,7 @@ class MessageParser {
   uint64_t held_bytes() const {
     if (!msg_) return 0;
     return HeapBytes(msg_->arena) + msg_->headers.capacity() * sizeof(Header) +
-           msg_->held.body.size();
+           msg_->held.size();
   }
 
  private:

@@ -54,8 +54,8 @@ bool MessageRedactor::RedactUrl(Message& m, Span& span) {
   return true;
 }
 
-const std::string& MessageRedactor::RedactBody(const Message& m) {
-  const std::string& kept = m.held.body;
+std::string_view MessageRedactor::RedactBody(const Message& m) {
+  const std::string_view kept = m.held.bytes();
   if (body_fields.empty() || kept.empty()) return kept;
   BodyKind kind = BodyKind::kOther;
   bool encoded = false;
@@ -104,7 +104,7 @@ const std::string* MessageRedactor::RedactDecoded(std::string_view content_type,
   return RedactText(kind == BodyKind::kForm, body, cut_expected) ? &body_ : nullptr;
 }
 
-const std::string& MessageRedactor::Apply(Message& m) {
+std::string_view MessageRedactor::Apply(Message& m) {
   if (!query_params.empty()) {
     bool redacted = m.is_request && RedactUrl(m, m.path);
     for (Header& h : m.headers) {
@@ -112,7 +112,7 @@ const std::string& MessageRedactor::Apply(Message& m) {
     }
     if (redacted) ++counters_.urls_redacted;
   }
-  if (!m.has_body) return m.held.body;
+  if (!m.has_body) return m.held.bytes();
   return RedactBody(m);
 }
 

@@ -38,9 +38,9 @@ class MessageRedactor {
   NameList query_params;
   NameList body_fields;
 
-  // Redacts m's URL text in place and returns the body to write: m.held.body, or a redacted copy
+  // Redacts m's URL text in place and returns the body to write: m.held's bytes, or a redacted copy
   // that stays valid until the next call.
-  const std::string& Apply(Message& m);
+  std::string_view Apply(Message& m);
   const RedactionCounters& counters() const { return counters_; }
 
   // A body whose Content-Encoding the caller removed after the core (decoded bodies): the same rules
@@ -50,7 +50,7 @@ class MessageRedactor {
 
  private:
   bool RedactUrl(Message& m, Span& span);
-  const std::string& RedactBody(const Message& m);
+  std::string_view RedactBody(const Message& m);
   // Redacts a JSON (or, with `form`, urlencoded) text into body_; false when nothing was replaced.
   bool RedactText(bool form, std::string_view text, bool cut_expected);
 

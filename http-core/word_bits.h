@@ -18,10 +18,37 @@ inline uint64_t Load64(const void* p) {
   return w;
 }
 
+inline uint32_t Load32(const void* p) {
+  uint32_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+inline void Store64(void* p, uint64_t w) { std::memcpy(p, &w, sizeof w); }
+inline void Store32(void* p, uint32_t w) { std::memcpy(p, &w, sizeof w); }
+
+// A short text of 4 to 8 bytes as one word: its first four bytes, then its last four (they overlap
+// when it is shorter than eight). A test that holds for every byte of the word holds for the text;
+// the word is written back with StoreEnds. REQUIRES: 4 <= len <= 8.
+inline uint64_t LoadEnds(const void* p, size_t len) {
+  return Load32(p) | (uint64_t{Load32(static_cast<const char*>(p) + len - 4)} << 32);
+}
+inline void StoreEnds(void* p, size_t len, uint64_t w) {
+  Store32(p, static_cast<uint32_t>(w));
+  Store32(static_cast<char*>(p) + len - 4, static_cast<uint32_t>(w >> 32));
+}
+
 // Non-zero exactly when some byte of w equals b (which bits are set beyond that is unspecified).
 inline uint64_t ByteMatchBits(uint64_t w, uint8_t b) {
   const uint64_t x = w ^ (kOnes * b);
   return (x - kOnes) & ~x & kHighBits;
+}
+
+// High bit set in some byte unless every byte is one a JSON string carries as it is: ASCII from
+// 0x20, except '"' and '\\'. (A byte from 0x80, part of a UTF-8 sequence or not, counts as special:
+// those take the escaping walk's byte loop.)
+inline uint64_t SpecialBits(uint64_t w) {
+  return ((((w - kOnes * 0x20) & ~w) | w) & kHighBits) | ByteMatchBits(w, '"') | ByteMatchBits(w, '\\');
 }
 
 }  // namespace http_core

@@ -22,6 +22,31 @@ TEST(HeaderText, LowerCasesOnlyAsciiLettersWhereverTheyFall) {
   }
 }
 
+// Every length up to 20, so that each way through (bytes, two overlapping halves, words and an
+// overlapping tail) is taken; a byte JSON must escape is reported wherever it falls.
+TEST(HeaderText, LowerCasesShortNamesAndReportsBytesToEscape) {
+  for (size_t len = 0; len <= 20; ++len) {
+    std::string text;
+    for (size_t k = 0; k < len; ++k) text += static_cast<char>("Content-TYPE-X"[k % 14]);
+    std::string want = text;
+    for (char& c : want) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    std::string lowered = text;
+    EXPECT_TRUE(LowerAscii(lowered.data(), lowered.size())) << len;
+    EXPECT_EQ(lowered, want) << len;
+    for (size_t at = 0; at < len; ++at) {
+      for (char bad : {'"', '\\', '\x01', '\x7f', '\x80', '\xff'}) {
+        std::string odd = text;
+        odd[at] = bad;
+        const bool plain = LowerAscii(odd.data(), odd.size());
+        EXPECT_EQ(plain, bad == '\x7f') << len << " at " << at << " byte " << int(bad);
+        EXPECT_EQ(odd[at], bad) << len << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(HeaderText, FoldLineBreaksBecomeSpacesAndTrailingWhitespaceGoes) {
   for (size_t pad = 0; pad < 17; ++pad) {
     std::string text = std::string(pad, 'v') + "a\r\n b\t \t";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace http_core {
 namespace {
@@ -46,14 +47,18 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");  // DEL and '/' need no escape
 }
 
-// Both string writers skip eight bytes at a time: every byte that needs escaping is found wherever it
-// falls in a word, and next to bytes (0x7f, 0x80..0xff, 0x1f+1) that the word test must not confuse.
+// Both string writers skip 64, 16 or 8 bytes at a time: every byte that needs escaping is found
+// wherever it falls in a block, and next to bytes (0x7f, 0x80..0xff, 0x1f+1) that the block test must
+// not confuse.
 TEST(JsonWriter, Utf8BodyEscapesEveryByteWhereverItFallsInAWord) {
+  std::vector<size_t> lengths;
+  for (size_t len = 0; len <= 40; ++len) lengths.push_back(len);
+  for (size_t len : {63, 64, 65, 79, 80, 81, 127, 128, 129, 150}) lengths.push_back(len);
   const std::string specials[] = {std::string(1, '\0'), "\x1f", "\"", "\\", "\n"};
   const std::string expected[] = {"\\u0000", "\\u001f", "\\\"", "\\\\", "\\n"};
   const std::string fillers[] = {"a", " ", "\x7f", "!", "]", "\xc3\xa9"};
   for (const std::string& filler : fillers) {
-    for (size_t len = 0; len <= 40; ++len) {
+    for (size_t len : lengths) {
       std::string plain;
       while (plain.size() < len) plain += filler;
       std::string out;
@@ -79,14 +84,14 @@ TEST(JsonWriter, Utf8BodyEscapesEveryByteWhereverItFallsInAWord) {
 // An invalid byte anywhere in a word, after plain words, is replaced in text fields and turns a
 // body to base64; a sequence crossing a word boundary is still one character.
 TEST(JsonWriter, InvalidByteIsFoundWhereverItFallsInAWord) {
-  for (size_t at = 0; at < 24; ++at) {
-    std::string text(24, 'a');
+  for (size_t at = 0; at < 140; ++at) {
+    std::string text(140, 'a');
     text[at] = '\xff';
     std::string want = "\"" + text.substr(0, at) + "\xEF\xBF\xBD" + text.substr(at + 1) + "\"";
     EXPECT_EQ(Json(text), want) << at;
     EXPECT_FALSE(Utf8(text)) << at;
     if (at + 3 > text.size()) continue;
-    std::string euro(24, 'b');
+    std::string euro(140, 'b');
     euro.replace(at, 3, "\xe2\x82\xac");
     EXPECT_TRUE(Utf8(euro)) << at;
   }
@@ -142,6 +147,31 @@ TEST(JsonWriter, MillisKeepMicrosecondPrecisionWithoutTrailingZeros) {
   EXPECT_EQ(Ms(3000), "3");
   EXPECT_EQ(Ms(1234567), "1234.567");
   EXPECT_EQ(Ms(10), "0.01");
+}
+
+TEST(JsonWriter, WritesUnsignedIntegers) {
+  const uint64_t values[] = {0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 4096, 65535, 1234567890123,
+                             18446744073709551615ull};
+  for (uint64_t v : values) {
+    std::string out;
+    AppendUint(out, v);
+    EXPECT_EQ(out, std::to_string(v));
+  }
+}
+
+// The writer that keeps the last second's text writes what WriteIso8601Micros writes, within a
+// second, across seconds, days and years, and when time goes back.
+TEST(JsonWriter, TimestampWriterMatchesTheFullComputation) {
+  TimestampWriter w;
+  const int64_t times[] = {1700000000123456, 1700000000999999, 1700000001000000, 1700000000000001,
+                           0, 86399999999, 86400000000, 951782400000000, 4102444799999999,
+                           4102444800000000, 4102444800000001};
+  for (int64_t t : times) {
+    char got[27];
+    char* end = w.Write(got, t);
+    ASSERT_EQ(end - got, 27) << t;
+    EXPECT_EQ(std::string(got, 27), Iso(t)) << t;
+  }
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ class Recorder : public MessageParser::Events {
   void OnMessageComplete(MessageParser& p) override { Record(p); }
   void Record(MessageParser& p) {
     const Message& m = p.msg();
-    Emitted e{m.method, std::string(m.Text(m.path)), {}, m.held.body, m.body_size, m.exchange,
+    Emitted e{m.method, std::string(m.Text(m.path)), {}, std::string(m.held.bytes()), m.body_size, m.exchange,
               m.start_ts, m.end_ts, m.incomplete, m.error ? m.error : ""};
     for (const Header& h : m.headers) {
       e.headers.emplace_back(std::string(m.Text(h.name)), std::string(m.Text(h.value)));
