@@ -10,7 +10,7 @@ namespace http_core {
 
 void Message::ReleaseLargeBuffers() {
   // Small buffers are kept for the next message; large ones go back to the allocator.
-  if (arena.capacity() > 2048) std::string().swap(arena);
+  if (arena.capacity() > 2048) arena.Release();
   if (headers.capacity() > 64) std::vector<Header>().swap(headers);
 }
 

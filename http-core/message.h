@@ -16,6 +16,7 @@
 #include "json_writer.h"
 #include "output_buffer.h"
 #include "stream_event.h"
+#include "text_arena.h"
 
 namespace http_core {
 
@@ -46,7 +47,7 @@ class ConnectionJson {
 
 struct Message {
   bool is_request = true;
-  std::string arena;  // method, path, status message, header names and values
+  TextArena arena;  // path, status message, header names and values
   const char* method = "";  // llhttp's static method name
   Span path, status_message;
   std::vector<Header> headers;
@@ -71,7 +72,8 @@ struct Message {
   const char* error = nullptr;  // static text or error_text
   std::string error_text;
 
-  std::string_view Text(Span s) const { return std::string_view(arena).substr(s.off, s.len); }
+  // REQUIRES: s lies within the arena (spans are made from its size).
+  std::string_view Text(Span s) const { return std::string_view(arena.data() + s.off, s.len); }
 
   // Resets every field for the next message. REQUIRES: held already released to the budget.
   void Reset(bool request);

@@ -9,7 +9,7 @@ namespace {
 // the pieces land back to back in the arena, so the span only grows.
 void AppendToSpan(Message& m, Span& span, const char* at, size_t len) {
   if (span.len == 0) span.off = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(at, len);
+  m.arena.Append(at, len);
   span.len += static_cast<uint32_t>(len);
 }
 
@@ -223,7 +223,7 @@ int MessageParser::OnHeaderField(llhttp_t* p, const char* at, size_t len) {
     m.headers.push_back(Header{Span{off, 0}, Span{off, 0}});
     s.field_open_ = true;
   }
-  m.arena.append(at, len);
+  m.arena.Append(at, len);
   m.headers.back().name.len += static_cast<uint32_t>(len);
   return 0;
 }
@@ -245,7 +245,7 @@ int MessageParser::OnHeaderValue(llhttp_t* p, const char* at, size_t len) {
   if (s.CountHeaderBytes(len)) return HPE_USER;
   Message& m = *s.msg_;
   if (s.in_trailers_ || m.headers.empty()) return 0;
-  m.arena.append(at, len);
+  m.arena.Append(at, len);
   m.headers.back().value.len += static_cast<uint32_t>(len);
   return 0;
 }

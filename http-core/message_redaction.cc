@@ -50,7 +50,7 @@ bool MessageRedactor::RedactUrl(Message& m, Span& span) {
   if (RedactUrlQuery(m.Text(span), query_params, url_) == 0) return false;
   span.off = static_cast<uint32_t>(m.arena.size());
   span.len = static_cast<uint32_t>(url_.size());
-  m.arena += url_;
+  m.arena.Append(url_);
   return true;
 }
 

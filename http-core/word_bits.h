@@ -4,6 +4,7 @@
 #ifndef HTTP_CORE_WORD_BITS_H_
 #define HTTP_CORE_WORD_BITS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -42,6 +43,21 @@ inline void StoreEnds(void* p, size_t len, uint64_t w) {
 inline uint64_t ByteMatchBits(uint64_t w, uint8_t b) {
   const uint64_t x = w ^ (kOnes * b);
   return (x - kOnes) & ~x & kHighBits;
+}
+
+// Copies n bytes by words, inline: a header name or value is a few dozen bytes, and a memcpy of a size
+// not known at compile time is, in the WebAssembly build, a call out of the module (memory.copy) or
+// into libc. REQUIRES: the ranges do not overlap.
+inline void CopyBytes(char* dst, const char* src, size_t n) {
+  if (n >= 8) {
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) Store64(dst + k, Load64(src + k));
+    if (k < n) Store64(dst + n - 8, Load64(src + n - 8));  // the tail, through the last eight bytes
+  } else if (n >= 4) {
+    StoreEnds(dst, n, LoadEnds(src, n));
+  } else {
+    for (size_t k = 0; k < n; ++k) dst[k] = src[k];
+  }
 }
 
 // High bit set in some byte unless every byte is one a JSON string carries as it is: ASCII from

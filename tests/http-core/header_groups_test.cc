@@ -14,9 +14,9 @@ Message WithHeaders(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     Header h;
     h.name = Span{static_cast<uint32_t>(m.arena.size()), static_cast<uint32_t>(name.size())};
-    m.arena += name;
+    m.arena.Append(name);
     h.value = Span{static_cast<uint32_t>(m.arena.size()), 1};
-    m.arena += 'v';
+    m.arena.Append("v");
     m.headers.push_back(h);
   }
   return m;
