@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "word_bits.h"
+
 namespace http_core {
 namespace {
 
@@ -20,13 +22,24 @@ uint64_t NameHash(std::string_view name) {
   return h ^ (h >> 29);
 }
 
+// A name's length and its first eight bytes (fewer for a shorter name), without a multiply: for a
+// handful of names, equal keys are rare unless the names are equal, and then the names are compared.
+uint64_t FewKey(std::string_view name) {
+  const size_t n = name.size();
+  uint64_t head;
+  if (n >= 8) head = Load64(name.data());
+  else if (n >= 4) head = LoadEnds(name.data(), n);
+  else head = n == 0 ? 0 : (uint64_t{static_cast<uint8_t>(name[0])} << 8 | static_cast<uint8_t>(name[n - 1]));
+  return head ^ (uint64_t{n} << 56);
+}
+
 }  // namespace
 
-// Up to kInline lines (nearly every message), each line is compared with the later ones by hash:
-// at most 32 * 31 / 2 integer comparisons, cheaper than sorting for so few, and names are compared
-// only where hashes are equal. Beyond that, line indices are sorted by (hash, name, index): equal
-// names end up side by side in message order, so one pass over the sorted keys links each line to
-// the next of its name; std::sort's O(n log n) comparisons hold for any names.
+// Up to kInline lines (nearly every message), each line is compared with the later ones by a key (the
+// name's length and first bytes): at most 32 * 31 / 2 integer comparisons, cheaper than sorting for
+// so few, and names are compared only where keys are equal. Beyond that, line indices are sorted by
+// (hash, name, index): equal names end up side by side in message order, so one pass over the sorted
+// keys links each line to the next of its name; std::sort's O(n log n) comparisons hold for any names.
 void HeaderGroups::Build(const Message& msg) {
   const size_t n = msg.headers.size();
   if (n <= kInline) {
@@ -66,9 +79,9 @@ void HeaderGroups::BuildFew(const Message& msg) {
   const size_t n = msg.headers.size();
   next_ = inline_;
   first_ = inline_ + kInline;
-  uint64_t hashes[kInline];
+  uint64_t keys[kInline];
   for (size_t i = 0; i < n; ++i) {
-    hashes[i] = NameHash(msg.Text(msg.headers[i].name));
+    keys[i] = FewKey(msg.Text(msg.headers[i].name));
     first_[i] = 1;
     next_[i] = kEnd;
   }
@@ -77,7 +90,7 @@ void HeaderGroups::BuildFew(const Message& msg) {
     if (!first_[i]) continue;  // already linked behind an earlier line of its name
     uint32_t last = static_cast<uint32_t>(i);
     for (size_t j = i + 1; j < n; ++j) {
-      if (hashes[j] != hashes[i] || !first_[j]) continue;
+      if (keys[j] != keys[i] || !first_[j]) continue;
       ++comparisons;
       if (msg.Text(msg.headers[i].name) != msg.Text(msg.headers[j].name)) continue;
       next_[last] = static_cast<uint32_t>(j);

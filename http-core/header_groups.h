@@ -5,7 +5,7 @@
 // - Build() groups n headers with a sort of the lines by (hash of the name, name, index): O(n log n)
 //   integer comparisons, and name comparisons only between equal hashes, whatever the names. A
 //   header section of 1,000 distinct names no longer costs n * n = 1,000,000 name comparisons.
-//   Up to kInline lines, a pairwise pass over the hashes instead (a bounded n * n, cheaper there).
+//   Up to kInline lines, a pairwise pass over cheaper keys instead (a bounded n * n, cheaper there).
 // - Memory: 24 bytes per header line; up to kInline lines without allocating.
 #ifndef HTTP_CORE_HEADER_GROUPS_H_
 #define HTTP_CORE_HEADER_GROUPS_H_

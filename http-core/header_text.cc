@@ -5,6 +5,12 @@
 
 #include "word_bits.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace http_core {
 namespace {
 
@@ -16,7 +22,74 @@ inline uint64_t UpperBits(uint64_t w) {
   return ((at_least_a & ~above_z & ~w) & kHighBits) >> 2;
 }
 
+#if defined(__wasm_simd128__) || defined(__SSE2__)
+// Byte masks of one 16-byte block (bit k for byte k): upper-case letters, bytes JSON must escape
+// (read as signed, control bytes and those from 0x80 are the ones below 0x20), CR or LF. The block
+// is stored back lower-cased when `lower`.
+struct Block {
+  uint32_t special;
+  uint32_t line_break;
+};
+#if defined(__wasm_simd128__)
+inline Block Scan16(char* p, bool lower) {
+  const v128_t v = wasm_v128_load(p);
+  if (lower) {
+    const v128_t upper = wasm_v128_and(wasm_i8x16_gt(v, wasm_i8x16_splat('A' - 1)), wasm_i8x16_lt(v, wasm_i8x16_splat('Z' + 1)));
+    wasm_v128_store(p, wasm_v128_or(v, wasm_v128_and(upper, wasm_i8x16_splat(0x20))));
+  }
+  const uint32_t special = wasm_i8x16_bitmask(wasm_v128_or(
+      wasm_v128_or(wasm_i8x16_lt(v, wasm_i8x16_splat(0x20)), wasm_i8x16_eq(v, wasm_i8x16_splat('"'))),
+      wasm_i8x16_eq(v, wasm_i8x16_splat('\\'))));
+  const uint32_t line_break = wasm_i8x16_bitmask(wasm_v128_or(wasm_i8x16_eq(v, wasm_i8x16_splat('\r')),
+                                                              wasm_i8x16_eq(v, wasm_i8x16_splat('\n'))));
+  return Block{special, line_break};
+}
+#else
+inline Block Scan16(char* p, bool lower) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  if (lower) {
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+  }
+  const auto special = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+  const auto line_break = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
+  return Block{special, line_break};
+}
+#endif
+// Bits of the first n (< 16) bytes of a block.
+inline uint32_t FirstBytes(size_t n) { return (1u << n) - 1; }
+#endif
+
 }  // namespace
+
+bool LowerAsciiInArena(char* p, size_t len) {
+#if defined(__wasm_simd128__) || defined(__SSE2__)
+  uint32_t special = 0;
+  size_t k = 0;
+  for (; k + 16 <= len; k += 16) special |= Scan16(p + k, /*lower=*/true).special;
+  if (k < len) special |= Scan16(p + k, /*lower=*/true).special & FirstBytes(len - k);
+  return special == 0;
+#else
+  return LowerAscii(p, len);
+#endif
+}
+
+size_t NormalizeHeaderValueInArena(char* p, size_t len) {
+#if defined(__wasm_simd128__) || defined(__SSE2__)
+  uint32_t line_break = 0;
+  size_t k = 0;
+  for (; k + 16 <= len; k += 16) line_break |= Scan16(p + k, /*lower=*/false).line_break;
+  if (k < len) line_break |= Scan16(p + k, /*lower=*/false).line_break & FirstBytes(len - k);
+  if (line_break != 0) return NormalizeHeaderValue(p, len);  // obs-fold: rare
+  while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) --len;
+  return len;
+#else
+  return NormalizeHeaderValue(p, len);
+#endif
+}
 
 bool LowerAscii(char* p, size_t len) {
   uint64_t special = 0;

@@ -14,6 +14,12 @@ bool LowerAscii(char* p, size_t len);
 // Turns CR and LF in p[0..len) into spaces and returns the length without trailing SP / HTAB.
 size_t NormalizeHeaderValue(char* p, size_t len);
 
+// The same two for text at the end of a TextArena, sixteen bytes at a time: they may read the 16
+// bytes from any offset below len and (LowerAsciiInArena) write lower-cased bytes past len.
+// REQUIRES: p + len is the arena's end (nothing after it is kept) and TextArena::kSlack >= 16.
+bool LowerAsciiInArena(char* p, size_t len);
+size_t NormalizeHeaderValueInArena(char* p, size_t len);
+
 }  // namespace http_core
 
 #endif  // HTTP_CORE_HEADER_TEXT_H_

@@ -40,6 +40,12 @@ size_t Utf8SequenceLength(const uint8_t* p, size_t avail) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// "00" to "99": numbers are written two digits at a time.
+constexpr char kPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 // REQUIRES: c needs escaping (below 0x20, '"' or '\\').
 inline char* WriteEscape(char* dst, uint8_t c) {
   char short_ = 0;
@@ -203,10 +209,6 @@ char* WriteUint(char* dst, uint64_t value) {
     return dst + 1;
   }
   // Two digits per division.
-  static constexpr char kPairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
   char buf[20];
   char* const end = buf + sizeof buf;
   char* p = end;
@@ -268,9 +270,13 @@ char* TimestampWriter::Write(char* dst, int64_t micros) {
     second_ = second;
   }
   std::memcpy(dst, text_, sizeof text_);
-  dst = WritePadded(dst + sizeof text_, static_cast<uint64_t>(micros % 1000000), 6);
-  *dst++ = 'Z';
-  return dst;
+  dst += sizeof text_;
+  const auto frac = static_cast<uint32_t>(micros - second * 1000000);
+  std::memcpy(dst, kPairs + 2 * (frac / 10000), 2);
+  std::memcpy(dst + 2, kPairs + 2 * (frac / 100 % 100), 2);
+  std::memcpy(dst + 4, kPairs + 2 * (frac % 100), 2);
+  dst[6] = 'Z';
+  return dst + 7;
 }
 
 char* WriteMillisFromMicros(char* dst, int64_t micros) {

@@ -233,7 +233,7 @@ int MessageParser::OnHeaderFieldComplete(llhttp_t* p) {
   Message& m = *s.msg_;
   if (s.in_trailers_ || m.headers.empty()) return 0;
   Header& h = m.headers.back();
-  if (!LowerAscii(m.arena.data() + h.name.off, h.name.len)) m.names_need_escaping = true;
+  if (!LowerAsciiInArena(m.arena.data() + h.name.off, h.name.len)) m.names_need_escaping = true;
   h.value = Span{static_cast<uint32_t>(m.arena.size()), 0};
   s.field_open_ = false;
   s.value_open_ = true;
@@ -256,7 +256,7 @@ int MessageParser::OnHeaderValueComplete(llhttp_t* p) {
   if (s.in_trailers_ || m.headers.empty()) return 0;
   s.value_open_ = false;
   Span& v = m.headers.back().value;
-  v.len = static_cast<uint32_t>(NormalizeHeaderValue(m.arena.data() + v.off, v.len));
+  v.len = static_cast<uint32_t>(NormalizeHeaderValueInArena(m.arena.data() + v.off, v.len));
   return 0;
 }
 

@@ -108,7 +108,7 @@ class MessageParser {
   // kept body (its bytes, as the BodyBudget counts them).
   uint64_t held_bytes() const {
     if (!msg_) return 0;
-    return msg_->arena.capacity() + msg_->headers.capacity() * sizeof(Header) +
+    return msg_->arena.heap_bytes() + msg_->headers.capacity() * sizeof(Header) +
            msg_->held.size();
   }
 

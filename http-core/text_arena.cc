@@ -10,7 +10,7 @@ namespace http_core {
 void TextArena::Grow(size_t n) {
   const size_t need = (size_ + n + 15) & ~size_t{15};
   const size_t cap = need > 2 * cap_ ? need : 2 * cap_;
-  std::unique_ptr<char[]> grown(new char[cap]);  // not zero-filled
+  std::unique_ptr<char[]> grown(new char[cap + kSlack]);  // not zero-filled
   if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
   data_ = std::move(grown);
   cap_ = cap;

@@ -6,8 +6,9 @@
 // tier, where the CLI reads capture files) cost more than the copying (docs/performance.md, "HTTP
 // core"). Here an append that fits is a bounds check and an inline copy.
 //
-// Memory: capacity() bytes on the heap (what HeldLedger counts); grows by doubling from the first need;
-// Release() gives it back.
+// Memory: heap_bytes() (what HeldLedger counts): capacity() and kSlack more, which let a 16-byte
+// vector load or store start at any offset up to size() (header_text.h, the *InArena functions);
+// grows by doubling from the first need; Release() gives it back.
 #ifndef HTTP_CORE_TEXT_ARENA_H_
 #define HTTP_CORE_TEXT_ARENA_H_
 
@@ -23,6 +24,8 @@ namespace http_core {
 
 class TextArena {
  public:
+  static constexpr size_t kSlack = 16;
+
   void Append(const char* p, size_t n) {
     if (cap_ - size_ < n) Grow(n);
     if (n <= 64) CopyBytes(data_.get() + size_, p, n);
@@ -35,6 +38,7 @@ class TextArena {
   const char* data() const { return data_.get(); }
   size_t size() const { return size_; }
   size_t capacity() const { return cap_; }
+  size_t heap_bytes() const { return cap_ ? cap_ + kSlack : 0; }
   void clear() { size_ = 0; }
   // Gives the storage back (clear() keeps it).
   void Release() {

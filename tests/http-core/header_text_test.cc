@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "text_arena.h"
+
 namespace http_core {
 namespace {
 
@@ -42,6 +44,36 @@ TEST(HeaderText, LowerCasesShortNamesAndReportsBytesToEscape) {
         const bool plain = LowerAscii(odd.data(), odd.size());
         EXPECT_EQ(plain, bad == '\x7f') << len << " at " << at << " byte " << int(bad);
         EXPECT_EQ(odd[at], bad) << len << " at " << at;
+      }
+    }
+  }
+}
+
+// The arena forms (16 bytes at a time, reading and writing past the text into the arena's slack) give
+// what the word-at-a-time forms give, for every length up to 40 and every position of an odd byte.
+TEST(HeaderText, ArenaFormsMatchTheWordForms) {
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string base;
+    for (size_t k = 0; k < len; ++k) base += static_cast<char>("Accept-Encoding-X"[k % 17]);
+    for (size_t at = 0; at <= len; ++at) {
+      for (char odd : {'Q', '"', '\\', '\x01', '\x80', '\r', '\n', ' ', '\t'}) {
+        std::string text = base;
+        if (at < len) text[at] = odd;
+        TextArena arena;
+        arena.Append("GET /x", 6);  // the text does not start the arena
+        arena.Append(text.data(), text.size());
+        char* p = arena.data() + 6;
+        std::string words = text;
+        const bool plain = LowerAscii(words.data(), words.size());
+        EXPECT_EQ(LowerAsciiInArena(p, len), plain) << len << " at " << at << " byte " << int(odd);
+        EXPECT_EQ(std::string(p, len), words) << len << " at " << at;
+        EXPECT_EQ(std::string(arena.data(), 6), "GET /x");
+        std::string value = text;
+        const size_t want = NormalizeHeaderValue(value.data(), value.size());
+        arena.clear();
+        arena.Append(text.data(), text.size());
+        EXPECT_EQ(NormalizeHeaderValueInArena(arena.data(), len), want) << len << " at " << at;
+        EXPECT_EQ(std::string(arena.data(), want), value.substr(0, want)) << len << " at " << at;
       }
     }
   }
