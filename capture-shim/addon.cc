@@ -118,20 +118,51 @@ class Session : public BatchConsumer {
   bool closing_ = false;
 };
 
-Napi::Error MakeError(Napi::Env env, const CaptureStatus& status) {
-  Napi::Error err = Napi::Error::New(env, status.message);
-  err.Set("code", Napi::String::New(env, CaptureErrorName(status.code)));
+// The capture's error as a JS Error with `code` (and `interfaces`), in plain Node-API calls that
+// report failure instead of throwing: CallJs may run while JS cannot (below). nullptr when a call failed.
+napi_value CaptureErrorValue(napi_env env, const CaptureStatus& status) {
+  auto string = [env](const std::string& text) {
+    napi_value v = nullptr;
+    return napi_create_string_utf8(env, text.data(), text.size(), &v) == napi_ok ? v : nullptr;
+  };
+  napi_value message = string(status.message);
+  napi_value code = string(CaptureErrorName(status.code));
+  napi_value err = nullptr;
+  if (message == nullptr || code == nullptr || napi_create_error(env, nullptr, message, &err) != napi_ok ||
+      napi_set_named_property(env, err, "code", code) != napi_ok) {
+    return nullptr;
+  }
   if (status.code == CaptureErrorCode::kInterfaceNotFound) {
-    Napi::Array names = Napi::Array::New(env, status.interfaces.size());
+    napi_value names = nullptr;
+    if (napi_create_array_with_length(env, status.interfaces.size(), &names) != napi_ok) return nullptr;
     for (size_t i = 0; i < status.interfaces.size(); ++i) {
-      names.Set(static_cast<uint32_t>(i), Napi::String::New(env, status.interfaces[i]));
+      napi_value name = string(status.interfaces[i]);
+      if (name == nullptr || napi_set_element(env, names, static_cast<uint32_t>(i), name) != napi_ok) return nullptr;
     }
-    err.Set("interfaces", names);
+    if (napi_set_named_property(env, err, "interfaces", names) != napi_ok) return nullptr;
   }
   return err;
 }
 
-void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item) {
+Napi::Error MakeError(Napi::Env env, const CaptureStatus& status) {
+  napi_value err = CaptureErrorValue(env, status);
+  return err != nullptr ? Napi::Error(env, err) : Napi::Error::New(env, status.message);
+}
+
+// Delivers one item to JS. Only plain Node-API calls here, each checked: node-addon-api turns a failed
+// call into a C++ exception, and while a Worker is being terminated every call into JS fails, and
+// building that exception is itself a fatal error (`Error::Error napi_define_properties`) or, once
+// thrown out of this C callback, std::terminate. A callback that throws leaves its exception pending,
+// and Node reports it as for any thread-safe function call.
+void CallJs(Napi::Env napi_env_value, Napi::Function on_batch, Session* session, Item* item) {
+  napi_env env = napi_env_value;
+  if (env == nullptr) {
+    // The environment is going away and Node-API empties the queue after the function's finalizer
+    // ran: the session may be gone (the finalizer drops its last reference), and nothing waits for
+    // room any more (the finalizer closed the queue and joined the thread). Only the item is freed.
+    delete item;
+    return;
+  }
   // However the call goes, the batch leaves the queue: the capture may hand over the next.
   struct Dequeued {
     Session* session;
@@ -140,48 +171,58 @@ void CallJs(Napi::Env env, Napi::Function on_batch, Session* session, Item* item
       if (bytes > 0) session->Taken(bytes);
     }
   } dequeued{session, item->queued};
-  if (env == nullptr) {  // the environment is shutting down: nothing to call
+  napi_value undefined = nullptr;
+  if (napi_get_undefined(env, &undefined) != napi_ok) {
     delete item;
     return;
   }
-  try {
-    if (!item->end && session->reuse_batches) {
-      // Zero-copy and zero-allocation: JS sees the batch's memory only during the call. Detaching
-      // afterwards leaves any view JS kept empty (never dangling), and the memory goes straight
-      // back to the pool, warm. The view is made here, not by calling Buffer.from: no JS call per batch.
-      std::unique_ptr<Item> owned(item);
-      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, owned->batch.data(), owned->batch.size());
-      try {
-        on_batch.Call({Napi::Uint8Array::New(env, owned->batch.size(), ab, 0)});
-      } catch (...) {
-        ab.Detach();
-        owned->pool->Give(std::move(owned->batch));
-        throw;
-      }
-      ab.Detach();
-      owned->pool->Give(std::move(owned->batch));
-      return;
-    }
-    if (!item->end) {
-      uint8_t* data = item->batch.data();
-      size_t len = item->batch.size();
-      // Handed over without a copy; the ArrayBuffer's finalizer returns the memory for reuse.
-      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
-          env, data, len,
-          [](Napi::Env, void*, Item* owned) {
-            if (owned->pool) owned->pool->Give(std::move(owned->batch));
-            delete owned;
-          },
-          item);
-      on_batch.Call({Napi::Uint8Array::New(env, len, ab, 0)});
-      return;
-    }
+  if (!item->end && session->reuse_batches) {
+    // Zero-copy and zero-allocation: JS sees the batch's memory only during the call. Detaching
+    // afterwards leaves any view JS kept empty (never dangling), and the memory goes straight back to
+    // the pool, warm. The view is made here, not by calling Buffer.from: no JS call per batch.
     std::unique_ptr<Item> owned(item);
-    Napi::Value arg = owned->status.ok() ? env.Null() : MakeError(env, owned->status).Value();
-    if (!session->on_end.IsEmpty()) session->on_end.Call({arg});
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();  // the callback threw: let Node report it as it would
+    napi_value ab = nullptr;
+    napi_value view = nullptr;
+    napi_value ignored = nullptr;
+    const size_t len = owned->batch.size();
+    if (napi_create_external_arraybuffer(env, owned->batch.data(), len, nullptr, nullptr, &ab) == napi_ok) {
+      if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view) == napi_ok) {
+        napi_call_function(env, undefined, on_batch, 1, &view, &ignored);
+      }
+      napi_detach_arraybuffer(env, ab);
+    }
+    owned->pool->Give(std::move(owned->batch));
+    return;
   }
+  if (!item->end) {
+    // Handed over without a copy; the ArrayBuffer's finalizer returns the memory for reuse.
+    const size_t len = item->batch.size();
+    napi_value ab = nullptr;
+    auto finalize = [](napi_env, void*, void* hint) {
+      auto* owned = static_cast<Item*>(hint);
+      if (owned->pool) owned->pool->Give(std::move(owned->batch));
+      delete owned;
+    };
+    if (napi_create_external_arraybuffer(env, item->batch.data(), len, finalize, item, &ab) != napi_ok) {
+      delete item;  // not handed to JS: freed here
+      return;
+    }
+    napi_value view = nullptr;
+    napi_value ignored = nullptr;
+    if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view) == napi_ok) {
+      napi_call_function(env, undefined, on_batch, 1, &view, &ignored);
+    }
+    return;
+  }
+  std::unique_ptr<Item> owned(item);
+  if (session->on_end.IsEmpty()) return;
+  napi_value arg = nullptr;
+  if (owned->status.ok() ? napi_get_null(env, &arg) != napi_ok
+                         : (arg = CaptureErrorValue(env, owned->status)) == nullptr) {
+    return;
+  }
+  napi_value ignored = nullptr;
+  napi_call_function(env, undefined, session->on_end.Value(), 1, &arg, &ignored);
 }
 
 // ---- Options --------------------------------------------------------------------------------

@@ -30,8 +30,16 @@ else
   echo "conformance corpus: ../shared/corpus is absent, so the conformance suite is not run"
 fi
 (cd ts && npx vitest run --reporter=default --reporter=json --outputFile="$root/build/vitest.json") 2>&1
+vitest_rc=$?
 if [ -f build/vitest.json ]; then
-  read -r vp vf < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites||0) + (r.success===false && r.numFailedTests===0 ? 1 : 0))' "$root/build/vitest.json")
+  # A test still "pending" when the report is written never finished (its worker died): a failure, as
+  # is an unhandled error, which vitest reports only through its exit status.
+  read -r vp vf vu < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites||0), r.testResults.flatMap((f)=>f.assertionResults).filter((a)=>a.status==="pending").length)' "$root/build/vitest.json")
+  [ "$vu" -eq 0 ] || echo "vitest: $vu test(s) never finished; counted as failed"
+  vf=$((vf + vu))
+  if [ "$vitest_rc" -ne 0 ] && [ "$vf" -eq 0 ]; then
+    echo "vitest exited $vitest_rc with no failed test (an unhandled error): counted as one failure"; vf=1
+  fi
   passed=$((passed + vp)); failed=$((failed + vf))
 else
   echo "vitest wrote no report"; failed=$((failed + 1))

@@ -2,8 +2,13 @@
 // ThreadSafeFunction is finalized with the Worker's environment, and its finalizer must stop the
 // capture thread before joining it (joining alone waited forever, and terminate() never settled).
 // A hang is the failure: the timeout below is only a signal, generous on a loaded machine.
+// Also a Worker terminated while batches wait for its blocked JS thread: the addon then delivers into an
+// environment that can no longer run JS, and must neither throw out of its callback (std::terminate)
+// nor let node-addon-api build an Error there (a fatal error): either kills this whole process, which
+// vitest reports as a test that never finished.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as Api from '../src/index.js';
@@ -41,6 +46,36 @@ const sniffer = createSniffer({ interface: 'lo', ports: [workerData.port],
 sniffer.start().then(() => parentPort.postMessage({ started: true }),
   (err) => parentPort.postMessage({ error: String(err) }));
 `;
+
+// The same, with the Worker's JS thread blocked once it captures, so that batches queue toward it.
+const BLOCKED_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createSniffer } = require(workerData.index);
+const sniffer = createSniffer({ interface: 'lo', ports: [workerData.port], onHttpMessage: () => {} });
+sniffer.start().then(() => {
+  parentPort.postMessage({ started: true });
+  setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000), 5);
+}, (err) => parentPort.postMessage({ error: String(err) }));
+`;
+
+/** Keeps `parallel` keep-alive clients asking `port` for `ms`; resolves with the exchanges completed. */
+async function load(port: number, ms: number, parallel = 8): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: parallel });
+  const until = Date.now() + ms;
+  let done = 0;
+  const one = () => new Promise<void>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/queued', agent }, (res) => {
+      res.resume();
+      res.on('end', () => { done++; resolve(); });
+    }).on('error', reject);
+  });
+  try {
+    while (Date.now() < until) await Promise.all(Array.from({ length: parallel }, one));
+  } finally {
+    agent.destroy();
+  }
+  return done;
+}
 
 let api: typeof Api;
 
@@ -86,6 +121,24 @@ describe('a Worker running a live capture', () => {
       expect(got.filter((m) => m.direction === 'request').map((m) => m.path)).toEqual(['/after-worker']);
       expect(got.filter((m) => m.direction === 'response').map((m) => m.statusCode)).toEqual([200]);
       expect(captureThreads()).toBe(before);
+    } finally {
+      await target.close();
+    }
+  });
+  it('terminates while batches wait for its blocked JS thread, round after round, and the process lives on', async () => {
+    // Before the addon's delivery used plain Node-API calls, this process died within 1-8 rounds.
+    const target = await serve((_req, res) => res.end('q'.repeat(4000)));
+    try {
+      const before = captureThreads();
+      for (let round = 0; round < 15; round++) {
+        const worker = new Worker(BLOCKED_WORKER_SOURCE, { eval: true, workerData: { index: join(DIST, 'index.js'), port: target.port } });
+        const started = await new Promise<{ started?: boolean; error?: string }>((resolve) => worker.once('message', resolve));
+        expect(started.error).toBeUndefined();
+        expect(await load(target.port, 100 + (round % 5) * 20)).toBeGreaterThan(0);
+        const outcome = await orHung(worker.terminate(), HANG_SIGNAL_MS);
+        expect(outcome, `round ${round}: Worker.terminate() did not settle`).not.toBe('hung');
+        expect(captureThreads()).toBe(before);
+      }
     } finally {
       await target.close();
     }
