@@ -5,7 +5,8 @@
 # tightly than under the live load (whose own rate swings several-fold between runs here). Per row: the
 # capture thread's CPU (/proc/PID/task/TID/schedstat, from "capturing" to 1 s after the replay) in ms
 # and in µs per recorded exchange, its context switches (each a wake-up), the other threads' CPU, kernel
-# drops / received, bytes shed, responses emitted. A benchmark that prints figures; not a test. Root.
+# drops / received, bytes shed, responses emitted, batches delivered and the payload bytes per batch
+# (bytesDelivered over batchesDelivered). A benchmark that prints figures; not a test. Root.
 #
 # Usage: bench/conns-replay.sh [--runs N] [--capture FILE] BUILD...
 #   --capture FILE  the recording (default bench/out/conns.pcap); made if missing (nginx, the conns client
@@ -81,9 +82,11 @@ for round in $(seq "$runs"); do
     c1=$(cpu_ns "$cap/schedstat"); o1=$(cpu_ns $(others)); s1=$(switches "$cap/status")
     kill -INT "$pid"; wait "$pid"
     read -r received dropped _ shed <<< "$(node "$BENCH/stop-stats.mjs" "$log")"
+    read -r batches payload <<< "$(node "$BENCH/stop-stats.mjs" "$log" batchesDelivered bytesDelivered)"
     awk -v b="$(basename "$build")" -v r="$round" -v la="$la" -v c=$((c1 - c0)) -v o=$((o1 - o0)) -v s=$((s1 - s0)) \
-        -v ex="$exchanges" -v d="$dropped" -v rc="$received" -v sh="$shed" -v em="$(grep -c '"direction":"response"' "$out")" 'BEGIN {
-      printf "%-14s round %d  load %-5s  capture thread %6.1f ms %5.2f us/exchange, %5d context switches;  other threads %6.1f ms;  kernel drops %s/%s, shed %s, responses %s/%s\n",
-        b, r, la, c / 1e6, c / 1e3 / ex, s, o / 1e6, d, rc, sh, em, ex }'
+        -v ex="$exchanges" -v d="$dropped" -v rc="$received" -v sh="$shed" -v em="$(grep -c '"direction":"response"' "$out")" \
+        -v bt="$batches" -v pl="$payload" 'BEGIN {
+      printf "%-14s round %d  load %-5s  capture thread %6.1f ms %5.2f us/exchange, %5d context switches;  other threads %6.1f ms;  kernel drops %s/%s, shed %s, responses %s/%s;  batches %s, %.0f KB payload each\n",
+        b, r, la, c / 1e6, c / 1e3 / ex, s, o / 1e6, d, rc, sh, em, ex, bt, bt > 0 ? pl / bt / 1e3 : 0 }'
   done
 done

@@ -10,20 +10,24 @@
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
-# Usage: bench/live-threads.sh [--scenario wrk|conns] [--perf FILE] [--seconds N] BUILD [NODE_FLAG]...
+# Usage: bench/live-threads.sh [--scenario wrk|conns] [--perf FILE] [--timeline FILE] [--seconds N] BUILD [NODE_FLAG]...
 #   --scenario conns: bench/live.sh's 10,000 keep-alive connections (bench/conns-client.mjs), whose own
 #   length sets the window (--seconds is then only the perf record's length); the peak RSS is printed too.
+#   --timeline FILE: the capture's counters every 50 ms from the sniffer's /metrics, one line each: ms since
+#   capturing, packets seen, bytes shed, connections shed, batches delivered, batches refused (one snapshot,
+#   so the packet count places each loss in the load even when JS answers late).
 #   e.g. bench/live-threads.sh /work/main --no-liftoff     (a build, with extra flags for node)
 #        perf report -i FILE --no-children --sort comm,dso  (then, for the profile)
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
-perf_out='' seconds=8 scenario=wrk
+perf_out='' seconds=8 scenario=wrk timeline=''
 while [ $# -gt 0 ]; do
   case $1 in
     --scenario) scenario=$2; shift 2 ;;
     --perf) perf_out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --timeline) timeline=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -54,8 +58,10 @@ cleanup() {
 trap cleanup EXIT
 nginx_start "$tmp/nginx" 127.0.0.1 "$port" || exit 1
 
+metrics_args=()
+[ -z "$timeline" ] || metrics_args=(--metrics-port $((port + 1)))
 /usr/bin/time -f '%U %S %M' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
-  > "$out" 2> "$tmp/sniffer.log" &
+  "${metrics_args[@]}" > "$out" 2> "$tmp/sniffer.log" &
 tpid=$!
 for _ in $(seq 50); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && break; sleep 0.1; done
 [ -n "$pid" ] || { echo "live-threads: the sniffer did not start" >&2; exit 1; }
@@ -73,6 +79,18 @@ $(awk '{ print $10 }' "$t/stat") $(awk '{ print $1 }' "$t/schedstat")"
     END { for (k in a) print k, a[k], v[k], n[k], f[k], r[k] }' | sort
 }
 threads > "$tmp/before"
+poll_pid=''
+if [ -n "$timeline" ]; then
+  ( t0=$(date +%s%N)
+    while kill -0 "$pid" 2> /dev/null; do
+      curl -s --max-time 2 "http://127.0.0.1:$((port + 1))/metrics" | awk -v ms=$((($(date +%s%N) - t0) / 1000000)) '
+        /^tcp_sniffer_capture_packets_seen_total / { p = $2 } /^tcp_sniffer_capture_bytes_shed_total / { b = $2 }
+        /^tcp_sniffer_capture_connections_shed_total / { c = $2 } /^tcp_sniffer_capture_batches_delivered_total / { d = $2 }
+        /^tcp_sniffer_capture_batches_refused_total / { r = $2 } END { if (p != "") print ms, p, b, c, d, r }'
+      sleep 0.05
+    done > "$timeline" ) &
+  poll_pid=$!
+fi
 perf_pid=''
 if [ -n "$perf_out" ]; then
   perf record -F "${PERF_FREQ:-999}" -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
@@ -97,6 +115,7 @@ awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat" > 
 kill -INT "$pid"
 wait "$tpid"
 pid=''
+[ -z "$poll_pid" ] || wait "$poll_pid"
 
 echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$scenario $rate exchanges/s, $completed completed, \

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <napi.h>
 
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <memory>
@@ -64,6 +65,13 @@ class Session : public BatchConsumer {
     tsfn.Release();
   }
 
+  // Batches JS has not begun (the one it is reading does not count: a batch handed over now would
+  // be read right after it). An atomic, not the mutex: the capture thread asks once per wake-up.
+  bool Backlogged() const override { return waiting_.load(std::memory_order_relaxed) > 0; }
+
+  // JS begins a batch (or the environment drops it).
+  void Begun() { waiting_.fetch_sub(1, std::memory_order_relaxed); }
+
   // JS has taken a batch off the queue (or the environment dropped it).
   void Taken(uint64_t bytes) {
     {
@@ -103,8 +111,10 @@ class Session : public BatchConsumer {
   bool Call(Batch* batch) {
     uint64_t bytes = Charge(*batch);
     auto* item = new Item{std::move(*batch), bytes, false, {}, pool};
+    waiting_.fetch_add(1, std::memory_order_relaxed);
     // The ThreadSafeFunction's own queue is unbounded (the bound is maxQueuedBytes): this never blocks.
     if (tsfn.NonBlockingCall(item) == napi_ok) return true;
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
     *batch = std::move(item->batch);
     delete item;
     std::lock_guard<std::mutex> lock(mu_);
@@ -116,6 +126,7 @@ class Session : public BatchConsumer {
   std::condition_variable room_;
   uint64_t queued_bytes_ = 0;
   bool closing_ = false;
+  std::atomic<int64_t> waiting_{0};
 };
 
 // The capture's error as a JS Error with `code` (and `interfaces`), in plain Node-API calls that
@@ -171,6 +182,7 @@ void CallJs(Napi::Env napi_env_value, Napi::Function on_batch, Session* session,
       if (bytes > 0) session->Taken(bytes);
     }
   } dequeued{session, item->queued};
+  if (!item->end) session->Begun();
   napi_value undefined = nullptr;
   if (napi_get_undefined(env, &undefined) != napi_ok) {
     delete item;

@@ -263,6 +263,15 @@ CaptureStatus Capture::RunLive(Loop* loop) {
     } else if (due < 0) {
       due = std::max(now, last_hand_over + kHandOverIntervalMs * 1000);
     }
+    // While JS has whole batches to read before this one, a partial batch handed over would reach
+    // it no sooner and would take a whole buffer's room in the queue for part of one
+    // (docs/performance.md, "conns: full batches while JS is behind"): it keeps filling, and goes
+    // when full (in Read) or at the first due time the backlog is gone. Not while shedding (the
+    // retry is what ends it) nor once Stop() is asked.
+    if (due >= 0 && now >= due && stop_at < 0 && !loop->tracker.shedding() &&
+        loop->writer.size() < options_.batch_bytes && consumer_->Backlogged()) {
+      due = now + kHandOverIntervalMs * 1000;
+    }
     if (due >= 0 && now >= due) {
       loop->Flush(false);
       last_hand_over = now;

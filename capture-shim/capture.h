@@ -4,7 +4,8 @@
 // Live: libpcap without immediate mode, so on Linux the kernel fills TPACKET_V3 blocks and the
 // thread wakes once per block (when it is full, or when kBlockTimeoutMs retires a block that is not),
 // reads every ready block with pcap_dispatch, and hands the batch over when it reaches batch_bytes,
-// or after the read, at most once per kHandOverIntervalMs. No system call or clock read per packet: packet
+// or after the read, at most once per kHandOverIntervalMs, but a partial batch only while the
+// consumer has no backlog (BatchConsumer::Backlogged). No system call or clock read per packet: packet
 // timestamps drive the tracker; the clock is read once per wake-up. The loop never waits on
 // the consumer: when it refuses a batch (its queue is full) the tracker sheds payload as gaps until
 // a hand-over succeeds again. Once Stop() is asked, hand-overs wait for room instead: the JS
@@ -52,7 +53,9 @@ struct CaptureOptions {
 // long in a block before the thread can read it. The latency bound in README.md derives from it.
 constexpr int kBlockTimeoutMs = 20;
 // Live: at most one timed hand-over per this interval (a batch that reaches batch_bytes goes at
-// once); the first batch after a quiet spell goes without waiting.
+// once); the first batch after a quiet spell goes without waiting. While the consumer has a backlog a
+// timed hand-over is put off to the next due time: the batch could not be read any sooner, and
+// handed over partial it would take a whole buffer's room in the consumer's queue for part of one.
 constexpr int kHandOverIntervalMs = 10;
 // How long a live Stop() keeps reading: a few block timeouts, so the block being filled retires.
 constexpr int kStopGraceMs = 3 * kBlockTimeoutMs;
@@ -90,6 +93,10 @@ class BatchConsumer {
   virtual bool Deliver(Batch* batch) = 0;
   // Called once, last.
   virtual void End(const CaptureStatus& status) = 0;
+  // Live: whether batches already taken wait for the consumer, not yet begun: a batch handed over now
+  // would only queue behind them, so the capture keeps filling a partial one instead (RunLive). Read
+  // by the capture thread once per wake-up, never per packet: it must be cheap and must not block.
+  virtual bool Backlogged() const { return false; }
 };
 
 // Names of the devices libpcap can capture on (including `any`); empty with `*error` on failure.

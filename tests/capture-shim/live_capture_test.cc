@@ -1,6 +1,7 @@
 // Live capture on real interfaces (`lo`, `any`) with real sockets: whole exchanges, one copy of each
 // loopback packet in the kernel's ring, the latency bound on a quiet link, a stop right after the
-// traffic, and shedding when the consumer refuses batches (and a stop while it does).
+// traffic, only full batches while the consumer has a backlog, and shedding when the consumer refuses
+// batches (and a stop while it does).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -230,6 +231,84 @@ TEST(LiveCapture, StopWhileBatchesAreRefusedDeliversTheHeldBatchAndEverythingAft
     EXPECT_EQ(total, dir == 0 ? r.request.size() : r.response.size());
   }
   EXPECT_EQ(gap_bytes, stats.bytes_shed + stats.reassembly.bytes_gap);
+}
+
+// Small exchanges spaced out in time, each alone in the kernel's blocks: without a backlog every one
+// of them would be handed over partial at its timed hand-over.
+std::vector<Recorded> SpacedExchanges(LoopbackServer* server, size_t count) {
+  std::vector<Recorded> sent(count);
+  for (size_t i = 0; i < count; ++i) {
+    sent[i].request = "GET /spaced/" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+    sent[i].response = "HTTP/1.1 200 OK\r\nX-N: " + std::to_string(i) + "\r\n\r\n" + Pattern(3000, 'x');
+    server->Exchange(sent[i].request, sent[i].response);
+    std::this_thread::sleep_for(15ms);
+  }
+  return sent;
+}
+
+TEST(LiveCapture, WhileTheConsumerHasABacklogOnlyFullBatchesGoUntilItDrains) {
+  // JS "behind" (batches waiting that it has not begun) but taking everything: a partial batch
+  // handed over then would reach it no sooner and take a whole buffer's room in the queue. So only
+  // full batches go until the backlog is gone; then the rest goes within the quiet-link bound.
+  LoopbackServer server;
+  CaptureOptions o = LiveOptions("lo", server.port());
+  o.batch_bytes = 32 << 10;
+  CaptureStatus st;
+  std::unique_ptr<Capture> cap = Capture::Open(o, &st);
+  ASSERT_TRUE(cap != nullptr) << st.message;
+  Collector out;
+  out.backlog = true;
+  cap->Start(&out);
+  std::this_thread::sleep_for(100ms);
+  std::vector<Recorded> sent = SpacedExchanges(&server, 24);  // about 80 KB of events over 0.5 s
+  std::this_thread::sleep_for(200ms);  // quiet now, for many timed hand-overs' worth
+  std::vector<size_t> sizes = out.BatchSizes();
+  EXPECT_GE(sizes.size(), 1u) << "a full batch goes whatever the backlog";
+  for (size_t size : sizes) EXPECT_GE(size, o.batch_bytes) << "a partial batch went during the backlog";
+  auto last_response = [&](const Event& e) {
+    return e.kind == EventKind::kData && e.arg == 1 &&
+           e.Text().find("X-N: " + std::to_string(sent.size() - 1) + "\r\n") != std::string::npos;
+  };
+  EXPECT_FALSE(out.FirstArrival(last_response).has_value());
+  auto drained = std::chrono::steady_clock::now();
+  out.backlog = false;
+  std::optional<std::chrono::steady_clock::time_point> arrived;
+  for (int i = 0; i < 500 && !arrived; ++i) {
+    arrived = out.FirstArrival(last_response);
+    if (!arrived) std::this_thread::sleep_for(1ms);
+  }
+  cap->Stop();
+  ASSERT_TRUE(out.WaitEnd(10s));
+  cap->Join();
+  ASSERT_TRUE(arrived.has_value()) << "the held batch never went once the backlog was gone";
+  auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(*arrived - drained);
+  EXPECT_LE(latency, kQuietLinkBound) << "the held batch went " << latency.count() << " ms after the backlog";
+  ExpectEachConnectionOnceAndWhole(out.Events(), sent, CloseReason::kFin);
+  CaptureStats stats = cap->Stats();
+  EXPECT_EQ(stats.kernel_dropped, 0u);
+  EXPECT_EQ(stats.bytes_shed, 0u);
+  EXPECT_EQ(stats.batches_refused, 0u);
+}
+
+TEST(LiveCapture, StopWithABacklogDeliversTheHeldPartialBatch) {
+  // The backlog never drains: the partial batch held for it must still go at Stop(), whole, once.
+  LoopbackServer server;
+  CaptureOptions o = LiveOptions("lo", server.port());
+  o.batch_bytes = 32 << 10;
+  CaptureStatus st;
+  std::unique_ptr<Capture> cap = Capture::Open(o, &st);
+  ASSERT_TRUE(cap != nullptr) << st.message;
+  Collector out;
+  out.backlog = true;
+  cap->Start(&out);
+  std::this_thread::sleep_for(100ms);
+  std::vector<Recorded> sent = SpacedExchanges(&server, 12);
+  cap->Stop();
+  ASSERT_TRUE(out.WaitEnd(10s));
+  cap->Join();
+  ASSERT_TRUE(out.status().ok()) << out.status().message;
+  ExpectEachConnectionOnceAndWhole(out.Events(), sent, CloseReason::kFin);
+  EXPECT_EQ(cap->Stats().bytes_shed, 0u);
 }
 
 TEST(LiveCapture, RefusedBatchesAreShedAsGapsAndCounted) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -74,6 +75,7 @@ class Collector : public BatchConsumer {
     Take(batch);
     return true;
   }
+  bool Backlogged() const override { return backlog.load(std::memory_order_relaxed); }
   void End(const CaptureStatus& status) override {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = status;
@@ -96,6 +98,13 @@ class Collector : public BatchConsumer {
   size_t batches() {
     std::lock_guard<std::mutex> lock(mu_);
     return batches_.size();
+  }
+  // The size of each batch taken, in order.
+  std::vector<size_t> BatchSizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<size_t> sizes;
+    for (const Bytes& b : batches_) sizes.push_back(b.size());
+    return sizes;
   }
   // Live hand-overs tried, taken or refused.
   size_t offered() {
@@ -121,6 +130,7 @@ class Collector : public BatchConsumer {
   int refuse = 0;   // TryDeliver refusals to make before accepting
   std::chrono::steady_clock::time_point refuse_until{};  // and refusals until then
   int slow_ms = 0;  // Deliver's delay: an offline reader must wait, not shed
+  std::atomic<bool> backlog{false};  // what Backlogged() says: JS "behind" yet taking every batch
 
  private:
   void Take(Batch* batch) {
