@@ -87,6 +87,6 @@ for round in $(seq "$runs"); do
         -v ex="$exchanges" -v d="$dropped" -v rc="$received" -v sh="$shed" -v em="$(grep -c '"direction":"response"' "$out")" \
         -v bt="$batches" -v pl="$payload" 'BEGIN {
       printf "%-14s round %d  load %-5s  capture thread %6.1f ms %5.2f us/exchange, %5d context switches;  other threads %6.1f ms;  kernel drops %s/%s, shed %s, responses %s/%s;  batches %s, %.0f KB payload each\n",
-        b, r, la, c / 1e6, c / 1e3 / ex, s, o / 1e6, d, rc, sh, em, ex, bt, bt > 0 ? pl / bt / 1e3 : 0 }'
+        b, r, la, c / 1e6, c / 1e3 / ex, s, o / 1e6, d, rc, sh, em, ex, bt, (bt > 0 ? pl / bt / 1e3 : 0) }'
   done
 done
