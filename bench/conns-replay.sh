@@ -73,7 +73,14 @@ for round in $(seq "$runs"); do
     pid=$!
     for _ in $(seq 200); do grep -q '"capturing"' "$log" && break; sleep 0.1; done
     grep -q '"capturing"' "$log" || { cat "$log" >&2; exit 1; }
-    cap=$(grep -l '^tcp-sniffer-cap$' /proc/"$pid"/task/*/comm | head -1 | xargs dirname)
+    # The capture thread names itself just after it starts, which may be after "capturing" is logged.
+    cap=''
+    for _ in $(seq 50); do
+      cap=$(grep -l '^tcp-sniffer-cap$' /proc/"$pid"/task/*/comm 2> /dev/null | head -1) && [ -n "$cap" ] && break
+      sleep 0.02
+    done
+    [ -n "$cap" ] || { echo "conns-replay: no tcp-sniffer-cap thread in $pid" >&2; exit 1; }
+    cap=$(dirname "$cap")
     others() { for t in /proc/"$pid"/task/*; do [ "$t" = "$cap" ] || echo "$t/schedstat"; done; }
     c0=$(cpu_ns "$cap/schedstat"); o0=$(cpu_ns $(others)); s0=$(switches "$cap/status")
     la=$(cut -d' ' -f1 /proc/loadavg)
