@@ -12,6 +12,9 @@
 //   what the bytes after it are (an upgrade, a restart after 1xx) before llhttp reads them.
 // - Header names are lower-cased when complete; header values have obs-fold line breaks turned
 //   into spaces and trailing whitespace trimmed. Trailers are size-checked, not kept.
+// - Holds llhttp's state and the open message (ParserWork, parser_work.h) only while it parses: from
+//   the first byte of a message until the owner resumes it after a message that keeps the
+//   connection, or resets it. In between it holds no more than its owner's pointers.
 #ifndef HTTP_CORE_MESSAGE_PARSER_H_
 #define HTTP_CORE_MESSAGE_PARSER_H_
 
@@ -68,21 +71,23 @@ class MessageParser {
   Step Execute(const uint8_t* data, size_t len, int64_t ts);
   // Restarts llhttp for a new message (after an error, a gap, a 1xx or a declined upgrade).
   void Reset();
-  void Resume() { llhttp_resume(&parser_); }
+  // After a complete message that did not upgrade: llhttp goes on to the next message.
+  void Resume();
   // End of input in this direction (last bytes at ts): completes a close-delimited body.
   void Finish(int64_t ts) {
-    cur_ts_ = ts;
-    llhttp_finish(&parser_);
+    if (!work_) return;
+    work_->cur_ts = ts;
+    llhttp_finish(&work_->llhttp);
   }
 
   // A gap of lost_bytes in this direction, while a message may be open.
   GapFit FitGap(uint64_t lost_bytes);
   static const uint8_t* Placeholder();
   // After kChunked: data bytes of the chunk the hole fell in still due after it, or ~0 (unknown).
-  uint64_t gap_chunk_remaining() const { return gap_chunk_remaining_; }
+  uint64_t gap_chunk_remaining() const { return work_->gap_chunk_remaining; }
   // After kChunked: the hole was no longer than the least the body still needed, so it held no
   // byte of a message after it.
-  bool gap_inside_body() const { return gap_inside_body_; }
+  bool gap_inside_body() const { return work_->gap_inside_body; }
 
   // Marks the open message cut (incomplete; a header line still arriving is left out).
   void PrepareCut(int64_t last_ts);
@@ -93,23 +98,24 @@ class MessageParser {
   void Finished();
 
   // REQUIRES: in_message() (between the message's begin and Finished()).
-  Message& msg() { return *msg_; }
-  const Message& msg() const { return *msg_; }
+  Message& msg() { return *work_->msg; }
+  const Message& msg() const { return *work_->msg; }
   // The exchange of the last message that began here (still known after Finished()).
   uint64_t last_exchange() const { return last_exchange_; }
-  const llhttp_t& llhttp() const { return parser_; }
+  // REQUIRES: in_message(), or right after one (before Resume or Reset).
+  const llhttp_t& llhttp() const { return work_->llhttp; }
   bool is_request() const { return is_request_; }
-  bool in_message() const { return in_message_; }
-  bool start_line_done() const { return start_line_done_; }
-  bool interim() const { return interim_; }
-  void set_interim(bool v) { interim_ = v; }
-  bool upgrade_requested() const { return parser_.upgrade != 0; }
+  bool in_message() const { return work_ && work_->in_message; }
+  bool start_line_done() const { return work_ && work_->start_line_done; }
+  bool interim() const { return work_ && work_->interim; }
+  void set_interim(bool v) { work_->interim = v; }
+  bool upgrade_requested() const { return work_->llhttp.upgrade != 0; }
   // What the open message holds (HeldLedger): its header arena and list (as allocated) and its
   // kept body (its bytes, as the BodyBudget counts them).
   uint64_t held_bytes() const {
-    if (!msg_) return 0;
-    return msg_->arena.heap_bytes() + msg_->headers.capacity() * sizeof(Header) +
-           msg_->held.size();
+    if (!work_ || !work_->msg) return 0;
+    const Message& m = *work_->msg;
+    return m.arena.heap_bytes() + m.headers.capacity() * sizeof(Header) + m.held.size();
   }
 
  private:
@@ -132,26 +138,16 @@ class MessageParser {
 
   int CountHeaderBytes(size_t len);
   void StartLineDone();
+  // Takes a ParserWork with llhttp in its initial state / gives it (and any message) back.
+  void TakeWork();
+  void GiveWork();
 
-  llhttp_t parser_;
-  std::unique_ptr<Message> msg_;  // only while a message is open
+  std::unique_ptr<ParserWork> work_;  // only while parsing (see the contract)
   const CoreLimits* limits_ = nullptr;
   BodyBudget* budget_ = nullptr;
   MessagePool* pool_ = nullptr;
   Events* events_ = nullptr;
   uint64_t last_exchange_ = 0;
-  int64_t cur_ts_ = -1;        // time of the bytes being parsed now
-  uint64_t skip_body_ = 0;     // placeholder body bytes OnBody must ignore
-  uint64_t gap_chunk_remaining_ = ~0ull;
-  uint32_t header_bytes_ = 0;
-  bool in_message_ = false;      // between llhttp's message begin and complete
-  bool start_line_done_ = false;  // the message got past its start line
-  bool in_trailers_ = false;     // headers complete: further header fields are trailers
-  bool field_open_ = false;      // a header name is being received
-  bool value_open_ = false;      // a header value is being received
-  bool interim_ = false;        // the current response is 1xx (not 101)
-  bool in_chunk_ = false;       // between a chunk's size line and the CRLF after its data
-  bool gap_inside_body_ = false;
   bool is_request_ = true;
 };
 

@@ -1,9 +1,11 @@
-// MessagePool: the Message objects (with their arena, header list and body storage) of one engine.
+// MessagePool: the Message objects (with their arena, header list and body storage) and the
+// ParserWork objects (llhttp's state) of one engine.
 //
-// A direction holds a Message only while a message is open; an idle keep-alive connection holds
-// none. Given-back messages keep their small buffers for the next one that begins anywhere in the
-// engine, so assembling a message still allocates nothing in the steady state. At most kMaxSpare
-// are kept; large buffers are released before a message is kept.
+// A direction holds a Message only while a message is open, and a ParserWork only while it parses;
+// an idle keep-alive connection holds neither. Given-back messages keep their small buffers for the
+// next one that begins anywhere in the engine, so assembling a message still allocates nothing in the
+// steady state. At most kMaxSpare of each are kept; large buffers are released before a message is
+// kept.
 #ifndef HTTP_CORE_MESSAGE_POOL_H_
 #define HTTP_CORE_MESSAGE_POOL_H_
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "message.h"
+#include "parser_work.h"
 
 namespace http_core {
 
@@ -35,8 +38,20 @@ class MessagePool {
 
   size_t spare() const { return spare_.size(); }
 
+  // REQUIRES (Give): w holds no Message.
+  std::unique_ptr<ParserWork> TakeWork() {
+    if (spare_work_.empty()) return std::make_unique<ParserWork>();
+    std::unique_ptr<ParserWork> w = std::move(spare_work_.back());
+    spare_work_.pop_back();
+    return w;
+  }
+  void GiveWork(std::unique_ptr<ParserWork> w) {
+    if (spare_work_.size() < kMaxSpare) spare_work_.push_back(std::move(w));
+  }
+
  private:
   std::vector<std::unique_ptr<Message>> spare_;
+  std::vector<std::unique_ptr<ParserWork>> spare_work_;
 };
 
 }  // namespace http_core

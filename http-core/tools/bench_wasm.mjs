@@ -21,6 +21,8 @@
 // steady state.
 // The first pass alone is printed as firstPassMBps (wall) and firstPassCpuUsPerMessage: a fresh module's
 // memory is touched for the first time there (page faults), as in a sniffer's first burst.
+// memoryBytes: the module's linear memory after the first pass (it never shrinks; later passes reuse
+// it), what the core needed for this shape (with --conns N: N connections open at once).
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -97,7 +99,7 @@ if (batchFile === undefined) flush();
 
 const decoder = new TextDecoder();
 let messages = 0, outChars = 0;
-let firstPassSecs = 0, firstPassCpu = 0, firstPassMessages = 0;
+let firstPassSecs = 0, firstPassCpu = 0, firstPassMessages = 0, memoryBytes = 0;
 let cpu0 = process.cpuUsage();
 const warmup = 3;
 let t0 = performance.now();
@@ -107,6 +109,7 @@ for (let r = -warmup; r < repeat; r++) {
     const c = process.cpuUsage(cpu0);
     firstPassCpu = (c.user + c.system) / 1e6;
     firstPassMessages = messages;
+    memoryBytes = x.memory.buffer.byteLength;
   }
   if (r === 0) { t0 = performance.now(); cpu0 = process.cpuUsage(); messages = 0; outChars = 0; }
   const names = new TextEncoder().encode(redactHeaders ?? '');
@@ -153,4 +156,4 @@ console.log(JSON.stringify({ bytes: passBytes, repeat, seconds: +secs.toFixed(3)
   firstPassMBps: +(passBytes / 1e6 / firstPassSecs).toFixed(1),
   firstPassCpuUsPerMessage: +(firstPassCpu * 1e6 / firstPassMessages).toFixed(3),
   cpuSeconds: +cpuSecs.toFixed(3), cpuMBps: +(mb / cpuSecs).toFixed(1),
-  cpuUsPerMessage: +(cpuSecs * 1e6 / messages).toFixed(3) }));
+  cpuUsPerMessage: +(cpuSecs * 1e6 / messages).toFixed(3), memoryBytes }));
