@@ -25,8 +25,8 @@ inline size_t HeapBytes(const std::string& s) {
 class HttpAssembler;
 
 struct HeldEntry {
-  HttpAssembler* owner = nullptr;
   uint64_t bytes = 0;
+  HttpAssembler* owner = nullptr;
   HeldEntry* prev = nullptr;
   HeldEntry* next = nullptr;
   bool linked = false;

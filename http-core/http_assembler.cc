@@ -56,7 +56,7 @@ void HttpAssembler::OnGap(Direction dir, uint64_t lost_bytes) {
     case Mode::kIgnore:
       return;
     case Mode::kAwaitUpgrade:
-      ctx_.stats.skipped_bytes += hold_.Lose();
+      ctx_.stats.skipped_bytes += hold_->Lose();
       return;
     case Mode::kChunkResync:
       ChunkGap(s, lost_bytes);
@@ -99,7 +99,7 @@ void HttpAssembler::OnClose(CloseReason reason) {
     }
     DropCarriedLine(s);
   }
-  ctx_.stats.skipped_bytes += hold_.Drop();
+  if (hold_) ctx_.stats.skipped_bytes += hold_->Drop();
   if (!not_http_ && !upgraded_ && messages_ == 0) {
     const uint64_t skipped = sides_[0].resync.skipped() + sides_[1].resync.skipped();
     // Neither TLS nor HTTP/2, and no message start ever found: reported as "binary".
@@ -231,7 +231,7 @@ void HttpAssembler::AfterMessage(Side& s) {
       return;
     }
     s.mode = Mode::kAwaitUpgrade;
-    hold_.Begin(exchange);
+    hold().Begin(exchange);
     return;
   }
   if (p.interim()) {
@@ -309,8 +309,8 @@ void HttpAssembler::Emit(Side& s) {
   Message& m = s.parser.msg();
   if (!m.is_request && !s.parser.interim()) {
     queue_.Answer(m.exchange, m.unpaired);
-    if (!hold_.OfferOf(m.exchange).empty()) hold_.ForgetOffer();
-    if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_.exchange() && !m.has_upgrade) {
+    if (hold_ && !hold_->OfferOf(m.exchange).empty()) hold_->ForgetOffer();
+    if (sides_[0].mode == Mode::kAwaitUpgrade && m.exchange >= hold_->exchange() && !m.has_upgrade) {
       resume_client_ = true;
     }
   }
@@ -406,7 +406,7 @@ int HttpAssembler::OnHeadersComplete(MessageParser& p) {
   // The Upgrade value is kept (by hold_) only for a request that asks to upgrade: any request may
   // carry the header, and a copy per pipelined request would be memory outside every bound.
   queue_.DescribeRequest(m.exchange, p.llhttp().method);
-  if (p.upgrade_requested()) hold_.Offer(m.exchange, FindHeader(m, "upgrade"));
+  if (p.upgrade_requested()) hold().Offer(m.exchange, FindHeader(m, "upgrade"));
   DecideRequest(m);
   return 0;
 }
@@ -424,7 +424,7 @@ int HttpAssembler::ResponseFraming(MessageParser& p) {
   if (status == 101) {
     m.has_upgrade = true;
     const std::string_view offered = FindHeader(m, "upgrade");
-    const std::string_view asked = hold_.OfferOf(m.exchange);
+    const std::string_view asked = hold_ ? hold_->OfferOf(m.exchange) : std::string_view();
     if (!offered.empty()) m.upgrade.assign(offered.data(), offered.size());
     else if (!asked.empty()) m.upgrade.assign(asked.data(), asked.size());
     else m.upgrade = "unknown";

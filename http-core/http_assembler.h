@@ -128,7 +128,12 @@ class HttpAssembler final : private MessageParser::Events {
   ConnectionJson json_;
   Side sides_[2];
   ExchangeQueue queue_;
-  UpgradeHold hold_;
+  // Only once a request on this connection asked to upgrade (most connections never do).
+  UpgradeHold& hold() {
+    if (!hold_) hold_ = std::make_unique<UpgradeHold>();
+    return *hold_;
+  }
+  std::unique_ptr<UpgradeHold> hold_;
   FilteredExchanges filtered_;        // responses still due to filtered requests
   uint64_t decided_request_ = 0;      // the last request the filter was asked about
   uint64_t filtered_request_ = 0;     // the last request it refused

@@ -10,7 +10,7 @@ const char kHeldCutError[] = "cut: maxBufferedBytes reached, held bytes released
 }  // namespace
 
 uint64_t HttpAssembler::HeldBytes() const {
-  uint64_t n = hold_.held_bytes();
+  uint64_t n = hold_ ? hold_->held_bytes() : 0;
   for (const Side& s : sides_) n += s.parser.held_bytes() + s.resync.carried().size();
   return n;
 }
@@ -40,8 +40,8 @@ void HttpAssembler::CutHeld() {
       DropCarriedLine(s);  // the first byte of a direction, held to look for a TLS record
     }
   }
-  if (sides_[0].mode == Mode::kAwaitUpgrade) ctx_.stats.skipped_bytes += hold_.Lose();
-  hold_.ForgetOffer();
+  if (sides_[0].mode == Mode::kAwaitUpgrade) ctx_.stats.skipped_bytes += hold_->Lose();
+  if (hold_) hold_->ForgetOffer();
 }
 
 }  // namespace http_core

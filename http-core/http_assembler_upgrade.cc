@@ -13,7 +13,7 @@ void HttpAssembler::ResumeClient() {
   Side& c = sides_[0];
   if (c.mode != Mode::kAwaitUpgrade) return;
   bool lost = false;
-  const std::string held = hold_.Take(&lost);
+  const std::string held = hold_->Take(&lost);
   if (lost) {
     LoseMessages(c);  // the held bytes that were lost may have held requests
     EnterResync(c, /*at_line_start=*/false);
@@ -25,7 +25,7 @@ void HttpAssembler::ResumeClient() {
 }
 
 size_t HttpAssembler::HoldForUpgrade(const uint8_t* data, size_t len) {
-  const UpgradeHold::HoldResult r = hold_.Hold(data, len, ctx_.limits.max_stash_bytes);
+  const UpgradeHold::HoldResult r = hold_->Hold(data, len, ctx_.limits.max_stash_bytes);
   if (r.overflowed) ++ctx_.stats.stash_overflows;
   ctx_.stats.skipped_bytes += r.dropped;
   return len;
@@ -34,8 +34,10 @@ size_t HttpAssembler::HoldForUpgrade(const uint8_t* data, size_t len) {
 void HttpAssembler::EnterTunnel() {
   upgraded_ = true;
   CutOrAbandon(sides_[0]);
-  ctx_.stats.upgraded_bytes += hold_.Drop();
-  hold_.ForgetOffer();
+  if (hold_) {
+    ctx_.stats.upgraded_bytes += hold_->Drop();
+    hold_->ForgetOffer();
+  }
   for (Side& s : sides_) {
     s.mode = Mode::kIgnore;
     s.resync.Discard();

@@ -147,8 +147,8 @@ class MessageParser {
   BodyBudget* budget_ = nullptr;
   MessagePool* pool_ = nullptr;
   Events* events_ = nullptr;
-  uint64_t last_exchange_ = 0;
   bool is_request_ = true;
+  uint64_t last_exchange_ = 0;
 };
 
 }  // namespace http_core
