@@ -48,6 +48,7 @@ class MessagePool {
   void GiveWork(std::unique_ptr<ParserWork> w) {
     if (spare_work_.size() < kMaxSpare) spare_work_.push_back(std::move(w));
   }
+  size_t spare_work() const { return spare_work_.size(); }
 
  private:
   std::vector<std::unique_ptr<Message>> spare_;

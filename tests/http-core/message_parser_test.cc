@@ -92,6 +92,35 @@ TEST(MessageParser, IdleDirectionHoldsNoMessageAndReusesTheOneGivenBack) {
   EXPECT_EQ(f.pool.spare(), 0u);  // the next message took it
 }
 
+TEST(MessageParser, KeptAliveDirectionGivesItsLlhttpStateBackBetweenMessages) {
+  Fixture f(false);
+  f.Feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+  EXPECT_EQ(f.pool.spare_work(), 0u);  // resumed by the owner, not yet
+  f.parser.Resume();
+  EXPECT_EQ(f.pool.spare_work(), 1u);  // the direction holds no llhttp state now
+  EXPECT_FALSE(f.parser.in_message());
+  f.Feed("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nn", 2);
+  EXPECT_EQ(f.pool.spare_work(), 0u);
+  const auto step = f.Feed("o!", 3);
+  EXPECT_EQ(step.err, HPE_PAUSED);
+  ASSERT_EQ(f.events.out.size(), 2u);
+  EXPECT_EQ(f.events.out[1].body, "no!");
+  EXPECT_EQ(f.events.out[1].exchange, 2u);
+  EXPECT_EQ(f.events.out[1].start_ts, 2);
+  EXPECT_EQ(f.events.out[1].end_ts, 3);
+}
+
+TEST(MessageParser, DirectionThatAnnouncedItsEndKeepsItsStateAndRefusesMore) {
+  for (const char* first : {"GET /a HTTP/1.1\r\nConnection: close\r\n\r\n", "GET /a HTTP/1.0\r\n\r\n"}) {
+    Fixture f(true);
+    f.Feed(first);
+    f.parser.Resume();
+    EXPECT_EQ(f.pool.spare_work(), 0u) << first;
+    EXPECT_EQ(f.Feed("GET /b HTTP/1.1\r\n\r\n", 2).err, HPE_CLOSED_CONNECTION) << first;
+    EXPECT_EQ(f.events.out.size(), 1u) << first;
+  }
+}
+
 TEST(MessagePool, KeepsAtMostMaxSpareMessages) {
   MessagePool pool;
   for (size_t i = 0; i < MessagePool::kMaxSpare + 5; ++i) pool.Give(std::make_unique<Message>());
