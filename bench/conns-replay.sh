@@ -88,8 +88,8 @@ for round in $(seq "$runs"); do
     sleep 1
     c1=$(cpu_ns "$cap/schedstat"); o1=$(cpu_ns $(others)); s1=$(switches "$cap/status")
     kill -INT "$pid"; wait "$pid"
-    read -r received dropped _ shed <<< "$(node "$BENCH/stop-stats.mjs" "$log")"
-    read -r batches payload <<< "$(node "$BENCH/stop-stats.mjs" "$log" batchesDelivered bytesDelivered)"
+    read -r received dropped shed batches payload <<< "$(node "$BENCH/stop-stats.mjs" "$log" \
+      kernelReceived kernelDropped bytesShed batchesDelivered bytesDelivered)"
     awk -v b="$(basename "$build")" -v r="$round" -v la="$la" -v c=$((c1 - c0)) -v o=$((o1 - o0)) -v s=$((s1 - s0)) \
         -v ex="$exchanges" -v d="$dropped" -v rc="$received" -v sh="$shed" -v em="$(grep -c '"direction":"response"' "$out")" \
         -v bt="$batches" -v pl="$payload" 'BEGIN {
