@@ -141,11 +141,8 @@ TEST(LiveCapture, AQuietLinkHandsTheLastBytesOverWithinTheBound) {
   r.response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nquiet";
   server.Exchange(r.request, r.response);
   auto sent = std::chrono::steady_clock::now();  // the client has read the whole response
-  std::optional<std::chrono::steady_clock::time_point> arrived;
-  for (int i = 0; i < 200 && !arrived; ++i) {
-    arrived = out.FirstArrival([](const Event& e) { return e.kind == EventKind::kData && e.arg == 1; });
-    if (!arrived) std::this_thread::sleep_for(1ms);
-  }
+  std::optional<std::chrono::steady_clock::time_point> arrived =
+      out.WaitFirstArrival([](const Event& e) { return e.kind == EventKind::kData && e.arg == 1; }, 200);
   cap->Stop();
   ASSERT_TRUE(out.WaitEnd(10s));
   cap->Join();
@@ -272,11 +269,7 @@ TEST(LiveCapture, WhileTheConsumerHasABacklogOnlyFullBatchesGoUntilItDrains) {
   EXPECT_FALSE(out.FirstArrival(last_response).has_value());
   auto drained = std::chrono::steady_clock::now();
   out.backlog = false;
-  std::optional<std::chrono::steady_clock::time_point> arrived;
-  for (int i = 0; i < 500 && !arrived; ++i) {
-    arrived = out.FirstArrival(last_response);
-    if (!arrived) std::this_thread::sleep_for(1ms);
-  }
+  std::optional<std::chrono::steady_clock::time_point> arrived = out.WaitFirstArrival(last_response, 500);
   cap->Stop();
   ASSERT_TRUE(out.WaitEnd(10s));
   cap->Join();

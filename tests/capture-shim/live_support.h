@@ -122,6 +122,16 @@ class Collector : public BatchConsumer {
     }
     return std::nullopt;
   }
+  // FirstArrival, asked again every millisecond up to `polls` times until it has one.
+  template <typename Match>
+  std::optional<std::chrono::steady_clock::time_point> WaitFirstArrival(Match&& match, int polls) {
+    std::optional<std::chrono::steady_clock::time_point> arrived;
+    for (int i = 0; i < polls && !arrived; ++i) {
+      arrived = FirstArrival(match);
+      if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return arrived;
+  }
   CaptureStatus status() {
     std::lock_guard<std::mutex> lock(mu_);
     return status_;
