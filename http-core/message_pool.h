@@ -18,41 +18,52 @@
 
 namespace http_core {
 
-class MessagePool {
+// Up to kMaxSpare given-back objects of one kind, handed out again before any new one is made.
+template <typename T>
+class Spares {
  public:
   static constexpr size_t kMaxSpare = 64;
 
-  std::unique_ptr<Message> Take() {
-    if (spare_.empty()) return std::make_unique<Message>();
-    std::unique_ptr<Message> m = std::move(spare_.back());
+  std::unique_ptr<T> Take() {
+    if (spare_.empty()) return std::make_unique<T>();
+    std::unique_ptr<T> x = std::move(spare_.back());
     spare_.pop_back();
-    return m;
+    return x;
   }
+  bool full() const { return spare_.size() >= kMaxSpare; }
+  // REQUIRES: !full().
+  void Keep(std::unique_ptr<T> x) { spare_.push_back(std::move(x)); }
+  size_t size() const { return spare_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<T>> spare_;
+};
+
+class MessagePool {
+ public:
+  static constexpr size_t kMaxSpare = Spares<Message>::kMaxSpare;
+
+  std::unique_ptr<Message> Take() { return messages_.Take(); }
 
   // REQUIRES: m's body bytes were given back to the BodyBudget.
   void Give(std::unique_ptr<Message> m) {
-    if (spare_.size() >= kMaxSpare) return;  // freed here
+    if (messages_.full()) return;  // freed here
     m->ReleaseLargeBuffers();
-    spare_.push_back(std::move(m));
+    messages_.Keep(std::move(m));
   }
 
-  size_t spare() const { return spare_.size(); }
+  size_t spare() const { return messages_.size(); }
 
   // REQUIRES (Give): w holds no Message.
-  std::unique_ptr<ParserWork> TakeWork() {
-    if (spare_work_.empty()) return std::make_unique<ParserWork>();
-    std::unique_ptr<ParserWork> w = std::move(spare_work_.back());
-    spare_work_.pop_back();
-    return w;
-  }
+  std::unique_ptr<ParserWork> TakeWork() { return work_.Take(); }
   void GiveWork(std::unique_ptr<ParserWork> w) {
-    if (spare_work_.size() < kMaxSpare) spare_work_.push_back(std::move(w));
+    if (!work_.full()) work_.Keep(std::move(w));
   }
-  size_t spare_work() const { return spare_work_.size(); }
+  size_t spare_work() const { return work_.size(); }
 
  private:
-  std::vector<std::unique_ptr<Message>> spare_;
-  std::vector<std::unique_ptr<ParserWork>> spare_work_;
+  Spares<Message> messages_;
+  Spares<ParserWork> work_;
 };
 
 }  // namespace http_core
