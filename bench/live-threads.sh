@@ -10,7 +10,10 @@
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
-# Usage: bench/live-threads.sh [--scenario wrk|conns] [--perf FILE] [--timeline FILE] [--seconds N] BUILD [NODE_FLAG]...
+# Usage: bench/live-threads.sh [--scenario wrk|conns] [--stdout file|pipe|null] [--perf FILE] [--timeline FILE] [--seconds N] BUILD [NODE_FLAG]...
+#   --stdout: where the sniffer's JSON lines go: a file in memory (/dev/shm, the default, as in bench/live.sh),
+#   a pipe read by bench/count-messages.mjs (as a container's stdout is read by its runtime), or /dev/null
+#   (nothing counted: the sniffer's own work without the kernel's copy of its output).
 #   --scenario conns: bench/live.sh's 10,000 keep-alive connections (bench/conns-client.mjs), whose own
 #   length sets the window (--seconds is then only the perf record's length); the peak RSS is printed too.
 #   --timeline FILE: the capture's counters every 50 ms from the sniffer's /metrics, one line each: ms since
@@ -20,14 +23,15 @@
 #        perf report -i FILE --no-children --sort comm,dso  (then, for the profile)
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
-perf_out='' seconds=8 scenario=wrk timeline=''
+perf_out='' seconds=8 scenario=wrk timeline='' sink=file
 while [ $# -gt 0 ]; do
   case $1 in
     --scenario) scenario=$2; shift 2 ;;
     --perf) perf_out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --timeline) timeline=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --stdout) sink=$2; shift 2 ;;
+    -h|--help) sed -n "2,23p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -41,6 +45,10 @@ case $scenario in
     ulimit -n "$(ulimit -Hn)"
     [ "$(ulimit -n)" -ge 10100 ] || { echo "live-threads: conns needs 10100 open files; the hard limit is $(ulimit -Hn)" >&2; exit 1; } ;;
   *) echo "live-threads: --scenario is wrk or conns, got '$scenario'" >&2; exit 1 ;;
+esac
+case $sink in
+  file|pipe|null) ;;
+  *) echo "live-threads: --stdout is file, pipe or null, got '$sink'" >&2; exit 1 ;;
 esac
 # shellcheck source=bench/live-nginx.sh
 source "$BENCH/live-nginx.sh"
@@ -60,8 +68,20 @@ nginx_start "$tmp/nginx" 127.0.0.1 "$port" || exit 1
 
 metrics_args=()
 [ -z "$timeline" ] || metrics_args=(--metrics-port $((port + 1)))
+count_pid=''
+if [ "$sink" = pipe ]; then
+  mkfifo "$tmp/stdout"
+  node "$BENCH/count-messages.mjs" < "$tmp/stdout" > "$tmp/counts.json" &
+  count_pid=$!
+  exec 3> "$tmp/stdout"
+elif [ "$sink" = null ]; then
+  exec 3> /dev/null
+else
+  exec 3> "$out"
+fi
 /usr/bin/time -f '%U %S %M' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
-  "${metrics_args[@]}" > "$out" 2> "$tmp/sniffer.log" &
+  "${metrics_args[@]}" >&3 2> "$tmp/sniffer.log" &
+exec 3>&-
 tpid=$!
 for _ in $(seq 50); do pid=$(pgrep -P "$tpid" | head -1) && [ -n "$pid" ] && break; sleep 0.1; done
 [ -n "$pid" ] || { echo "live-threads: the sniffer did not start" >&2; exit 1; }
@@ -115,11 +135,18 @@ awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat" > 
 kill -INT "$pid"
 wait "$tpid"
 pid=''
+[ -z "$count_pid" ] || wait "$count_pid"
 [ -z "$poll_pid" ] || wait "$poll_pid"
 
 echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$scenario $rate exchanges/s, $completed completed, \
-$(grep -c '"direction":"response"' "$out") responses emitted, $(($(stat -c %s "$out") / completed)) bytes on stdout per exchange"
+case $sink in
+  file) node "$BENCH/count-messages.mjs" < "$out" > "$tmp/counts.json" ;;
+  null) node -e 'console.log(JSON.stringify({ responses: "-", bytes: 0 }))' > "$tmp/counts.json" ;;
+esac
+read -r responses bytes <<< "$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(c.responses, c.bytes)' "$tmp/counts.json")"
+echo "$scenario $rate exchanges/s, $completed completed, $responses responses emitted, \
+$((bytes / completed)) bytes on stdout (to $sink) per exchange"
 join "$tmp/before" "$tmp/after" | awk -v ex="$completed" -v hz="$(getconf CLK_TCK)" '
   { us = ($7 - $2) * 1e6 / hz / ex; total += us; vol = ($8 - $3) / ex; inv = ($9 - $4) / ex
     rt = ($11 - $6) / 1000 / ex; rtotal += rt
