@@ -71,6 +71,13 @@ export interface PipelineStages {
   shareBudget?: (coreHeldBytes: number) => number;
 }
 
+/**
+ * Spare buffers of held batches kept for reuse, and the least a held copy is allocated with: a live batch's
+ * whole buffer (capture-shim's batches end past batchBytes by at most one 64 KiB event).
+ */
+const SPARE_HOLD_BYTES = 8 * 1024 * 1024;
+const MIN_HOLD_BYTES = LIMITS.capture.batchBytes + 64 * 1024;
+
 export class Pipeline {
   private readonly core: HttpCore;
   private readonly outputs: Output[];
@@ -81,6 +88,13 @@ export class Pipeline {
   private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
   private readonly queue: Uint8Array[] = [];
+  /**
+   * Buffers of held batches already fed, reused for the next held copies (at most SPARE_HOLD_BYTES kept):
+   * while a reader stays behind the queue turns over continuously, and a fresh buffer per batch cost a
+   * page fault per 4 KiB and memory that returned only at a later collection (docs/performance.md).
+   */
+  private readonly spare: ArrayBuffer[] = [];
+  private spareBytes = 0;
   private readonly shareBudget: ((coreHeldBytes: number) => number) | undefined;
   /** What the capture's reassembly held at the last exchange of figures. */
   private captureHeld = 0;
@@ -118,10 +132,7 @@ export class Pipeline {
     }
     if (this.waiting !== null || this.queue.length > 0) {
       if (this.counters.queuedBytes + batch.length <= this.maxQueuedBytes) {
-        // A copy: the shim reuses the batch's memory once onBatch returns (reuseBatches).
-        this.queue.push(new Uint8Array(batch));
-        this.counters.queuedBytes += batch.length;
-        this.counters.batchesHeld++;
+        this.hold(batch);
         return;
       }
       if (!this.warnedForced) {
@@ -130,8 +141,15 @@ export class Pipeline {
           maxQueuedBytes: this.maxQueuedBytes,
         });
       }
+      // Only the oldest batches, until this one fits behind the rest: a reader that stays behind then
+      // costs one batch fed per batch arriving, in a buffer just freed, where feeding the whole queue
+      // turned over all of it (32 MiB copied into fresh memory, and parsed into a stdout that was full).
       this.counters.batchesForced++;
-      this.feedQueued();
+      while (this.queue.length > 0 && this.counters.queuedBytes + batch.length > this.maxQueuedBytes) this.feedHeld();
+      if (this.queue.length > 0) {
+        this.hold(batch);
+        return;
+      }
     }
     this.feed(batch);
   }
@@ -164,10 +182,35 @@ export class Pipeline {
   }
 
   private feedQueued(): void {
-    while (this.queue.length > 0) {
-      const b = this.queue.shift()!;
-      this.counters.queuedBytes -= b.length;
-      this.feed(b);
+    while (this.queue.length > 0) this.feedHeld();
+  }
+
+  /** A copy of `batch` at the end of the queue: the shim reuses the batch's memory once onBatch returns. */
+  private hold(batch: Uint8Array): void {
+    const i = this.spare.findIndex((b) => b.byteLength >= batch.length);
+    let buffer: ArrayBuffer;
+    if (i >= 0) {
+      buffer = this.spare.splice(i, 1)[0]!;
+      this.spareBytes -= buffer.byteLength;
+    } else {
+      buffer = new ArrayBuffer(Math.max(batch.length, MIN_HOLD_BYTES));
+    }
+    const copy = new Uint8Array(buffer, 0, batch.length);
+    copy.set(batch);
+    this.queue.push(copy);
+    this.counters.queuedBytes += batch.length;
+    this.counters.batchesHeld++;
+  }
+
+  /** Feeds the oldest held batch, then keeps its buffer for a later copy. */
+  private feedHeld(): void {
+    const b = this.queue.shift()!;
+    this.counters.queuedBytes -= b.length;
+    this.feed(b);
+    const buffer = b.buffer as ArrayBuffer;
+    if (this.spareBytes + buffer.byteLength <= SPARE_HOLD_BYTES) {
+      this.spare.push(buffer);
+      this.spareBytes += buffer.byteLength;
     }
   }
 
@@ -238,11 +281,7 @@ export class Pipeline {
   }
 
   private pump(): void {
-    while (this.waiting === null && this.queue.length > 0) {
-      const b = this.queue.shift()!;
-      this.counters.queuedBytes -= b.length;
-      this.feed(b);
-    }
+    while (this.waiting === null && this.queue.length > 0) this.feedHeld();
     if (this.waiting === null && this.queue.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/config.js';
+import { LIMITS, validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createOutputs } from '../src/outputs/index.js';
 import { bodyDecoding, Pipeline } from '../src/pipeline.js';
@@ -178,6 +178,40 @@ describe('one output path', () => {
     await pipeline.finish(Date.now() + 5000, -1);
     await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
     expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.exchange}`)).toEqual(seen);
+    core.free();
+  });
+
+  it('past a full hold queue, feeds only the oldest held batches, so the queue turns over one batch at a time, in order', async () => {
+    const out = sink();
+    const seen: string[] = [];
+    const { core, outputs, pipeline } = await pipelineFor(undefined, (m) => void seen.push(`${m.connectionId}/${m.direction}`), out, 2048);
+    const enc = new TextEncoder();
+    const body = 'x'.repeat(512 * 1024);
+    const big = (conn: bigint) => connectionBatch(conn, enc.encode('GET /big HTTP/1.1\r\nHost: svc\r\n\r\n'),
+      enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+    out.block();
+    pipeline.onBatch(big(1n)); // stdout asks to wait: the next batches are held
+    let conn = 2n;
+    while (pipeline.stats().batchesForced === 0) {
+      pipeline.onBatch(big(conn++));
+      if (conn > 1000n) throw new Error('the hold queue never filled');
+    }
+    const s = pipeline.stats();
+    const held = Number(conn) - 2; // every batch after the first, the one that forced a feed too
+    expect(held * big(0n).length).toBeGreaterThan(LIMITS.pipelineMaxQueuedBytes);
+    // The first batch and the oldest held one were fed, not the whole queue.
+    expect(s).toMatchObject({ batches: 2, batchesHeld: held, batchesForced: 1 });
+    expect(s.queuedBytes).toBe((held - 1) * big(0n).length);
+    expect(s.queuedBytes).toBeLessThanOrEqual(LIMITS.pipelineMaxQueuedBytes);
+    expect(seen).toEqual(['1/request', '1/response', '2/request', '2/response']);
+    out.release();
+    await pipeline.idle();
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    expect(pipeline.stats()).toMatchObject({ batches: held + 1, queuedBytes: 0, malformedBatches: 0 });
+    const order = Array.from({ length: held + 1 }, (_, i) => [`${i + 1}/request`, `${i + 1}/response`]).flat();
+    expect(seen).toEqual(order);
+    expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.direction}`)).toEqual(order);
     core.free();
   });
 });
