@@ -56,12 +56,7 @@ export const LIMITS = {
     maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000,
     maxRetryAfterMs: 30_000, breaker: { failureThreshold: 5, coolDownMs: 10_000 },
   },
-  /**
-   * Past pauseAtBytes the pipeline holds batches (pipelineMaxQueuedBytes); the cap only meets what the
-   * pipeline feeds once that queue is full, so it is small: with a reader that stays behind, a 16 MiB cap
-   * meant 172-205 MiB of peak RSS against 118-137 MiB (docs/outputs.md, Stdout).
-   */
-  stdout: { maxBufferedBytes: 2 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
+  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
   callback: { maxInFlight: 1000 },
   metrics: {
     /** Requests remembered until their response arrives (pairing for the RED metrics). */

@@ -13,10 +13,7 @@ import { writeAll } from './stdout-fd.js';
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
   stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
-  /**
-   * Hard cap on bytes waiting in the stream's buffer (a block always goes into an empty one). Default
-   * LIMITS.stdout (config.ts): 2 MiB, as the pipeline's hold queue is what rides out a stalled reader.
-   */
+  /** Hard cap on bytes waiting in the stream's buffer. Default LIMITS.stdout (config.ts). */
   maxBufferedBytes: number;
   /**
    * From this many buffered bytes on, `ready()` asks the pipeline to wait (until the buffer empties).
@@ -89,8 +86,7 @@ export class StdoutOutput implements Output {
       }
       return;
     }
-    // A block always goes into an empty buffer, so one larger than the cap is not refused for ever.
-    if (stream.writableLength > 0 && stream.writableLength + jsonl.length > this.maxBufferedBytes) {
+    if (stream.writableLength + jsonl.length > this.maxBufferedBytes) {
       this.dropped += count;
       this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; messages dropped', {
         output: this.name, bufferedBytes: stream.writableLength, dropped: this.dropped,
