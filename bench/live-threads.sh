@@ -139,11 +139,9 @@ pid=''
 [ -z "$poll_pid" ] || wait "$poll_pid"
 
 echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-case $sink in
-  file) node "$BENCH/count-messages.mjs" < "$out" > "$tmp/counts.json" ;;
-  null) node -e 'console.log(JSON.stringify({ responses: "-", bytes: 0 }))' > "$tmp/counts.json" ;;
-esac
-read -r responses bytes <<< "$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+responses='-' bytes=0
+[ "$sink" != file ] || node "$BENCH/count-messages.mjs" < "$out" > "$tmp/counts.json"
+[ "$sink" = null ] || read -r responses bytes <<< "$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(c.responses, c.bytes)' "$tmp/counts.json")"
 echo "$scenario $rate exchanges/s, $completed completed, $responses responses emitted, \
 $((bytes / completed)) bytes on stdout (to $sink) per exchange"
