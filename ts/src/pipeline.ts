@@ -8,6 +8,7 @@ import { BodyStage } from './bodies/stage.js';
 import { LIMITS, type ResolvedConfig } from './config.js';
 import { LogLimiter, type Logger } from './log.js';
 import type { Output } from './outputs/index.js';
+import { SpareBuffers } from './spare-buffers.js';
 import { CoreModule, HttpCore, type CoreOutput } from './wasm/core.js';
 import { embeddedModule } from './wasm/embedded.js';
 
@@ -72,11 +73,10 @@ export interface PipelineStages {
 }
 
 /**
- * Spare buffers of held batches kept for reuse, and the least a held copy is allocated with: a live batch's
- * whole buffer (capture-shim's batches end past batchBytes by at most one 64 KiB event).
+ * Buffers of held batches kept for reuse: 8 MiB of them, each allocated with at least a live batch's whole
+ * buffer (capture-shim's batches end past batchBytes by at most one 64 KiB event).
  */
-const SPARE_HOLD_BYTES = 8 * 1024 * 1024;
-const MIN_HOLD_BYTES = LIMITS.capture.batchBytes + 64 * 1024;
+const SPARE_HOLDS = { maxCount: Infinity, maxBytes: 8 * 1024 * 1024, maxEach: Infinity, minBytes: LIMITS.capture.batchBytes + 64 * 1024 };
 
 export class Pipeline {
   private readonly core: HttpCore;
@@ -88,13 +88,8 @@ export class Pipeline {
   private readonly maxQueuedBytes: number = LIMITS.pipelineMaxQueuedBytes;
   private readonly limiter = new LogLimiter();
   private readonly queue: Uint8Array[] = [];
-  /**
-   * Buffers of held batches already fed, reused for the next held copies (at most SPARE_HOLD_BYTES kept):
-   * while a reader stays behind the queue turns over continuously, and a fresh buffer per batch cost a
-   * page fault per 4 KiB and memory that returned only at a later collection (docs/performance.md).
-   */
-  private readonly spare: ArrayBuffer[] = [];
-  private spareBytes = 0;
+  /** Buffers of held batches already fed, for the next held copies: a reader that stays behind turns the queue over. */
+  private readonly spare = new SpareBuffers(SPARE_HOLDS);
   private readonly shareBudget: ((coreHeldBytes: number) => number) | undefined;
   /** What the capture's reassembly held at the last exchange of figures. */
   private captureHeld = 0;
@@ -187,15 +182,7 @@ export class Pipeline {
 
   /** A copy of `batch` at the end of the queue: the shim reuses the batch's memory once onBatch returns. */
   private hold(batch: Uint8Array): void {
-    const i = this.spare.findIndex((b) => b.byteLength >= batch.length);
-    let buffer: ArrayBuffer;
-    if (i >= 0) {
-      buffer = this.spare.splice(i, 1)[0]!;
-      this.spareBytes -= buffer.byteLength;
-    } else {
-      buffer = new ArrayBuffer(Math.max(batch.length, MIN_HOLD_BYTES));
-    }
-    const copy = new Uint8Array(buffer, 0, batch.length);
+    const copy = this.spare.take(batch.length);
     copy.set(batch);
     this.queue.push(copy);
     this.counters.queuedBytes += batch.length;
@@ -207,11 +194,7 @@ export class Pipeline {
     const b = this.queue.shift()!;
     this.counters.queuedBytes -= b.length;
     this.feed(b);
-    const buffer = b.buffer as ArrayBuffer;
-    if (this.spareBytes + buffer.byteLength <= SPARE_HOLD_BYTES) {
-      this.spare.push(buffer);
-      this.spareBytes += buffer.byteLength;
-    }
+    this.spare.give(b);
   }
 
   private feed(batch: Uint8Array): void {

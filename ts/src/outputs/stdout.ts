@@ -8,6 +8,7 @@
 import { LIMITS } from '../config.js';
 import { LogLimiter, type Logger } from '../log.js';
 import type { Output } from './index.js';
+import { SpareBuffers } from '../spare-buffers.js';
 import { writeAll } from './stdout-fd.js';
 
 export interface StdoutOutputOptions {
@@ -30,10 +31,8 @@ export interface StdoutOutputOptions {
   fd: number | undefined;
 }
 
-/** Spare copies kept for reuse (at most 8 MiB), and the least each is allocated with. */
-const MAX_SPARE_COPIES = 8;
-const MAX_SPARE_COPY_BYTES = 1024 * 1024;
-const MIN_COPY_BYTES = 64 * 1024;
+/** Copies of blocks kept for reuse: 8 of at most 1 MiB each, each allocated with at least 64 KiB. */
+const SPARE_COPIES = { maxCount: 8, maxBytes: Infinity, maxEach: 1024 * 1024, minBytes: 64 * 1024 };
 
 export class StdoutOutput implements Output {
   readonly name = 'stdout';
@@ -50,11 +49,8 @@ export class StdoutOutput implements Output {
   private broken = false;
   private waiting: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /**
-   * Copies of blocks whose writes have completed, reused for the next blocks: a fresh Buffer per block
-   * (up to hundreds of KiB) cost a page fault per 4 KiB and an munmap when collected (docs/performance.md).
-   */
-  private readonly spare: Buffer[] = [];
+  /** Copies of blocks whose writes have completed, reused for the next blocks. */
+  private readonly spare = new SpareBuffers(SPARE_COPIES);
 
   constructor(private readonly log: Logger, opts: Partial<StdoutOutputOptions> = {}) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? LIMITS.stdout.maxBufferedBytes;
@@ -95,9 +91,10 @@ export class StdoutOutput implements Output {
     }
     this.pending += count;
     try {
-      const copy = this.copyOf(jsonl); // jsonl is reused after this call; the stream keeps its chunk until written
-      stream.write(copy.subarray(0, jsonl.length), (err?: Error | null) => {
-        if (this.spare.length < MAX_SPARE_COPIES && copy.length <= MAX_SPARE_COPY_BYTES) this.spare.push(copy);
+      const copy = this.spare.take(jsonl.length); // jsonl is reused after this call; the stream keeps its chunk until written
+      copy.set(jsonl);
+      stream.write(copy, (err?: Error | null) => {
+        this.spare.give(copy);
         this.flushed(err, count);
       });
     } catch (err) {
@@ -145,13 +142,6 @@ export class StdoutOutput implements Output {
       delivered: this.delivered, failed: this.failed, dropped: this.dropped,
       pending: this.pending, bufferedBytes: this.stream?.writableLength ?? 0,
     };
-  }
-
-  private copyOf(jsonl: Uint8Array): Buffer {
-    const i = this.spare.findIndex((b) => b.length >= jsonl.length);
-    const copy = i >= 0 ? this.spare.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(Math.max(jsonl.length, MIN_COPY_BYTES));
-    copy.set(jsonl);
-    return copy;
   }
 
   private flushed(err: Error | null | undefined, count: number): void {
