@@ -10,7 +10,7 @@
 # of the same window (perf record -g; JS and wasm frames named through --perf-basic-prof). A benchmark
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
-# Usage: bench/live-threads.sh [--scenario wrk|conns] [--stdout file|pipe|null] [--perf FILE] [--timeline FILE] [--seconds N] BUILD [NODE_FLAG]...
+# Usage: bench/live-threads.sh [--scenario wrk|conns] [--stdout file|pipe|null] [--perf FILE] [--timeline FILE] [--smaps FILE] [--seconds N] BUILD [NODE_FLAG]...
 #   --stdout: where the sniffer's JSON lines go: a file in memory (/dev/shm, the default, as in bench/live.sh),
 #   a pipe read by bench/count-messages.mjs (as a container's stdout is read by its runtime), or /dev/null
 #   (nothing counted: the sniffer's own work without the kernel's copy of its output).
@@ -19,11 +19,12 @@
 #   --timeline FILE: the capture's counters every 50 ms from the sniffer's /metrics, one line each: ms since
 #   capturing, packets seen, bytes shed, connections shed, batches delivered, batches refused (one snapshot,
 #   so the packet count places each loss in the load even when JS answers late).
+#   --smaps FILE: the sniffer's largest /proc/PID/smaps sample from capturing to exit, by mapping (bench/rss-peak.sh).
 #   e.g. bench/live-threads.sh /work/main --no-liftoff     (a build, with extra flags for node)
 #        perf report -i FILE --no-children --sort comm,dso  (then, for the profile)
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
-perf_out='' seconds=8 scenario=wrk timeline='' sink=file
+perf_out='' seconds=8 scenario=wrk timeline='' sink=file smaps=''
 while [ $# -gt 0 ]; do
   case $1 in
     --scenario) scenario=$2; shift 2 ;;
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --timeline) timeline=$2; shift 2 ;;
     --stdout) sink=$2; shift 2 ;;
-    -h|--help) sed -n "2,23p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --smaps) smaps=$2; shift 2 ;;
+    -h|--help) sed -n "2,24p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -111,6 +113,8 @@ if [ -n "$timeline" ]; then
     done > "$timeline" ) &
   poll_pid=$!
 fi
+smaps_pid=''
+if [ -n "$smaps" ]; then "$BENCH/rss-peak.sh" "$pid" > "$smaps" & smaps_pid=$!; fi
 perf_pid=''
 if [ -n "$perf_out" ]; then
   perf record -F "${PERF_FREQ:-999}" -g -p "$pid" -o "$perf_out" -- sleep $((seconds + 1)) 2> /dev/null &
@@ -137,6 +141,7 @@ wait "$tpid"
 pid=''
 [ -z "$count_pid" ] || wait "$count_pid"
 [ -z "$poll_pid" ] || wait "$poll_pid"
+[ -z "$smaps_pid" ] || wait "$smaps_pid"
 
 echo "live-threads: $scenario, $(basename "$build")${*:+ $*}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 responses='-' bytes=0

@@ -29,7 +29,10 @@ constexpr int kQuietWakeMs = 50;
 constexpr int kTrimQuietMs = 1000;
 // A batch reserves batch_bytes and this much more, so the event that crosses batch_bytes fits.
 constexpr size_t kBatchReserveBytes = 64 << 10;
-// Spare batches kept warm at least (batch_pool.h); freed once the link is quiet.
+// Spare batches kept warm (batch_pool.h); freed once the link is quiet. Not as many as the queue toward
+// JS may hold: a burst that fills the queue would keep all of it resident until the link goes quiet, and
+// at 10,000 connections that was 2-6 MiB of the peak RSS for no measurable CPU saved
+// (docs/performance.md, "Issue 8, session 9").
 constexpr size_t kSpareBatches = 8;
 
 int64_t MonotonicUs() {
@@ -178,11 +181,8 @@ Capture::Capture(const CaptureOptions& options, pcap_t* handle, bool live)
       handle_(handle),
       live_(live),
       link_type_(pcap_datalink(handle)),
-      // Spares for as much as the consumer may queue: in a burst the same warm buffers go round.
-      pool_(std::make_shared<BatchPool>(
-          options.batch_bytes + kBatchReserveBytes,
-          std::max<uint64_t>(kSpareBatches * (options.batch_bytes + kBatchReserveBytes),
-                             options.max_queued_bytes))) {
+      pool_(std::make_shared<BatchPool>(options.batch_bytes + kBatchReserveBytes,
+                                        kSpareBatches * (options.batch_bytes + kBatchReserveBytes))) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 

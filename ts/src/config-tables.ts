@@ -13,9 +13,9 @@ export const DEFAULTS = {
   drainTimeoutMs: 25_000,
   maxBufferedBytes: 134_217_728,
   // The kernel's ring for live capture. It is mapped into the process, so all of it counts in RSS:
-  // 16 MiB kept both loopback loads of docs/performance.md ("Live capture") free of drops, where
-  // 32 MiB would take a third of the 96 MiB memory target alone.
-  captureBufferBytes: 16_777_216,
+  // 12 MiB kept all three loads of bench/live.sh free of kernel drops, as 16 MiB did, for 4-5 MiB less
+  // peak RSS at 10,000 connections (docs/performance.md, "Issue 8, session 9").
+  captureBufferBytes: 12_582_912,
   // Distinct route label values before the rest fold into __other__ (docs/metrics.md, "Cardinality").
   metricsMaxRoutes: 200,
 } as const;

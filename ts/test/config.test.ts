@@ -81,7 +81,7 @@ describe('validateConfig', () => {
     expect(c).toMatchObject({
       ports: [8080], interface: 'any', outputStdout: false, sampleRate: 1, maxBodySize: 65536,
       maxConcurrentConnections: 10000, connectionIdleTimeoutMs: 60000, drainTimeoutMs: 25000,
-      maxBufferedBytes: 134217728, captureBufferBytes: 16777216, production: false,
+      maxBufferedBytes: 134217728, captureBufferBytes: 12582912, production: false,
     });
     expect(c.redactHeaders).toEqual([...DEFAULT_REDACT_HEADERS]);
     expect(c.outputUrl).toBeUndefined();
