@@ -116,7 +116,7 @@ export interface SnifferConfig {
   maxBufferedBytes?: number;
   /**
    * Live capture: bytes of the kernel's packet ring, which absorbs bursts while the capture thread
-   * catches up. Mapped into the process, so it counts in RSS. Default 16 MiB, 1 MiB to 1 GiB.
+   * catches up. Mapped into the process, so it counts in RSS. Default 12 MiB, 1 MiB to 1 GiB.
    */
   captureBufferBytes?: number;
   /** Attached to every message when set. */
