@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Counts the sniffer's JSON lines on stdin per direction without parsing them (up to a gigabyte per run: a
 // JSON parse per line would take longer than the run). A body holding the same text is escaped
-// (\"direction\"), so the patterns only match the message's own fields.
+// (\"direction\"), so the patterns only match the message's own fields. A NUL byte ends the input: JSON
+// lines never hold one, and bench/sink-file.sh's sink is zeros past what the sniffer wrote.
 //
 // Usage: node bench/count-messages.mjs < sniffer-stdout.jsonl > counts.json
 const patterns = {
@@ -24,15 +25,18 @@ function count(buf) {
   counts.lines += occurrences(buf, Buffer.from('\n'));
 }
 
-for await (const chunk of process.stdin) {
+for await (const whole of process.stdin) {
+  const nul = whole.indexOf(0);
+  const chunk = nul < 0 ? whole : whole.subarray(0, nul);
   counts.bytes += chunk.length;
   const last = chunk.lastIndexOf(10);
   if (last < 0) {
     tail = Buffer.concat([tail, chunk]);
-    continue;
+  } else {
+    count(tail.length ? Buffer.concat([tail, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1));
+    tail = Buffer.from(chunk.subarray(last + 1));
   }
-  count(tail.length ? Buffer.concat([tail, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1));
-  tail = Buffer.from(chunk.subarray(last + 1));
+  if (nul >= 0) break;
 }
 if (tail.length) count(tail);
 process.stdout.write(`${JSON.stringify(counts)}\n`);

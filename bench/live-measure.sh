@@ -57,16 +57,18 @@ measure_tcpdump() { # SCENARIO RUN
     "${received:--}" "${dropped:--}" "$cpu" "$rss" >> "$RESULTS"
 }
 
-# The sniffer's CLI with its defaults, its stdout to a file in memory, counted after the stop by
+# The sniffer's CLI with its defaults, its stdout to a file in memory whose pages are resident before the
+# load (bench/sink-file.sh), counted after the stop by
 # count-messages.mjs (a reader of a pipe, on the same two cores as the load, fell behind in bursts and the
 # CLI's stdout output dropped messages, which the counts charged to the capture); stats from "stopped".
 measure_sniffer() { # SCENARIO RUN BUILD LABEL
   local build=$3 label=$4
-  rm -f "$OUT/sniffer.jsonl" "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
+  rm -f "$TMP/sniffer.log" "$TMP/sniffer.time" "$TMP/counts.json"
+  sink_prepare "$OUT/sniffer.jsonl"
   nsx
   "${NSX[@]}" /usr/bin/time -f '%U %S %M' -o "$TMP/sniffer.time" \
     node "$build/ts/dist/cli.js" --interface "$IFACE" --ports "$PORT" --stdout \
-    > "$OUT/sniffer.jsonl" 2> "$TMP/sniffer.log" &
+    1<> "$OUT/sniffer.jsonl" 2> "$TMP/sniffer.log" &
   local tpid=$! pid
   pid=$(child_of "$tpid") || { echo "live: the sniffer did not start" >&2; return 1; }
   OBSERVER_PID=$pid
@@ -81,7 +83,8 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
   wait "$tpid" || echo "live: the sniffer exited with status $?" >&2
   OBSERVER_PID=
   node "$BENCH/count-messages.mjs" < "$OUT/sniffer.jsonl" > "$TMP/counts.json"
-  rm -f "$OUT/sniffer.jsonl"
+  sink_reset "$OUT/sniffer.jsonl" "$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).bytes' \
+    "$TMP/counts.json")"
   grep '"level":"error"' "$TMP/sniffer.log" | head -3 >&2 || true
   read -r rate completed < "$TMP/load.out"
   local stats counts cpu rss received dropped stdout_dropped shed

@@ -11,7 +11,8 @@
 # that prints figures, for iterating on one build; bench/live.sh compares builds. Run as root.
 #
 # Usage: bench/live-threads.sh [--scenario wrk|conns] [--stdout file|pipe|null] [--perf FILE] [--timeline FILE] [--smaps FILE] [--seconds N] BUILD [NODE_FLAG]...
-#   --stdout: where the sniffer's JSON lines go: a file in memory (/dev/shm, the default, as in bench/live.sh),
+#   --stdout: where the sniffer's JSON lines go: a file in memory (/dev/shm, the default, as in bench/live.sh,
+#   its pages resident before the load: bench/sink-file.sh, BENCH_SINK_BYTES),
 #   a pipe read by bench/count-messages.mjs (as a container's stdout is read by its runtime), or /dev/null
 #   (nothing counted: the sniffer's own work without the kernel's copy of its output).
 #   --scenario conns: bench/live.sh's 10,000 keep-alive connections (bench/conns-client.mjs), whose own
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --timeline) timeline=$2; shift 2 ;;
     --stdout) sink=$2; shift 2 ;;
     --smaps) smaps=$2; shift 2 ;;
-    -h|--help) sed -n "2,24p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n "2,25p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
 done
@@ -54,6 +55,8 @@ case $sink in
 esac
 # shellcheck source=bench/live-nginx.sh
 source "$BENCH/live-nginx.sh"
+# shellcheck source=bench/sink-file.sh
+source "$BENCH/sink-file.sh"
 
 tmp=$(mktemp -d /tmp/bench-threads.XXXXXX)
 out=$(mktemp /dev/shm/bench-threads.XXXXXX)
@@ -79,7 +82,8 @@ if [ "$sink" = pipe ]; then
 elif [ "$sink" = null ]; then
   exec 3> /dev/null
 else
-  exec 3> "$out"
+  sink_prepare "$out"
+  exec 3<> "$out"
 fi
 /usr/bin/time -f '%U %S %M' -o "$tmp/time" node "$@" "$build/ts/dist/cli.js" --interface lo --ports "$port" --stdout \
   "${metrics_args[@]}" >&3 2> "$tmp/sniffer.log" &

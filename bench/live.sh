@@ -21,11 +21,13 @@ Usage (root): bench/live.sh [--build DIR]... [--scenario NAME]... [--runs N]
              way by iptables in the client's namespace, 10 connections x 30 exchanges of 32 KiB responses
   --runs N         repeat each scenario's rows N times (default 2)
   BENCH_KEEP=1     keep the temp dir (the last run's logs, results.tsv) and print its path
+  BENCH_SINK_BYTES the stdout file's resident size (default 3 GiB); 0: a new file per row, as before
 
 Per row: the load's rate (wrk's Requests/sec, or exchanges/s for conns and pod) and its share of the
 mean rate alone; completed exchanges (as the client counted them); kernel drops / packets received
 (tcpdump's own summary; the sniffer's capture stats kernelDropped / kernelReceived from its "stopped"
-log line); requests and responses emitted on stdout (JSON lines per direction, stdout a file in /dev/shm)
+log line); requests and responses emitted on stdout (JSON lines per direction, stdout a file in /dev/shm whose
+pages are touched before the load: BENCH_SINK_BYTES, default 3 GiB; 0 for a new file each row)
 over completed; messages marked incomplete; messages the CLI's stdout output dropped and payload bytes the
 capture shed because JavaScript fell behind (bytesShed), both from its own stats; the observer's CPU (user + system, all threads: /usr/bin/time at exit less
 /proc/PID/stat once it is capturing, so start-up is left out and the drain at stop counted) in microseconds
@@ -62,10 +64,13 @@ done
 source "$BENCH/live-nginx.sh"
 # shellcheck source=bench/live-measure.sh
 source "$BENCH/live-measure.sh"
+# shellcheck source=bench/sink-file.sh
+source "$BENCH/sink-file.sh"
 
 TMP=$(mktemp -d /tmp/bench-live.XXXXXX)
 RESULTS=$TMP/results.tsv
-# The sniffer's stdout (up to ~2 GB in the wrk scenario, deleted after each row) goes to memory when it can.
+# The sniffer's stdout (up to ~2 GB in the wrk scenario; one file of resident pages reused by every row,
+# bench/sink-file.sh) goes to memory when it can.
 OUT=$TMP
 [ -d /dev/shm ] && OUT=$(mktemp -d /dev/shm/bench-live.XXXXXX)
 NSID=bench$$
