@@ -112,7 +112,7 @@ export class Pipeline {
     this.shareBudget = stages.shareBudget;
     const decodeBodies = stages.decodeBodies ?? null;
     this.bodies = decodeBodies === null ? null
-      : new BodyStage({ ...decodeBodies, redact: (type, body, cut) => core.redactBody(type, body, cut) }, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log);
+      : new BodyStage({ ...decodeBodies, redact: (type, body, cut) => core.redactBody(type, body, cut) }, platformCodecs(), (jsonl, count) => this.toOutputs(jsonl, count), log, () => this.outputsReady());
   }
 
   /**
@@ -246,15 +246,23 @@ export class Pipeline {
     }
   }
 
+  /** Non-null while any output is backpressured: resolves once each that was is ready again. */
+  private outputsReady(): Promise<void> | null {
+    const pending: Array<Promise<void>> = [];
+    for (const out of this.outputs) {
+      const p = out.ready();
+      if (p !== null) pending.push(p);
+    }
+    return pending.length === 0 ? null : Promise.all(pending).then(() => undefined);
+  }
+
   private watchBackpressure(): void {
     if (this.waiting !== null) return;
     const pending: Array<Promise<void>> = [];
     const decoding = this.bodies?.ready() ?? null;
     if (decoding !== null) pending.push(decoding);
-    for (const out of this.outputs) {
-      const p = out.ready();
-      if (p !== null) pending.push(p);
-    }
+    const outputs = this.outputsReady();
+    if (outputs !== null) pending.push(outputs);
     if (pending.length === 0) return;
     const resume = (): void => {
       this.waiting = null;

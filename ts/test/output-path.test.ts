@@ -1,5 +1,6 @@
 // The one output path: stream events → the real HTTP core → the pipeline → every output as the same
 // block of JSON lines; placement is added once, by the core; only the callback makes objects.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -244,6 +245,39 @@ describe('decoded bodies on the one output path', () => {
     core.free();
     return { lines: out.text().trimEnd().split('\n'), stats: pipeline.stats() };
   }
+
+  it('decoded blocks wait while stdout is backpressured, instead of going past its cap (nothing dropped)', async () => {
+    const out = sink();
+    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies: true, maxBodySize: 1 << 20 }, {});
+    const log = createLogger({ level: 'error', write: () => {} });
+    // Each decoded response is a line of about 40 KB: two of them do not fit under the 64 KiB cap.
+    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes: 2048, maxBufferedBytes: 64 * 1024 } });
+    const core = new HttpCore(await CoreModule.instantiate(wasm), {
+      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
+    });
+    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
+    const enc = new TextEncoder();
+    const gz = gzipSync(Buffer.from(randomBytes(20_000).toString('hex'))); // about 2:1, under the ratio limit
+    const coded = (conn: bigint) => connectionBatch(conn, enc.encode('GET /z HTTP/1.1\r\nHost: svc\r\n\r\n'),
+      Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
+    out.block();
+    // All three reach the body stage before any decode ends (their compressed lines are small).
+    for (const conn of [1n, 2n, 3n]) pipeline.onBatch(coded(conn));
+    expect(pipeline.stats()).toMatchObject({ batches: 3, batchesHeld: 0 });
+    await new Promise((r) => setTimeout(r, 200)); // the decodes end; stdout is still blocked
+    const written = () => out.text().trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HttpMessage);
+    expect(written()).toHaveLength(2); // the first block, and no more: stdout asked to wait after it
+    expect(outputs[0]!.stats()).toMatchObject({ dropped: 0 });
+    out.release();
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    const all = written();
+    expect(outputs[0]!.stats()).toMatchObject({ dropped: 0, delivered: 6 });
+    expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['1', '2', '3'].flatMap((c) => [`${c}/request`, `${c}/response`]));
+    for (const m of all.filter((x) => x.direction === 'response')) expect(m).toMatchObject({ contentEncodingRemoved: 'gzip', bodySize: gz.length });
+    expect(pipeline.stats()).toMatchObject({ bodiesDecoded: 3 });
+    core.free();
+  });
 
   it('rewrites only the line with a Content-Encoding, and keeps the order', async () => {
     const asSent = await run(false);

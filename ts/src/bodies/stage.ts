@@ -13,6 +13,12 @@ const MARKER = Buffer.from('"content-encoding":"');
 
 /** Bytes held while waiting for decodes past which ready() asks the pipeline to wait. */
 const HOLD_HIGH = 8 * 1024 * 1024;
+/**
+ * Bytes held past which decoded blocks go to the outputs even while one is backpressured (it then drops
+ * and counts what it cannot take): the pipeline feeds past its own full hold queue, so this stage must not
+ * hold without bound either.
+ */
+const HOLD_FORCE = 4 * HOLD_HIGH;
 
 export interface BodyStageCounters {
   bodiesDecoded: number;
@@ -41,7 +47,15 @@ export class BodyStage {
     private readonly codecs: Codecs,
     private readonly deliver: (jsonl: Uint8Array, count: number) => void,
     private readonly log: Logger,
+    /**
+     * Non-null while an output is backpressured. Decoded blocks wait for it as the pipeline's batches do:
+     * decodes end on their own schedule, and delivering every block as its decode ended pushed them past
+     * a paused stdout into its hard cap, where messages were dropped (docs/bodies-and-har.md, "Where it runs").
+     */
+    private readonly outputsReady: () => Promise<void> | null = () => null,
   ) {}
+
+  private outputsWait: Promise<void> | null = null;
 
   /** Same contract as Output.deliver: `jsonl` is reused once this returns. */
   push(jsonl: Uint8Array, count: number): void {
@@ -132,6 +146,16 @@ export class BodyStage {
 
   private pump(): void {
     while (this.jobs.length > 0 && this.jobs[0]!.ready !== null) {
+      if (this.outputsWait !== null) return; // pump runs again when the outputs are ready
+      const pending = this.heldBytes > HOLD_FORCE ? null : this.outputsReady();
+      if (pending !== null) {
+        const resume = (): void => {
+          this.outputsWait = null;
+          this.pump();
+        };
+        this.outputsWait = pending.then(resume, resume);
+        return;
+      }
       const job = this.jobs.shift()!;
       this.heldBytes -= job.raw.length;
       const ready = job.ready!;
