@@ -56,7 +56,12 @@ export const LIMITS = {
     maxSockets: 8, maxQueued: 10_000, maxQueuedBytes: 32 * 1024 * 1024, retryDelaysMs: [1000, 2000, 4000], requestTimeoutMs: 10_000,
     maxRetryAfterMs: 30_000, breaker: { failureThreshold: 5, coolDownMs: 10_000 },
   },
-  stdout: { maxBufferedBytes: 16 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
+  /**
+   * Stdout pauses the pipeline at 1 MiB buffered and drops past 2 MiB what a caller ignoring the pause
+   * delivers: 16 MiB of cap held more memory and reached a slow pipe reader less (docs/performance.md,
+   * "Issue 8, session 10").
+   */
+  stdout: { maxBufferedBytes: 2 * 1024 * 1024, pauseAtBytes: 1024 * 1024 },
   callback: { maxInFlight: 1000 },
   metrics: {
     /** Requests remembered until their response arrives (pairing for the RED metrics). */

@@ -211,7 +211,7 @@ describe('offline read to a stalled stdout reader', () => {
     const pcap = join(dir, 'big.pcap');
     const dump = new Tcpdump(pcap, 'lo', ['tcp', 'port', String(port)]);
     await dump.ready();
-    const N = 2000; // ~33 MB of JSON lines: more than the pipe, the 1 MiB pause mark and the 16 MiB cap
+    const N = 2000; // ~33 MB of JSON lines: more than the pipe, the 1 MiB pause mark and the 2 MiB cap
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     const get = (path: string) => new Promise<void>((resolve, reject) => {
       http.get({ host: '127.0.0.1', port, path, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
@@ -224,7 +224,7 @@ describe('offline read to a stalled stdout reader', () => {
     // The reference: the same file read by a reader that keeps up.
     const reference = await run(['--read', pcap, '--ports', String(port)]);
     expect(reference.code).toBe(0);
-    // More than the 16 MiB cap a sniffer that ignored backpressure would drop at.
+    // Far more than the 2 MiB cap a sniffer that ignored backpressure would drop at.
     expect(reference.stdout.length).toBeGreaterThan(17 * 1024 * 1024);
     const refLines = reference.stdout.split('\n').filter((l) => l !== '');
     expect(refLines.length).toBe(2 * N); // every request and every response

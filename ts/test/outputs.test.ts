@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -124,6 +125,27 @@ describe('stdout output', () => {
     child.stdout!.on('data', (c: Buffer) => chunks.push(c));
     return new Promise<string>((resolve) => child.on('close', () => resolve(Buffer.concat(chunks).toString())));
   };
+
+  it('takes a block larger than the cap whole when it arrives below the pause mark', async () => {
+    // A stream whose writes complete only when released: its buffered length is then exactly what the
+    // output has handed it (a real pipe takes part of a write at once, by an amount the kernel decides).
+    const held: Array<() => void> = [];
+    let written = 0;
+    const stream = new Writable({ highWaterMark: 16 * 1024, write(chunk: Buffer, _enc, cb) { written += chunk.length; held.push(cb); } });
+    const { log } = newLog();
+    const out = new StdoutOutput(log, { stream: stream as never, maxBufferedBytes: 64 * 1024, pauseAtBytes: 16 * 1024 });
+    const big = Buffer.from(`${JSON.stringify({ ...message(1), body: 'z'.repeat(256 * 1024) })}\n`);
+    out.deliver(big, 1); // a decoded body's line: more than the cap, with nothing buffered
+    expect(out.stats()).toMatchObject({ dropped: 0 });
+    expect(out.ready()).toBeInstanceOf(Promise); // past the pause mark now
+    out.deliver(big, 1); // a caller that ignores ready(): this one is dropped
+    expect(out.stats()).toMatchObject({ dropped: 1 });
+    const drained = out.drain(Date.now() + 5000);
+    for (const cb of held.splice(0)) cb();
+    await drained;
+    expect(written).toBe(big.length);
+    expect(out.stats()).toMatchObject({ delivered: 1, dropped: 1, failed: 0 });
+  });
 
   it('writes JSON lines as given and honours backpressure from a real pipe, with a hard cap', async () => {
     const child = reader('wc -c');

@@ -1,5 +1,5 @@
 // The pipeline under backpressure, end to end, with more messages than the stdout output may buffer
-// (16 MiB) while nobody reads stdout:
+// (2 MiB past its pause mark) while nobody reads stdout:
 // - live: the pipeline holds batches while stdout's ready() is pending, instead of pushing messages the
 //   output would have to drop;
 // - offline (--read): stdout blocks, so the file reader waits and nothing is lost however slow the reader.

@@ -14,7 +14,10 @@ import { writeAll } from './stdout-fd.js';
 export interface StdoutOutputOptions {
   /** Default `process.stdout`. */
   stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean };
-  /** Hard cap on bytes waiting in the stream's buffer. Default LIMITS.stdout (config.ts). */
+  /**
+   * Hard cap on bytes waiting in the stream's buffer once past `pauseAtBytes` (a block that arrives below
+   * the pause mark is taken whole). Default LIMITS.stdout (config.ts).
+   */
   maxBufferedBytes: number;
   /**
    * From this many buffered bytes on, `ready()` asks the pipeline to wait (until the buffer empties).
@@ -82,7 +85,9 @@ export class StdoutOutput implements Output {
       }
       return;
     }
-    if (stream.writableLength + jsonl.length > this.maxBufferedBytes) {
+    // Only a caller that kept delivering past the pause mark loses messages: a block handed over while
+    // ready() said go is taken whatever its size (a decoded body's line can be larger than the cap).
+    if (stream.writableLength >= this.pauseAtBytes && stream.writableLength + jsonl.length > this.maxBufferedBytes) {
       this.dropped += count;
       this.limiter.log(this.log, 'warn', 'full', 'stdout is not being read fast enough; messages dropped', {
         output: this.name, bufferedBytes: stream.writableLength, dropped: this.dropped,
