@@ -279,6 +279,43 @@ describe('decoded bodies on the one output path', () => {
     core.free();
   });
 
+  it('past 32 MiB of decoded blocks held behind a blocked stdout, delivers them anyway: stdout drops and counts them', async () => {
+    const out = sink();
+    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies: true, maxBodySize: 1 << 20 }, {});
+    const log = createLogger({ level: 'error', write: () => {} });
+    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes: 2048 } });
+    const core = new HttpCore(await CoreModule.instantiate(wasm), {
+      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
+    });
+    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
+    const enc = new TextEncoder();
+    // Random bytes: gzip keeps them at their size, so each line holds about 350 KB of base64 before and after.
+    const gz = gzipSync(randomBytes(256 * 1024), { level: 1 });
+    const coded = (conn: bigint) => connectionBatch(conn, enc.encode('GET /r HTTP/1.1\r\nHost: svc\r\n\r\n'),
+      Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
+    out.block();
+    // 8 MiB in the body stage, then 32 MiB of held batches, then forced feeds until the stage passes 32 MiB.
+    const N = 300;
+    for (let conn = 1n; conn <= BigInt(N); conn++) {
+      pipeline.onBatch(coded(conn));
+      await new Promise((r) => setTimeout(r, 1)); // the decodes end between batches, as live
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const stdout = outputs[0]!;
+    // Without the bound nothing would have reached stdout past its first block while it stays blocked.
+    expect(stdout.stats().dropped).toBeGreaterThan(0);
+    expect(pipeline.stats().batchesForced).toBeGreaterThan(0);
+    out.release();
+    await pipeline.finish(Date.now() + 10_000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 10_000)));
+    const s = stdout.stats();
+    const lines = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    expect(s.delivered).toBe(lines.length);
+    expect(s.delivered + s.dropped).toBe(2 * N); // every message written or counted
+    expect(pipeline.stats()).toMatchObject({ messages: 2 * N, bodiesDecoded: N, bodiesUndecodedAtDeadline: 0 });
+    core.free();
+  }, 30_000);
+
   it('rewrites only the line with a Content-Encoding, and keeps the order', async () => {
     const asSent = await run(false);
     const decoded = await run(true);

@@ -146,15 +146,17 @@ export class BodyStage {
 
   private pump(): void {
     while (this.jobs.length > 0 && this.jobs[0]!.ready !== null) {
-      if (this.outputsWait !== null) return; // pump runs again when the outputs are ready
-      const pending = this.heldBytes > HOLD_FORCE ? null : this.outputsReady();
-      if (pending !== null) {
-        const resume = (): void => {
-          this.outputsWait = null;
-          this.pump();
-        };
-        this.outputsWait = pending.then(resume, resume);
-        return;
+      if (this.heldBytes <= HOLD_FORCE) {
+        if (this.outputsWait !== null) return; // pump runs again when the outputs are ready
+        const pending = this.outputsReady();
+        if (pending !== null) {
+          const resume = (): void => {
+            this.outputsWait = null;
+            this.pump();
+          };
+          this.outputsWait = pending.then(resume, resume);
+          return;
+        }
       }
       const job = this.jobs.shift()!;
       this.heldBytes -= job.raw.length;
