@@ -83,19 +83,18 @@ measure_sniffer() { # SCENARIO RUN BUILD LABEL
   wait "$tpid" || echo "live: the sniffer exited with status $?" >&2
   OBSERVER_PID=
   node "$BENCH/count-messages.mjs" < "$OUT/sniffer.jsonl" > "$TMP/counts.json"
-  sink_reset "$OUT/sniffer.jsonl" "$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).bytes' \
-    "$TMP/counts.json")"
   grep '"level":"error"' "$TMP/sniffer.log" | head -3 >&2 || true
   read -r rate completed < "$TMP/load.out"
-  local stats counts cpu rss received dropped stdout_dropped shed
+  local stats counts bytes cpu rss received dropped stdout_dropped shed
   stats=$(node "$BENCH/stop-stats.mjs" "$TMP/sniffer.log")
-  counts=$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    console.log(c.requests, c.responses, c.incomplete)' "$TMP/counts.json")
+  read -r counts bytes <<< "$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${c.requests},${c.responses},${c.incomplete}`, c.bytes)' "$TMP/counts.json")"
+  sink_reset "$OUT/sniffer.jsonl" "$bytes"
   cpu=$(awk -v c0="$cpu0" '{ print $1 + $2 - c0 }' "$TMP/sniffer.time")
   rss=$(awk '{ print $3 }' "$TMP/sniffer.time")
   read -r received dropped stdout_dropped shed <<< "$stats"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$label" "$rate" "$completed" \
-    "$received" "$dropped" "$(echo "$counts" | tr ' ' '\t')" "$cpu" "$rss" "$stdout_dropped" "$shed" >> "$RESULTS"
+    "$received" "$dropped" "$(echo "$counts" | tr ',' '\t')" "$cpu" "$rss" "$stdout_dropped" "$shed" >> "$RESULTS"
 }
 
 # One table per scenario; the rate is compared with the mean of the same scenario's "alone" runs.
