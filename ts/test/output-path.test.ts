@@ -229,15 +229,28 @@ describe('decoded bodies on the one output path', () => {
     return connectionBatch(conn, request, response);
   }
 
-  async function run(decodeBodies: boolean): Promise<{ lines: string[]; stats: Record<string, number> }> {
-    const out = sink();
-    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies }, {});
+  /** One GET whose response carries `gz` as its gzip-coded body, then the close. */
+  function gzipBatch(conn: bigint, gz: Buffer): Uint8Array {
+    const enc = new TextEncoder();
+    return connectionBatch(conn, enc.encode('GET /z HTTP/1.1\r\nHost: svc\r\n\r\n'),
+      Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
+  }
+
+  /** The real core and pipeline into stdout on `out`, with the stdout options and config given. */
+  async function decodingPipeline(out: ReturnType<typeof sink>, config: { decodeBodies: boolean; maxBodySize?: number },
+    stdout: { pauseAtBytes?: number; maxBufferedBytes?: number } = {}) {
+    const cfg = validateConfig({ ports: [8080], outputStdout: true, ...config }, {});
     const log = createLogger({ level: 'error', write: () => {} });
-    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never } });
+    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, ...stdout } });
     const core = new HttpCore(await CoreModule.instantiate(wasm), {
       maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
     });
-    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
+    return { core, outputs, pipeline: new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) }) };
+  }
+
+  async function run(decodeBodies: boolean): Promise<{ lines: string[]; stats: Record<string, number> }> {
+    const out = sink();
+    const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies });
     pipeline.onBatch(codedBatch(1n));
     pipeline.onBatch(exchangeBatch(2n, 2));
     await pipeline.finish(Date.now() + 5000, -1);
@@ -248,21 +261,13 @@ describe('decoded bodies on the one output path', () => {
 
   it('decoded blocks wait while stdout is backpressured, instead of going past its cap (nothing dropped)', async () => {
     const out = sink();
-    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies: true, maxBodySize: 1 << 20 }, {});
-    const log = createLogger({ level: 'error', write: () => {} });
     // Each decoded response is a line of about 40 KB: two of them do not fit under the 64 KiB cap.
-    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes: 2048, maxBufferedBytes: 64 * 1024 } });
-    const core = new HttpCore(await CoreModule.instantiate(wasm), {
-      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
-    });
-    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
-    const enc = new TextEncoder();
+    const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies: true, maxBodySize: 1 << 20 },
+      { pauseAtBytes: 2048, maxBufferedBytes: 64 * 1024 });
     const gz = gzipSync(Buffer.from(randomBytes(20_000).toString('hex'))); // about 2:1, under the ratio limit
-    const coded = (conn: bigint) => connectionBatch(conn, enc.encode('GET /z HTTP/1.1\r\nHost: svc\r\n\r\n'),
-      Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
     out.block();
     // All three reach the body stage before any decode ends (their compressed lines are small).
-    for (const conn of [1n, 2n, 3n]) pipeline.onBatch(coded(conn));
+    for (const conn of [1n, 2n, 3n]) pipeline.onBatch(gzipBatch(conn, gz));
     expect(pipeline.stats()).toMatchObject({ batches: 3, batchesHeld: 0 });
     await new Promise((r) => setTimeout(r, 200)); // the decodes end; stdout is still blocked
     const written = () => out.text().trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HttpMessage);
@@ -281,23 +286,14 @@ describe('decoded bodies on the one output path', () => {
 
   it('past 32 MiB of decoded blocks held behind a blocked stdout, delivers them anyway: stdout drops and counts them', async () => {
     const out = sink();
-    const cfg = validateConfig({ ports: [8080], outputStdout: true, decodeBodies: true, maxBodySize: 1 << 20 }, {});
-    const log = createLogger({ level: 'error', write: () => {} });
-    const outputs = await createOutputs(cfg, log, { stdout: { stream: out.stream as never, pauseAtBytes: 2048 } });
-    const core = new HttpCore(await CoreModule.instantiate(wasm), {
-      maxBodySize: cfg.maxBodySize, maxBufferedBytes: cfg.maxBufferedBytes, redactHeaders: cfg.redactHeaders,
-    });
-    const pipeline = new Pipeline(core, outputs, log, { decodeBodies: bodyDecoding(cfg) });
-    const enc = new TextEncoder();
+    const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies: true, maxBodySize: 1 << 20 }, { pauseAtBytes: 2048 });
     // Random bytes: gzip keeps them at their size, so each line holds about 350 KB of base64 before and after.
     const gz = gzipSync(randomBytes(256 * 1024), { level: 1 });
-    const coded = (conn: bigint) => connectionBatch(conn, enc.encode('GET /r HTTP/1.1\r\nHost: svc\r\n\r\n'),
-      Buffer.concat([enc.encode(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
     out.block();
     // 8 MiB in the body stage, then 32 MiB of held batches, then forced feeds until the stage passes 32 MiB.
     const N = 300;
     for (let conn = 1n; conn <= BigInt(N); conn++) {
-      pipeline.onBatch(coded(conn));
+      pipeline.onBatch(gzipBatch(conn, gz));
       await new Promise((r) => setTimeout(r, 1)); // the decodes end between batches, as live
     }
     await new Promise((r) => setTimeout(r, 200));
