@@ -125,6 +125,9 @@ export class Pipeline {
       this.log.warn('pipeline: batch after finish dropped', { bytes: batch.length });
       return;
     }
+    // The body stage delivers on its own schedule, after decodes end: an output may have asked to wait
+    // since the last feed, and this batch's lines would go past its pause mark into its cap.
+    if (this.bodies !== null) this.watchBackpressure();
     if (this.waiting !== null || this.queue.length > 0) {
       if (this.counters.queuedBytes + batch.length <= this.maxQueuedBytes) {
         this.hold(batch);

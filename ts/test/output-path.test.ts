@@ -25,8 +25,8 @@ beforeAll(async () => {
 
 const endpoint = (ip: string, port: number) => ({ ...parseIp(ip)!, port });
 
-/** One batch on connection `conn`: its open, the client's bytes, the server's bytes, its close. */
-function connectionBatch(conn: bigint, request: Uint8Array, response: Uint8Array): Uint8Array {
+/** One batch on connection `conn`: its open, the client's bytes, the server's bytes, its close (unless `close` is false). */
+function connectionBatch(conn: bigint, request: Uint8Array, response: Uint8Array, close = true): Uint8Array {
   const total = 4 * EVENT_HEADER_BYTES + OPEN_PAYLOAD_BYTES + request.length + response.length;
   const batch = new Uint8Array(total);
   const view = new DataView(batch.buffer);
@@ -39,6 +39,7 @@ function connectionBatch(conn: bigint, request: Uint8Array, response: Uint8Array
     batch.set(bytes, at + EVENT_HEADER_BYTES);
     at += EVENT_HEADER_BYTES + bytes.length;
   }
+  if (!close) return batch.subarray(0, at);
   writeEventHeader(view, at, KIND_CLOSE, CLOSE_FIN, 0, conn, 1_700_000_000_000_200);
   return batch.subarray(0, at + EVENT_HEADER_BYTES);
 }
@@ -281,6 +282,54 @@ describe('decoded bodies on the one output path', () => {
     expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['1', '2', '3'].flatMap((c) => [`${c}/request`, `${c}/response`]));
     for (const m of all.filter((x) => x.direction === 'response')) expect(m).toMatchObject({ contentEncodingRemoved: 'gzip', bodySize: gz.length });
     expect(pipeline.stats()).toMatchObject({ bodiesDecoded: 3 });
+    core.free();
+  });
+
+  it('a batch that arrives after a decoded block paused stdout is held, not written past its cap (nothing dropped)', async () => {
+    const out = sink();
+    const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies: true, maxBodySize: 1 << 20 },
+      { pauseAtBytes: 2048, maxBufferedBytes: 64 * 1024 });
+    // A decoded line of about 100 KB, larger than the cap: taken whole, as stdout was ready when it came.
+    const gz = gzipSync(Buffer.from(randomBytes(50_000).toString('hex')));
+    out.block();
+    pipeline.onBatch(gzipBatch(1n, gz));
+    await new Promise((r) => setTimeout(r, 200)); // its decode ends and it is written: stdout is now paused
+    const stdout = outputs[0]!;
+    expect(stdout.stats()).toMatchObject({ delivered: 0, dropped: 0 });
+    expect(stdout.stats().bufferedBytes).toBeGreaterThan(64 * 1024);
+    // Nothing waits in the pipeline or the stage, so only the outputs' own state says this batch must wait.
+    pipeline.onBatch(exchangeBatch(2n, 2));
+    expect(pipeline.stats()).toMatchObject({ batchesHeld: 1 });
+    expect(stdout.stats().dropped).toBe(0);
+    out.release();
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    const all = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    expect(stdout.stats()).toMatchObject({ dropped: 0, delivered: 6 });
+    expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['1/request', '1/response', '2/request', '2/request', '2/response', '2/response']);
+    core.free();
+  });
+
+  it('the last messages (at finish) wait for a stdout that a decoded block paused, instead of being dropped', async () => {
+    const out = sink();
+    const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies: true, maxBodySize: 1 << 20 },
+      { pauseAtBytes: 2048, maxBufferedBytes: 64 * 1024 });
+    const enc = new TextEncoder();
+    out.block();
+    // A response cut short on a connection still open: the core emits it only when it finishes.
+    pipeline.onBatch(connectionBatch(2n, enc.encode('GET /cut HTTP/1.1\r\nHost: svc\r\n\r\n'),
+      enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort'), false));
+    pipeline.onBatch(gzipBatch(1n, gzipSync(Buffer.from(randomBytes(50_000).toString('hex')))));
+    await new Promise((r) => setTimeout(r, 200)); // the decoded line (about 100 KB) is written: stdout is paused
+    const stdout = outputs[0]!;
+    expect(stdout.stats().bufferedBytes).toBeGreaterThan(64 * 1024);
+    setTimeout(() => out.release(), 100);
+    await pipeline.finish(Date.now() + 5000, -1);
+    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    const all = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    expect(stdout.stats()).toMatchObject({ dropped: 0, delivered: 4 });
+    expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['2/request', '1/request', '1/response', '2/response']);
+    expect(all[3]).toMatchObject({ incomplete: true });
     core.free();
   });
 

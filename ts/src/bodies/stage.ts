@@ -61,7 +61,9 @@ export class BodyStage {
   push(jsonl: Uint8Array, count: number): void {
     const block = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
     let at = block.indexOf(MARKER);
-    if (at < 0 && this.jobs.length === 0) {
+    // Straight through only while nothing is held and the outputs are ready: otherwise the block queues
+    // behind them (the core's last blocks at finish come here with no check of the pipeline's).
+    if (at < 0 && this.jobs.length === 0 && this.outputsWait === null && this.outputsReady() === null) {
       this.deliver(jsonl, count);
       return;
     }

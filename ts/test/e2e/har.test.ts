@@ -40,9 +40,13 @@ const readHar = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Har;
 /** Exchanges seen on stdout: what the HAR must hold one entry for each of (informational responses aside). */
 const exchangesOf = (ms: HttpMessage[]) =>
   new Set(ms.filter((m) => m.direction === 'request' || (m.statusCode ?? 0) >= 200 || m.statusCode === 101).map((m) => `${m.connectionId}/${m.exchange}`));
-const response = (ms: HttpMessage[], path: string) => {
-  const req = ms.find((m) => m.direction === 'request' && m.path === path)!;
-  return ms.find((m) => m.direction === 'response' && m.connectionId === req.connectionId && m.exchange === req.exchange)!;
+/** The response to the request for `path`; when either is missing, an error that shows what came out and `context()`. */
+const response = (ms: HttpMessage[], path: string, context: () => string) => {
+  const req = ms.find((m) => m.direction === 'request' && m.path === path);
+  const res = req && ms.find((m) => m.direction === 'response' && m.connectionId === req.connectionId && m.exchange === req.exchange);
+  if (res) return res;
+  const seen = ms.map((m) => `${m.connectionId}/${m.exchange} ${m.direction} ${m.path ?? m.statusCode}`).join('\n');
+  throw new Error(`no ${req ? 'response to' : 'request for'} ${path}; the messages:\n${seen}\nthe sniffer's stderr:\n${context()}`);
 };
 
 describe('decoded bodies and --output-har, live and from a capture file', () => {
@@ -73,8 +77,9 @@ describe('decoded bodies and --output-har, live and from a capture file', () => 
 
     const all = sniffer.messages();
     const messages = withoutProbes(all);
+    const responseTo = (path: string) => response(messages, path, () => sniffer.child.tail());
     for (const c of CODINGS) {
-      const m = response(messages, `/coded/${c}/${N}`);
+      const m = responseTo(`/coded/${c}/${N}`);
       expect(m.bodySize, c).toBe(encode(c, PLAIN).length);
       if (c === 'zstd' && !NODE_HAS_ZSTD) {
         expect(m.bodyDecodeError).toMatch(/zstd is not available in this runtime/);
@@ -83,10 +88,10 @@ describe('decoded bodies and --output-har, live and from a capture file', () => 
       expect(m.contentEncodingRemoved, c).toBe(headerOf(c));
       expect(m.body, c).toBe(PLAIN.toString('utf8'));
     }
-    expect(response(messages, `/coded/br/${N}?chunked=1`).body).toBe(PLAIN.toString('utf8'));
-    expect(response(messages, '/corrupt').body).toBe(CORRUPT_BODY.toString('utf8'));
-    expect(response(messages, '/corrupt').bodyDecodeError).toMatch(/not valid gzip data/);
-    const bomb = response(messages, '/bomb/20000000');
+    expect(responseTo(`/coded/br/${N}?chunked=1`).body).toBe(PLAIN.toString('utf8'));
+    expect(responseTo('/corrupt').body).toBe(CORRUPT_BODY.toString('utf8'));
+    expect(responseTo('/corrupt').bodyDecodeError).toMatch(/not valid gzip data/);
+    const bomb = responseTo('/bomb/20000000');
     expect(bomb.body).toBe('\u0000'.repeat(1_000_000)); // maxBodySize, applied to the decoded bytes
     expect(bomb.bodyTruncated).toBe(true);
     const post = messages.find((m) => m.method === 'POST')!;
@@ -95,7 +100,7 @@ describe('decoded bodies and --output-har, live and from a capture file', () => 
     expect(secret.contentEncodingRemoved).toBe('gzip');
     expect(secret.body).toBe(REDACTED_JSON);
     expect(sniffer.child.lines.join('\n')).not.toContain(SECRET);
-    const cut = response(messages, '/cut/gzip/200000');
+    const cut = responseTo('/cut/gzip/200000');
     expect(cut.incomplete).toBe(true);
     expect(cut.bodyDecodeError).toMatch(/gzip body ends early \(the message was cut off\)/);
     expect(Buffer.from(cut.body!).equals(plainBody(200_000).subarray(0, Buffer.byteLength(cut.body!)))).toBe(true);
