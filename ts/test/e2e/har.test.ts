@@ -74,6 +74,10 @@ describe('decoded bodies and --output-har, live and from a capture file', () => 
     const exit = await sniffer.stop();
     await dump.stop();
     expect(exit).toEqual({ code: 0, signal: null });
+    // The 6 MB line of the decoded bomb pauses stdout: what follows it must wait, not be dropped.
+    const stopped = sniffer.child.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; outputs?: Record<string, Record<string, number>> })
+      .find((l) => l.message === 'stopped')!;
+    expect(stopped.outputs).toMatchObject({ stdout: { dropped: 0, failed: 0 }, har: { dropped: 0, failed: 0 } });
 
     const all = sniffer.messages();
     const messages = withoutProbes(all);
