@@ -39,6 +39,8 @@ export class BodyStage {
   private readonly jobs: Job[] = [];
   private heldBytes = 0;
   private waiting: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Set while decoded blocks wait for a backpressured output (pump() resumes when it is ready). */
+  private outputsWait: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
   readonly counters: BodyStageCounters = { bodiesDecoded: 0, bodiesPartlyDecoded: 0, bodiesNotDecoded: 0, bodiesUndecodedAtDeadline: 0 };
 
@@ -54,8 +56,6 @@ export class BodyStage {
      */
     private readonly outputsReady: () => Promise<void> | null = () => null,
   ) {}
-
-  private outputsWait: Promise<void> | null = null;
 
   /** Same contract as Output.deliver: `jsonl` is reused once this returns. */
   push(jsonl: Uint8Array, count: number): void {
