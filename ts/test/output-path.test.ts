@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS, validateConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { createOutputs } from '../src/outputs/index.js';
+import { createOutputs, type Output } from '../src/outputs/index.js';
 import { bodyDecoding, Pipeline } from '../src/pipeline.js';
 import type { HttpMessage, Placement } from '../src/types.js';
 import { CoreModule, HttpCore, type CoreOutput } from '../src/wasm/core.js';
@@ -67,9 +67,17 @@ function sink() {
   });
   return {
     stream, text: () => Buffer.concat(chunks).toString(),
+    /** The messages written so far, one per line. */
+    messages: () => Buffer.concat(chunks).toString().trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HttpMessage),
     block: () => void (blocked = true),
     release: () => { blocked = false; for (const cb of held.splice(0)) cb(); },
   };
+}
+
+/** The end of a run: the pipeline finishes, then every output drains, each within `ms`. */
+async function endRun(pipeline: Pipeline, outputs: Output[], ms = 5000): Promise<void> {
+  await pipeline.finish(Date.now() + ms, -1);
+  await Promise.all(outputs.map((o) => o.drain(Date.now() + ms)));
 }
 
 async function pipelineFor(placement: Placement | undefined, onHttpMessage: (m: HttpMessage) => void, out: ReturnType<typeof sink>, pauseAtBytes = 1024 * 1024) {
@@ -91,8 +99,7 @@ describe('one output path', () => {
     const { core, outputs, pipeline } = await pipelineFor(placement, (m) => void objects.push(m), out);
     pipeline.onBatch(exchangeBatch(1n, 3));
     pipeline.onBatch(exchangeBatch(2n, 2));
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    await endRun(pipeline, outputs);
 
     const lines = out.text().split('\n');
     expect(lines.pop()).toBe('');
@@ -111,8 +118,7 @@ describe('one output path', () => {
     const out = sink();
     const { core, outputs, pipeline } = await pipelineFor(undefined, () => {}, out);
     pipeline.onBatch(exchangeBatch(7n, 1));
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    await endRun(pipeline, outputs);
     const lines = out.text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     for (const l of lines) {
@@ -177,9 +183,8 @@ describe('one output path', () => {
     await whenIdle;
     expect(pipeline.stats()).toMatchObject({ batches: 3, batchesHeld: 2, batchesForced: 0, queuedBytes: 0, malformedBatches: 0 });
     expect(seen.slice(40)).toEqual(['2/1', '2/1', '3/1', '3/1']);
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
-    expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.exchange}`)).toEqual(seen);
+    await endRun(pipeline, outputs);
+    expect(out.messages().map((m) => `${m.connectionId}/${m.exchange}`)).toEqual(seen);
     core.free();
   });
 
@@ -208,12 +213,11 @@ describe('one output path', () => {
     expect(seen).toEqual(['1/request', '1/response', '2/request', '2/response']);
     out.release();
     await pipeline.idle();
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    await endRun(pipeline, outputs);
     expect(pipeline.stats()).toMatchObject({ batches: held + 1, queuedBytes: 0, malformedBatches: 0 });
     const order = Array.from({ length: held + 1 }, (_, i) => [`${i + 1}/request`, `${i + 1}/response`]).flat();
     expect(seen).toEqual(order);
-    expect(out.text().trimEnd().split('\n').map((l) => JSON.parse(l)).map((m) => `${m.connectionId}/${m.direction}`)).toEqual(order);
+    expect(out.messages().map((m) => `${m.connectionId}/${m.direction}`)).toEqual(order);
     core.free();
   });
 });
@@ -254,8 +258,7 @@ describe('decoded bodies on the one output path', () => {
     const { core, outputs, pipeline } = await decodingPipeline(out, { decodeBodies });
     pipeline.onBatch(codedBatch(1n));
     pipeline.onBatch(exchangeBatch(2n, 2));
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
+    await endRun(pipeline, outputs);
     core.free();
     return { lines: out.text().trimEnd().split('\n'), stats: pipeline.stats() };
   }
@@ -271,13 +274,11 @@ describe('decoded bodies on the one output path', () => {
     for (const conn of [1n, 2n, 3n]) pipeline.onBatch(gzipBatch(conn, gz));
     expect(pipeline.stats()).toMatchObject({ batches: 3, batchesHeld: 0 });
     await new Promise((r) => setTimeout(r, 200)); // the decodes end; stdout is still blocked
-    const written = () => out.text().trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HttpMessage);
-    expect(written()).toHaveLength(2); // the first block, and no more: stdout asked to wait after it
+    expect(out.messages()).toHaveLength(2); // the first block, and no more: stdout asked to wait after it
     expect(outputs[0]!.stats()).toMatchObject({ dropped: 0 });
     out.release();
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
-    const all = written();
+    await endRun(pipeline, outputs);
+    const all = out.messages();
     expect(outputs[0]!.stats()).toMatchObject({ dropped: 0, delivered: 6 });
     expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['1', '2', '3'].flatMap((c) => [`${c}/request`, `${c}/response`]));
     for (const m of all.filter((x) => x.direction === 'response')) expect(m).toMatchObject({ contentEncodingRemoved: 'gzip', bodySize: gz.length });
@@ -302,9 +303,8 @@ describe('decoded bodies on the one output path', () => {
     expect(pipeline.stats()).toMatchObject({ batchesHeld: 1 });
     expect(stdout.stats().dropped).toBe(0);
     out.release();
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
-    const all = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    await endRun(pipeline, outputs);
+    const all = out.messages();
     expect(stdout.stats()).toMatchObject({ dropped: 0, delivered: 6 });
     expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['1/request', '1/response', '2/request', '2/request', '2/response', '2/response']);
     core.free();
@@ -324,9 +324,8 @@ describe('decoded bodies on the one output path', () => {
     const stdout = outputs[0]!;
     expect(stdout.stats().bufferedBytes).toBeGreaterThan(64 * 1024);
     setTimeout(() => out.release(), 100);
-    await pipeline.finish(Date.now() + 5000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 5000)));
-    const all = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    await endRun(pipeline, outputs);
+    const all = out.messages();
     expect(stdout.stats()).toMatchObject({ dropped: 0, delivered: 4 });
     expect(all.map((m) => `${m.connectionId}/${m.direction}`)).toEqual(['2/request', '1/request', '1/response', '2/response']);
     expect(all[3]).toMatchObject({ incomplete: true });
@@ -351,10 +350,9 @@ describe('decoded bodies on the one output path', () => {
     expect(stdout.stats().dropped).toBeGreaterThan(0);
     expect(pipeline.stats().batchesForced).toBeGreaterThan(0);
     out.release();
-    await pipeline.finish(Date.now() + 10_000, -1);
-    await Promise.all(outputs.map((o) => o.drain(Date.now() + 10_000)));
+    await endRun(pipeline, outputs, 10_000);
     const s = stdout.stats();
-    const lines = out.text().trimEnd().split('\n').map((l) => JSON.parse(l) as HttpMessage);
+    const lines = out.messages();
     expect(s.delivered).toBe(lines.length);
     expect(s.delivered + s.dropped).toBe(2 * N); // every message written or counted
     expect(pipeline.stats()).toMatchObject({ messages: 2 * N, bodiesDecoded: N, bodiesUndecodedAtDeadline: 0 });
